@@ -1,0 +1,158 @@
+"""The config lints of the semantics doc, shown before and during a call.
+
+`lint_data` takes raw data (what a tester typed or a file held), so an invalid field is
+itself a lint (an error: the edit is not applied). `lint_config` checks a valid config
+for the ways an End Call setup misleads an agent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from console.agent.matching import description_triggers
+from console.agent.offline import variables_of
+from console.agent.prompt import parse_prompt
+from console.core.config import CallConfig, ConfigError, parse_config
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
+@dataclass(frozen=True)
+class Lint:
+    code: str
+    severity: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.field}" + (f" (line {self.line})" if self.line else "")
+        return f"{self.severity}: {where}: {self.message} [{self.code}]"
+
+
+def lint_data(data: Any) -> tuple[CallConfig | None, list[Lint]]:
+    try:
+        config = parse_config(data)
+    except ConfigError as exc:
+        return None, [Lint("invalid_field", ERROR, p.field, p.message) for p in exc.problems]
+    return config, lint_config(config)
+
+
+def lint_config(config: CallConfig) -> list[Lint]:
+    out: list[Lint] = []
+    action = config.end_call
+    name = action.name
+    prompt_text = config.agent.main_prompt
+    prompt = parse_prompt(prompt_text)
+
+    mentioned = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", prompt_text) is not None
+    if not mentioned:
+        out.append(
+            Lint(
+                "prompt_missing_action",
+                WARNING,
+                "agent.main_prompt",
+                f"the main prompt never mentions '{name}': without being told when to end the "
+                "call the agent may hesitate or end calls inconsistently. Add a rule such as: "
+                f'If the contact responds no, call {name} and say "Thanks for your time."',
+            )
+        )
+    others: dict[str, int] = {}
+    for ref in prompt.refs:
+        if ref.explicit and ref.name and ref.name != name:
+            others.setdefault(ref.name, ref.line)
+    for other, line in others.items():
+        out.append(
+            Lint(
+                "prompt_other_action",
+                WARNING,
+                "agent.main_prompt",
+                f"the main prompt asks for '{other}' but the End Call action is named '{name}': "
+                f"the agent cannot invoke '{other}', so the call does not end there. Rename the "
+                "action or the reference.",
+                line,
+            )
+        )
+    if not action.description.strip():
+        out.append(
+            Lint(
+                "empty_description",
+                WARNING,
+                "end_call.description",
+                "the description is empty: an LLM is not told when to use the action, and the "
+                "offline agent derives no end-of-call triggers from it",
+            )
+        )
+    elif (
+        not description_triggers(action.description).intents
+        and not description_triggers(action.description).phrases
+    ):
+        out.append(
+            Lint(
+                "description_no_triggers",
+                INFO,
+                "end_call.description",
+                "the offline agent finds no end-of-call trigger in the description (goodbye, not "
+                "interested, conversation complete, wrong number, do not call, voicemail, or a "
+                '"quoted phrase")',
+            )
+        )
+    if action.skip_goodbye and action.goodbye_prompt.strip():
+        out.append(
+            Lint(
+                "skip_with_goodbye_prompt",
+                WARNING,
+                "end_call.goodbye_prompt",
+                "Skip Goodbye Message is on, so the Goodbye Message Prompt is ignored",
+            )
+        )
+    if action.skip_goodbye:
+        for ref in prompt.refs:
+            if ref.says and (ref.name == name or not ref.name):
+                out.append(
+                    Lint(
+                        "skip_with_goodbye_in_prompt",
+                        WARNING,
+                        "end_call.skip_goodbye",
+                        f"Skip Goodbye Message is on, but the prompt asks the agent to say "
+                        f'"{ref.says}" when it ends the call: it will not be said',
+                        ref.line,
+                    )
+                )
+        if prompt.closing:
+            out.append(
+                Lint(
+                    "skip_with_goodbye_in_prompt",
+                    WARNING,
+                    "end_call.skip_goodbye",
+                    "Skip Goodbye Message is on, but the prompt's closing line "
+                    f'"{prompt.closing[0]}" will not be said',
+                    prompt.closing[1],
+                )
+            )
+    known = variables_of(config)
+    texts = {
+        "agent.main_prompt": prompt_text,
+        "agent.greeting": config.agent.greeting,
+        "end_call.goodbye_prompt": action.goodbye_prompt,
+    }
+    for field_name, text in texts.items():
+        missing = sorted({m for m in re.findall(r"\{(\w+)\}", text) if m not in known})
+        if missing:
+            out.append(
+                Lint(
+                    "unknown_variable",
+                    WARNING,
+                    field_name,
+                    "no value for "
+                    + ", ".join("{" + m + "}" for m in missing)
+                    + ": it is spoken as written; set it under agent.variables",
+                )
+            )
+    return out
+
+
+def has_errors(lints: list[Lint]) -> bool:
+    return any(lint.severity == ERROR for lint in lints)

@@ -1,0 +1,137 @@
+"""`endcall-console`: the headless commands (run scenarios, lint configs, print the schema).
+
+Exit codes: 0 success, 1 an expectation failed or a lint error was found, 2 bad input
+(a file that cannot be read or does not validate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from console import __version__
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from console.core.config import config_schema
+
+    print(json.dumps(config_schema(), indent=2))
+    return 0
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from console.agent.lints import has_errors, lint_data
+    from console.core.config import ConfigError, read_data_file, resolve_includes
+
+    worst = 0
+    for name in args.config:
+        path = Path(name)
+        try:
+            data = resolve_includes(read_data_file(path), path.parent)
+        except ConfigError as exc:
+            print(f"{path}: error: {'; '.join(str(p) for p in exc.problems)}")
+            worst = max(worst, 2)
+            continue
+        _, lints = lint_data(data)
+        if not lints:
+            print(f"{path}: ok")
+        for lint in lints:
+            print(f"{path}: {lint}")
+        if has_errors(lints):
+            worst = max(worst, 1)
+    return worst
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from console.report.table import format_timeline
+    from console.scenario.junit import write_junit
+    from console.scenario.model import ScenarioError, load_scenario
+    from console.scenario.runner import run_scenario
+    from console.session.writer import default_sessions_dir
+
+    sessions = None if args.no_save else Path(args.sessions or default_sessions_dir())
+    t0 = time.perf_counter()
+    results, errors = [], []
+    for name in args.scenario:
+        try:
+            scenario, config = load_scenario(name)
+        except ScenarioError as exc:
+            errors.append((name, str(exc)))
+            print(f"ERROR  {name}: {exc}\n")
+            continue
+        result = run_scenario(scenario, config, source=name, sessions_dir=sessions)
+        results.append(result)
+        status = "PASS" if result.passed else "FAIL"
+        print(f"{status}  {scenario.name}  ({name})")
+        if not args.quiet:
+            print(format_timeline(result.events))
+            for lint in result.lints:
+                print(f"  lint: {lint}")
+        for failure in result.failures:
+            print(f"  FAILED: {failure}")
+        if result.session_dir is not None and not args.quiet:
+            print(f"  session: {result.session_dir}")
+        print()
+    seconds = time.perf_counter() - t0
+    failed = sum(1 for r in results if not r.passed)
+    passed = len(results) - failed
+    print(
+        f"{passed} passed, {failed} failed"
+        + (f", {len(errors)} could not be read" if errors else "")
+        + f" in {seconds:.2f} s"
+    )
+    if args.junit:
+        write_junit(results, errors, Path(args.junit), seconds)
+    if errors:
+        return 2
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="endcall-console",
+        description="Check exactly when and how a voice agent hangs up.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run scenario files and check their expectations")
+    run.add_argument("scenario", nargs="+", help="scenario YAML files")
+    run.add_argument("--junit", metavar="FILE", help="also write JUnit XML here")
+    run.add_argument(
+        "--sessions",
+        metavar="DIR",
+        help="where to save sessions (default: $ENDCALL_SESSIONS_DIR or the user data folder)",
+    )
+    run.add_argument("--no-save", action="store_true", help="do not save sessions")
+    run.add_argument("-q", "--quiet", action="store_true", help="no timelines, only results")
+    run.set_defaults(func=_cmd_run)
+
+    lint = sub.add_parser("lint", help="check configs for End Call mistakes")
+    lint.add_argument("config", nargs="+", help="config files (YAML or JSON)")
+    lint.set_defaults(func=_cmd_lint)
+
+    schema = sub.add_parser("schema", help="print the config's JSON Schema")
+    schema.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

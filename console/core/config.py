@@ -1,0 +1,365 @@
+"""The End Call action and agent configuration: typed, validated, versioned.
+
+Pydantic does the type checking and produces the JSON Schema; the rules a tester must
+know (what makes a tool name valid, which ranges are allowed) are spelled out in the
+error messages so the editor can show them beside the field.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+TOOL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+TOOL_NAME_RULE = (
+    "must be a valid tool name: letters, digits, '_' and '-', 1 to 64 characters, "
+    "starting with a letter or '_'"
+)
+
+
+class _Strict(BaseModel):
+    # Unknown keys are refused so that a typo ("skip_goodby") is an error naming the
+    # field instead of a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+
+class EndCallAction(_Strict):
+    """The End Call action exactly as a voice-agent platform configures it."""
+
+    name: str = Field(
+        "end_call",
+        description="Function name the agent invokes; an LLM sees it as the tool name.",
+        json_schema_extra={"pattern": TOOL_NAME_RE.pattern},
+    )
+    description: str = Field(
+        "Use when the contact says goodbye, is not interested, or the conversation is complete.",
+        description="When the agent should use the action; the tool description for an LLM.",
+        max_length=4000,
+    )
+    skip_goodbye: bool = Field(
+        False, description="Hang up at once, saying nothing (voicemail, speed)."
+    )
+    goodbye_prompt: str = Field(
+        "",
+        description=(
+            "If set, the goodbye is generated from it (the offline agent speaks its quoted "
+            "line, or the prompt itself with {variables} filled in). If empty, the goodbye "
+            "comes from the main prompt."
+        ),
+        max_length=4000,
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _valid_tool_name(cls, value: str) -> str:
+        if not TOOL_NAME_RE.match(value):
+            raise ValueError(f"{TOOL_NAME_RULE} (got {value!r})")
+        return value
+
+
+class Voice(_Strict):
+    """How the agent sounds; also used to estimate speech durations in text mode."""
+
+    name: str = Field("", description="TTS voice id or name; empty uses the system default.")
+    rate_wpm: int = Field(170, ge=60, le=450, description="Speaking rate in words per minute.")
+
+
+class TurnTaking(_Strict):
+    """When the agent speaks, listens, gives up, and how long it waits before the drop."""
+
+    response_delay_ms: int = Field(
+        0, ge=0, le=10_000, description="Extra thinking time before the agent answers."
+    )
+    endpoint_silence_ms: int = Field(
+        500,
+        ge=100,
+        le=5_000,
+        description="Silence after the caller's last word before the utterance is final.",
+    )
+    barge_in: bool = Field(
+        True, description="Caller speech stops the agent's normal speech (never the goodbye)."
+    )
+    barge_in_cuts_goodbye: bool = Field(
+        False, description="Also let caller speech cut the goodbye (off: goodbyes always finish)."
+    )
+    drop_guard_ms: int = Field(
+        200,
+        ge=0,
+        le=5_000,
+        description="Guard between the goodbye's last sample and the line drop.",
+    )
+    silence_timeout_s: float | None = Field(
+        None, gt=0, le=3600, description="Drop after this much caller silence; off when empty."
+    )
+    max_call_s: float | None = Field(
+        None, gt=0, le=24 * 3600, description="Drop after this call length; off when empty."
+    )
+    on_error: Literal["continue", "end"] = Field(
+        "continue",
+        description="On a device or backend fault: go on (text mode) or end with reason 'error'.",
+    )
+
+
+class AgentConfig(_Strict):
+    """The agent behind the call: its main prompt and how it takes turns."""
+
+    name: str = Field("Agent", min_length=1, max_length=80)
+    main_prompt: str = Field("", max_length=100_000)
+    greeting: str = Field("", max_length=4000, description="First words when the call connects.")
+    variables: dict[str, str] = Field(
+        default_factory=dict,
+        description="Values for {placeholders} in the prompt, greeting and goodbye prompt.",
+    )
+    voice: Voice = Field(default_factory=Voice)
+    turn_taking: TurnTaking = Field(default_factory=TurnTaking)
+
+    @field_validator("variables")
+    @classmethod
+    def _identifier_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", key):
+                raise ValueError(f"variable names must be identifiers (got {key!r})")
+        return value
+
+
+class CallConfig(_Strict):
+    """Everything that shapes one call. Saved with every session, one copy per version."""
+
+    end_call: EndCallAction = Field(default_factory=EndCallAction)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; `problems` holds one line per field."""
+
+    def __init__(self, problems: list[FieldProblem], source: str = ""):
+        self.problems = problems
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(where + "; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def problems_from(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
+    out = []
+    for item in error.errors():
+        loc = ".".join(str(p) for p in item["loc"])
+        if prefix:
+            loc = f"{prefix}.{loc}" if loc else prefix
+        msg = item["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        if item["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling)"
+        out.append(FieldProblem(loc, msg))
+    return out
+
+
+def parse_config(data: Any, source: str = "") -> CallConfig:
+    """Validate plain data into a CallConfig or raise ConfigError naming each field."""
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [FieldProblem("", f"a config must be a mapping, not {type(data).__name__}")], source
+        )
+    try:
+        return CallConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from(exc), source) from None
+
+
+def read_data_file(path: Path) -> Any:
+    """Read JSON or YAML (chosen by suffix; YAML is a superset, so it is the fallback).
+
+    YAML is loaded with the safe loader so a file can never make the console run code.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([FieldProblem("", "file not found")], str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([FieldProblem("", f"cannot read the file ({exc})")], str(path)) from None
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            [FieldProblem("", f"not valid {_kind(path)}: {exc}")], str(path)
+        ) from None
+
+
+def _kind(path: Path) -> str:
+    return "JSON" if path.suffix.lower() == ".json" else "YAML"
+
+
+def load_config(path: str | Path) -> CallConfig:
+    path = Path(path)
+    try:
+        data = resolve_includes(read_data_file(path), path.parent)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, exc.source or str(path)) from None
+    return parse_config(data, str(path))
+
+
+def resolve_includes(data: Any, folder: Path) -> Any:
+    """`agent.main_prompt_file: prompts/x.md` reads the main prompt from a file.
+
+    Prompts are long prose that testers edit in their own editor; keeping them in their
+    own file (relative to the config) keeps configs short and diffs readable.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("agent"), dict):
+        return data
+    agent = dict(data["agent"])
+    if "main_prompt_file" not in agent:
+        return data
+    rel = agent.pop("main_prompt_file")
+    if "main_prompt" in agent:
+        raise ConfigError(
+            [
+                FieldProblem(
+                    "agent.main_prompt_file", "give main_prompt or main_prompt_file, not both"
+                )
+            ]
+        )
+    try:
+        agent["main_prompt"] = (folder / str(rel)).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            [FieldProblem("agent.main_prompt_file", f"cannot read {rel!r} ({exc})")]
+        ) from None
+    return {**data, "agent": agent}
+
+
+def dump_config(config: CallConfig, fmt: Literal["json", "yaml"] = "yaml") -> str:
+    data = config.model_dump(mode="json")
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save_config(config: CallConfig, path: str | Path) -> None:
+    path = Path(path)
+    fmt: Literal["json", "yaml"] = "json" if path.suffix.lower() == ".json" else "yaml"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dump_config(config, fmt), encoding="utf-8")
+    tmp.replace(path)  # atomic: a crash never leaves half a config behind
+
+
+def config_schema() -> dict[str, Any]:
+    schema = CallConfig.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "End Call Console config"
+    return schema
+
+
+def get_field(config: CallConfig, path: str) -> Any:
+    value: Any = config
+    for part in path.split("."):
+        value = value[part] if isinstance(value, dict) else getattr(value, part)
+    return value
+
+
+@dataclass
+class EditResult:
+    """What became of an edit: accepted (with the new version) or refused (with why)."""
+
+    accepted: bool
+    version: int
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+    problems: list[FieldProblem] = field(default_factory=list)
+
+
+class ConfigStore:
+    """The config in force and its history; every accepted edit bumps the version.
+
+    A refused edit changes nothing: the last valid config stays in force, which is what a
+    tester typing into a field mid-call needs.
+    """
+
+    def __init__(self, config: CallConfig | None = None):
+        self._current = config or CallConfig()
+        self._version = 1
+        self.history: list[tuple[int, CallConfig]] = [(1, self._current)]
+
+    @property
+    def current(self) -> CallConfig:
+        return self._current
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def edit(self, changes: dict[str, Any]) -> EditResult:
+        """Apply {"end_call.skip_goodbye": True, ...} atomically."""
+        data = self._current.model_dump(mode="python")
+        problems: list[FieldProblem] = []
+        for path, value in changes.items():
+            parts = path.split(".")
+            target = data
+            try:
+                for part in parts[:-1]:
+                    target = target[part]
+                if not isinstance(target, dict) or parts[-1] not in target:
+                    raise KeyError(path)
+            except (KeyError, TypeError):
+                problems.append(FieldProblem(path, "unknown field (check the spelling)"))
+                continue
+            target[parts[-1]] = copy.deepcopy(value)
+        if problems:
+            return EditResult(False, self._version, problems=problems)
+        try:
+            new = CallConfig.model_validate(data)
+        except ValidationError as exc:
+            return EditResult(False, self._version, problems=problems_from(exc))
+        return self._accept(new)
+
+    def replace(self, new: CallConfig | dict[str, Any]) -> EditResult:
+        if not isinstance(new, CallConfig):
+            try:
+                new = parse_config(new)
+            except ConfigError as exc:
+                return EditResult(False, self._version, problems=exc.problems)
+        return self._accept(new)
+
+    def _accept(self, new: CallConfig) -> EditResult:
+        changes = diff_configs(self._current, new)
+        if not changes:
+            return EditResult(True, self._version)
+        self._version += 1
+        self._current = new
+        self.history.append((self._version, new))
+        return EditResult(True, self._version, changes=changes)
+
+
+def diff_configs(old: CallConfig, new: CallConfig) -> list[tuple[str, Any, Any]]:
+    """Leaf-level differences as (dotted field, old, new)."""
+    return _diff(old.model_dump(mode="json"), new.model_dump(mode="json"), "")
+
+
+def _diff(a: Any, b: Any, prefix: str) -> list[tuple[str, Any, Any]]:
+    if (
+        isinstance(a, dict)
+        and isinstance(b, dict)
+        and prefix.count(".") < 2
+        and prefix != ("agent.variables")
+    ):
+        out = []
+        for key in list(a) + [k for k in b if k not in a]:
+            out += _diff(a.get(key), b.get(key), f"{prefix}.{key}" if prefix else key)
+        return out
+    return [] if a == b else [(prefix, a, b)]

@@ -1,0 +1,155 @@
+"""The events of a call's timeline, as the semantics doc lists them.
+
+Each event is a typed, immutable record stamped with the session clock (`t`, seconds
+since call start) and the config version in force when it happened. Spans (speech,
+goodbye) are logged once they end, with `t` equal to their start, so a log read back in
+order of `seq` tells the story as it unfolded, and sorted by `t` draws the timeline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+# Drop reasons, as the timeline and reports name them.
+END_CALL_ACTION = "end_call_action"
+CALLER_HUNG_UP = "caller_hung_up"
+ERROR = "error"
+TIMEOUT = "timeout"
+DROP_REASONS = (END_CALL_ACTION, CALLER_HUNG_UP, ERROR, TIMEOUT)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    kind: ClassVar[str] = "event"
+    t: float
+    config_version: int
+    seq: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallStarted(Event):
+    kind: ClassVar[str] = "call_started"
+    agent_backend: str
+    mode: str = "text"
+    devices: dict[str, str] = field(default_factory=dict)
+    models: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateChanged(Event):
+    kind: ClassVar[str] = "state_changed"
+    state: str
+    previous: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallerSpeech(Event):
+    kind: ClassVar[str] = "caller_speech"
+    text: str
+    start: float
+    end: float
+    turn: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentSpeech(Event):
+    kind: ClassVar[str] = "agent_speech"
+    text: str
+    start: float
+    end: float
+    cut_short: bool = False
+    why: str = ""
+    utterance_id: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionInvoked(Event):
+    kind: ClassVar[str] = "action_invoked"
+    action_name: str
+    why: str
+    rule: str = ""
+    trigger_words: str = ""
+    turn: int = 0
+    latency_s: float | None = None  # from the end of the caller speech that triggered it
+    skip_goodbye: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Goodbye(Event):
+    kind: ClassVar[str] = "goodbye"
+    text: str
+    source: str  # "goodbye_prompt" or "main_prompt"
+    detail: str = ""  # which line of the prompt, or "default"
+    start: float
+    end: float
+    cut_short: bool = False
+    generation_ms: float = 0.0
+    since_action_s: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineDropped(Event):
+    kind: ClassVar[str] = "line_dropped"
+    reason: str
+    detail: str = ""
+    since_action_s: float | None = None
+    since_goodbye_end_s: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigChanged(Event):
+    kind: ClassVar[str] = "config_changed"
+    field: str
+    old: Any
+    new: Any
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice(Event):
+    """A warning or error a person can act on (device, model, agent backend, rule)."""
+
+    kind: ClassVar[str] = "notice"
+    level: str  # "warning" or "error"
+    source: str  # "agent", "config", "audio", "speech", "backend", ...
+    message: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        CallStarted,
+        StateChanged,
+        CallerSpeech,
+        AgentSpeech,
+        ActionInvoked,
+        Goodbye,
+        LineDropped,
+        ConfigChanged,
+        Notice,
+    )
+}
+
+
+class EventFormatError(ValueError):
+    pass
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild a typed event; unknown keys from newer versions are ignored."""
+    if not isinstance(data, dict):
+        raise EventFormatError("an event must be a JSON object")
+    kind = data.get("kind")
+    cls = EVENT_TYPES.get(kind)  # type: ignore[arg-type]
+    if cls is None:
+        raise EventFormatError(f"unknown event kind {kind!r}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    try:
+        return cls(**{k: v for k, v in data.items() if k in names})
+    except TypeError as exc:
+        raise EventFormatError(f"{kind}: {exc}") from None

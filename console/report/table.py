@@ -1,0 +1,97 @@
+"""The timeline as a table a person reads in a terminal or a CI log.
+
+One row per event, in time order: when, which lane (the same lanes the GUI draws), and
+what happened in words, with the End Call latencies spelled out where they occur.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+
+from console.core import events as ev
+
+LANE_WIDTH = 9
+TIME_WIDTH = 13
+
+
+def _span(start: float, end: float) -> str:
+    return f"{start:6.2f}-{end:6.2f}"
+
+
+def describe(e: ev.Event) -> tuple[str, str, str] | None:
+    """(time, lane, text) for one event, or None for bookkeeping events."""
+    if isinstance(e, ev.CallStarted):
+        devices = ", ".join(f"{k}: {v}" for k, v in e.devices.items())
+        extra = f"; {devices}" if devices else ""
+        return f"{e.t:6.2f}", "line", f"connected ({e.agent_backend} agent, {e.mode}{extra})"
+    if isinstance(e, ev.CallerSpeech):
+        return _span(e.start, e.end), f"caller #{e.turn}", repr_text(e.text)
+    if isinstance(e, ev.AgentSpeech):
+        cut = " [cut short]" if e.cut_short else ""
+        return _span(e.start, e.end), "agent", repr_text(e.text) + cut
+    if isinstance(e, ev.ActionInvoked):
+        after = ""
+        if e.latency_s is not None and e.trigger_words:
+            after = f" {e.latency_s:.2f} s after {e.trigger_words!r}"
+        elif e.latency_s is not None:
+            after = f" {e.latency_s:.2f} s after the caller's last words"
+        skip = "; skip goodbye: dropping now" if e.skip_goodbye else ""
+        return (
+            f"{e.t:6.2f}",
+            "action",
+            f"{e.action_name} fired{after} (config v{e.config_version}){skip} - why: {e.why}",
+        )
+    if isinstance(e, ev.Goodbye):
+        cut = " [CUT SHORT]" if e.cut_short else ""
+        source = e.source.replace("_", " ")
+        return (
+            _span(e.start, e.end),
+            "goodbye",
+            f"{repr_text(e.text)}{cut} ({e.end - e.start:.2f} s, from the {source}: {e.detail}; "
+            f"started {e.since_action_s:.2f} s after the action)",
+        )
+    if isinstance(e, ev.LineDropped):
+        parts = [e.reason]
+        if e.since_goodbye_end_s is not None:
+            parts.append(f"{e.since_goodbye_end_s:.2f} s after the goodbye ended")
+        elif e.since_action_s is not None:
+            parts.append(f"{e.since_action_s:.2f} s after the action")
+        if e.detail:
+            parts.append(e.detail)
+        return f"{e.t:6.2f}", "line", "dropped: " + "; ".join(parts)
+    if isinstance(e, ev.ConfigChanged):
+        return (
+            f"{e.t:6.2f}",
+            "config",
+            f"v{e.version}: {e.field} {short(e.old)} -> {short(e.new)}",
+        )
+    if isinstance(e, ev.Notice):
+        return f"{e.t:6.2f}", e.level, f"[{e.source}] {e.message}"
+    return None
+
+
+def repr_text(text: str) -> str:
+    return f'"{text}"'
+
+
+def short(value: object, limit: int = 40) -> str:
+    s = repr(value)
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def format_timeline(events: list[ev.Event], width: int | None = None) -> str:
+    width = width or max(80, min(140, shutil.get_terminal_size((110, 20)).columns))
+    text_width = max(30, width - TIME_WIDTH - LANE_WIDTH - 4)
+    rows = []
+    for e in sorted(events, key=lambda e: (e.t, e.seq)):
+        row = describe(e)
+        if row is None:
+            continue
+        when, lane, text = row
+        lines = textwrap.wrap(text, text_width) or [""]
+        rows.append(f"  {when:<{TIME_WIDTH}} {lane:<{LANE_WIDTH}} {lines[0]}")
+        pad = " " * (TIME_WIDTH + LANE_WIDTH + 4)
+        rows.extend(pad + cont for cont in lines[1:])
+    header = f"  {'time (s)':<{TIME_WIDTH}} {'lane':<{LANE_WIDTH}} what happened"
+    return "\n".join([header, "  " + "-" * (width - 2), *rows])

@@ -1,0 +1,141 @@
+"""Scenario files: a config, what the caller says and does, and what must happen.
+
+```yaml
+name: No to "ready to move forward" ends the call
+config: ../configs/solar.yaml          # a path (relative to this file) or a mapping
+config_overrides: {end_call.skip_goodbye: false}
+caller:
+  - say: "Yes, I have a minute."
+  - say: "No thanks."
+    pause: 1.2                            # silence before speaking, seconds
+  - edit: {end_call.skip_goodbye: true}  # the tester edits the config mid-call
+  - say: "Wait, one question"
+    barge_in_after: 0.8                   # speak over the agent, 0.8 s into its turn
+  - wait: 5                               # stay silent
+  - hang_up: true
+expect:
+  action_invoked: true
+  action_turn: 2
+  goodbye_contains: "Thanks for your time"
+  drop_reason: end_call_action
+  max_latency: {caller_to_action: 1.0, goodbye_to_drop: 0.5}
+```
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from console.core.config import (
+    CallConfig,
+    ConfigError,
+    ConfigStore,
+    load_config,
+    parse_config,
+    problems_from,
+    read_data_file,
+    resolve_includes,
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CallerStep(_Strict):
+    """One thing the caller (or the tester) does; exactly one of say/edit/wait/hang_up."""
+
+    say: str | None = Field(None, max_length=10_000)
+    pause: float = Field(0.6, ge=0, le=600, description="Silence before speaking, seconds.")
+    barge_in_after: float | None = Field(
+        None, ge=0, le=600, description="Speak over the agent, this many seconds into its turn."
+    )
+    edit: dict[str, Any] | None = None
+    wait: float | None = Field(None, gt=0, le=24 * 3600)
+    hang_up: bool = False
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> CallerStep:
+        chosen = [k for k in ("say", "edit", "wait") if getattr(self, k) is not None] + (
+            ["hang_up"] if self.hang_up else []
+        )
+        if len(chosen) != 1:
+            raise ValueError(
+                "each caller step does exactly one of: say, edit, wait, hang_up "
+                f"(this one has {', '.join(chosen) or 'none'})"
+            )
+        return self
+
+
+LatencyName = Literal["caller_to_action", "action_to_goodbye", "goodbye_to_drop", "action_to_drop"]
+
+
+class Expectations(_Strict):
+    action_invoked: bool | None = None
+    action_turn: int | None = Field(None, ge=1)
+    action_config_version: int | None = Field(None, ge=1)
+    goodbye_contains: str | None = None
+    goodbye_absent: bool | None = None
+    goodbye_source: Literal["goodbye_prompt", "main_prompt"] | None = None
+    drop_reason: Literal["end_call_action", "caller_hung_up", "error", "timeout"] | None = None
+    agent_says: list[str] = Field(default_factory=list)
+    agent_never_says: list[str] = Field(default_factory=list)
+    notices_contain: list[str] = Field(default_factory=list)
+    lints: list[str] = Field(default_factory=list, description="Lint codes that must be raised.")
+    max_latency: dict[LatencyName, float] = Field(default_factory=dict)
+
+
+class Scenario(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    config: str | dict[str, Any] = Field(default_factory=dict)
+    config_overrides: dict[str, Any] = Field(default_factory=dict)
+    caller: list[CallerStep] = Field(default_factory=list)
+    caller_wpm: int = Field(160, ge=60, le=450)
+    hang_up_after: float = Field(
+        5.0, gt=0, le=3600, description="Caller hangs up after this much silence at the end."
+    )
+    expect: Expectations = Field(default_factory=Expectations)
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, CallConfig]:
+    """Read a scenario and resolve its config; raise ScenarioError naming the problem."""
+    path = Path(path)
+    try:
+        data = read_data_file(path)
+    except ConfigError as exc:
+        raise ScenarioError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario must be a mapping (name, config, caller, expect)")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(f"{path}: " + "; ".join(str(p) for p in problems_from(exc))) from None
+    return scenario, resolve_config(scenario, path)
+
+
+def resolve_config(scenario: Scenario, path: Path) -> CallConfig:
+    try:
+        if isinstance(scenario.config, str):
+            config = load_config(path.parent / scenario.config)
+        else:
+            data = resolve_includes(scenario.config, path.parent)
+            config = parse_config(data, f"{path}: config")
+    except ConfigError as exc:
+        raise ScenarioError(str(exc)) from None
+    if scenario.config_overrides:
+        store = ConfigStore(config)
+        result = store.edit(scenario.config_overrides)
+        if not result.accepted:
+            raise ScenarioError(
+                f"{path}: config_overrides: " + "; ".join(str(p) for p in result.problems)
+            )
+        config = store.current
+    return config

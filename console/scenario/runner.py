@@ -1,0 +1,239 @@
+"""Run a scenario's call on a virtual clock: the engine, the offline agent, simulated speech.
+
+Time is simulated, not waited for: speech lasts as long as its text takes to say at the
+configured rate, the recogniser's end-of-utterance silence is added before a caller line
+reaches the agent, and the engine's own deadlines (response delay, drop guard, timeouts)
+are honoured. A dozen scenarios run in well under a second, and the same scenario always
+gives the same timeline.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from console.agent.lints import Lint, lint_config
+from console.agent.offline import OfflineAgent
+from console.core import events as ev
+from console.core.clock import VirtualClock
+from console.core.config import CallConfig, ConfigStore
+from console.core.engine import CallEngine, CallState, Utterance
+from console.core.speech_time import estimate_speech_seconds
+from console.scenario.checks import check_expectations
+from console.scenario.model import Scenario
+from console.session.writer import SessionWriter, new_session_dir
+
+MAX_SIM_SECONDS = 6 * 3600.0
+
+
+class Scheduler:
+    """A discrete-event queue over a VirtualClock."""
+
+    def __init__(self, clock: VirtualClock):
+        self.clock = clock
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._ids = itertools.count()
+        self._cancelled: set[int] = set()
+
+    def at(self, t: float, fn: Callable[[], None]) -> int:
+        handle = next(self._ids)
+        heapq.heappush(self._heap, (max(t, self.clock.now()), handle, fn))
+        return handle
+
+    def cancel(self, handle: int) -> None:
+        self._cancelled.add(handle)
+
+    def next_time(self) -> float | None:
+        while self._heap and self._heap[0][1] in self._cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    def run_due(self) -> None:
+        now = self.clock.now()
+        while self.next_time() is not None and self._heap[0][0] <= now:
+            _, _handle, fn = heapq.heappop(self._heap)
+            fn()
+
+
+class SimulatedVoice:
+    """The agent's audio path in text mode: each line lasts its estimated duration."""
+
+    def __init__(self, sched: Scheduler, get_engine: Callable[[], CallEngine]):
+        self.sched = sched
+        self.get_engine = get_engine
+        self.started: dict[int, float] = {}
+        self._handles: dict[int, int] = {}
+
+    def play(self, utterance: Utterance) -> None:
+        engine = self.get_engine()
+        now = self.sched.clock.now()
+        wpm = engine.store.current.agent.voice.rate_wpm
+        engine.agent_audio_started(utterance.id, now)
+        self.started[utterance.id] = now
+        end = now + estimate_speech_seconds(utterance.text, wpm)
+        self._handles[utterance.id] = self.sched.at(
+            end, lambda: engine.agent_audio_finished(utterance.id, end)
+        )
+
+    def stop(self, utterance_id: int) -> None:
+        handle = self._handles.pop(utterance_id, None)
+        if handle is not None:
+            self.sched.cancel(handle)
+
+    def line_dropped(self) -> None:
+        for uid in list(self._handles):
+            self.stop(uid)
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    source: str
+    events: list[ev.Event]
+    failures: list[str]
+    lints: list[Lint]
+    session_dir: Path | None = None
+    unspoken_lines: int = 0
+    config_versions: list[tuple[int, CallConfig]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+class _Caller:
+    """Plays the scenario's caller steps against the engine, as a person on a phone would."""
+
+    def __init__(
+        self, scenario: Scenario, engine: CallEngine, sched: Scheduler, voice: SimulatedVoice
+    ):
+        self.steps = list(scenario.caller)
+        self.scenario = scenario
+        self.engine = engine
+        self.sched = sched
+        self.voice = voice
+        self.index = 0
+        self.busy = False  # speaking, waiting or pausing
+        self.hangup_handle: int | None = None
+
+    def _agent_idle(self) -> bool:
+        return self.engine.awaiting_caller
+
+    def poll(self) -> None:
+        e = self.engine
+        if not e.active or self.busy:
+            return
+        while self.index < len(self.steps) and self.steps[self.index].edit is not None:
+            if not self._agent_idle():
+                return  # the tester edits between turns, as the script reads
+            e.edit_config(dict(self.steps[self.index].edit or {}))
+            self.index += 1
+        if self.index >= len(self.steps):
+            if self._agent_idle() and self.hangup_handle is None:
+                self.hangup_handle = self.sched.at(
+                    self.sched.clock.now() + self.scenario.hang_up_after, self._final_hangup
+                )
+            return
+        step = self.steps[self.index]
+        now = self.sched.clock.now()
+        if step.barge_in_after is not None and e.state is CallState.AGENT_SPEAKING:
+            playing = e.playing
+            started = self.voice.started.get(playing.id, now) if playing else now
+            self._begin(lambda: self._speak(step.say or ""), started + step.barge_in_after)
+            return
+        if not self._agent_idle():
+            return
+        if step.wait is not None:
+            self._begin(self._done, now + step.wait)
+        elif step.hang_up:
+            self._begin(lambda: (e.hang_up(), self._done()), now + step.pause)
+        else:
+            self._begin(lambda: self._speak(step.say or ""), now + step.pause)
+
+    def _begin(self, fn: Callable[[], None], t: float) -> None:
+        self.busy = True
+        self.index += 1
+        self._cancel_hangup()
+        self.sched.at(t, fn)
+
+    def _speak(self, text: str) -> None:
+        start = self.sched.clock.now()
+        end = start + estimate_speech_seconds(text, self.scenario.caller_wpm)
+        self.engine.caller_speech_started(start)
+        endpoint = self.engine.store.current.agent.turn_taking.endpoint_silence_ms / 1000.0
+
+        def deliver() -> None:
+            self.engine.caller_utterance(text, start, end)
+            self._done()
+
+        self.sched.at(end + endpoint, deliver)
+
+    def _done(self) -> None:
+        self.busy = False
+
+    def _cancel_hangup(self) -> None:
+        if self.hangup_handle is not None:
+            self.sched.cancel(self.hangup_handle)
+            self.hangup_handle = None
+
+    def _final_hangup(self) -> None:
+        self.hangup_handle = None
+        if self._agent_idle():
+            self.engine.hang_up()
+
+
+def run_scenario(
+    scenario: Scenario,
+    config: CallConfig,
+    source: str = "",
+    sessions_dir: Path | None = None,
+) -> RunResult:
+    clock = VirtualClock()
+    sched = Scheduler(clock)
+    store = ConfigStore(config)
+    engine_ref: list[CallEngine] = []
+    voice = SimulatedVoice(sched, lambda: engine_ref[0])
+    engine = CallEngine(store, OfflineAgent(), clock, voice)
+    engine_ref.append(engine)
+    writer = None
+    session_dir = None
+    if sessions_dir is not None:
+        session_dir = new_session_dir(sessions_dir, scenario.name)
+        writer = SessionWriter(
+            session_dir,
+            store,
+            {"scenario": scenario.name, "scenario_file": source, "clock": "virtual"},
+        )
+        engine.listeners.append(writer)
+    caller = _Caller(scenario, engine, sched, voice)
+    engine.place_call(mode="text (virtual clock)")
+    while engine.active:
+        caller.poll()
+        times = [t for t in (sched.next_time(), engine.next_deadline()) if t is not None]
+        if not times:
+            break  # nothing can happen any more: the caller is waiting for an agent in silence
+        t = min(times)
+        if t > MAX_SIM_SECONDS:
+            break
+        clock.advance_to(max(t, clock.now()))
+        sched.run_due()
+        engine.tick()
+    if engine.active:
+        engine.hang_up()
+    if writer is not None:
+        writer.close()
+    lints = lint_config(config)
+    failures = check_expectations(scenario.expect, engine.events, lints)
+    return RunResult(
+        scenario=scenario,
+        source=source,
+        events=engine.events,
+        failures=failures,
+        lints=lints,
+        session_dir=session_dir,
+        unspoken_lines=sum(1 for s in scenario.caller[caller.index :] if s.say is not None),
+        config_versions=list(store.history),
+    )
