@@ -20,6 +20,7 @@ COMPLETE = "conversation_complete"
 WRONG_NUMBER = "wrong_number"
 DO_NOT_CALL = "do_not_call"
 VOICEMAIL = "voicemail"
+CONTINUE = "continue"
 
 INTENT_LABELS = {
     YES: "yes",
@@ -30,6 +31,7 @@ INTENT_LABELS = {
     WRONG_NUMBER: "wrong number",
     DO_NOT_CALL: "do not call",
     VOICEMAIL: "voicemail greeting",
+    CONTINUE: "wants to go on",
 }
 
 # Phrases per intent, in normalised form (contractions expanded, lower case).
@@ -86,11 +88,17 @@ PHRASES: dict[str, list[str]] = {
         "record your message", "leave your name and number", "please leave your name",
         "is not available", "unable to answer",
     ],
+    CONTINUE: [
+        "not done", "i am not done", "not finished", "hold on", "hang on", "wait a second",
+        "wait a minute", "wait a moment", "just a second", "just a moment",
+        "one more thing", "one more question", "another question", "i have a question",
+        "not so fast", "before you go", "do not hang up", "do not go", "not over",
+    ],
 }
 # fmt: on
 
 # Phrases that already carry their own negation are never negated again.
-_NEGATIVE_INTENTS = {NO, NOT_INTERESTED, DO_NOT_CALL, WRONG_NUMBER}
+_NEGATIVE_INTENTS = {NO, NOT_INTERESTED, DO_NOT_CALL, WRONG_NUMBER, CONTINUE}
 _NEGATORS = {"not", "never"}
 _NEGATION_WINDOW = 3
 

@@ -6,17 +6,21 @@ caller words always give the same decisions, each with the rule and the words be
 Decision order for one caller utterance (documented in README, "How the offline agent
 decides"):
 
+0. A caller who says they want to go on ("no, I'm not done", "hold on", "one more
+   question") is never hung up on: no rule or trigger may end the call on that turn.
 1. End Call description, strong intents: a quoted phrase from the description, or the
-   caller saying goodbye, asking not to be called, saying it is a wrong number, or a
-   voicemail greeting. A caller who wants to leave is never kept on the line.
+   caller saying goodbye, not interested, asking not to be called, saying it is a wrong
+   number, or a voicemail greeting. A caller who wants to leave is not kept on the line.
 2. The current step's rules (`If the contact responds no, ...`).
 3. Rules outside the steps (questions and objections).
-4. End Call description, soft intents: not interested, conversation complete.
+4. End Call description, soft intent: conversation complete ("that's all").
 5. Otherwise: go on to the next step when the caller answered yes or no (or the step has
    no rules); repeat the question when the answer matched no rule and was neither.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from console.agent import intents as it
 from console.agent.base import Decision, EndRequest, GoodbyeText
@@ -25,8 +29,8 @@ from console.agent.prompt import Action, ParsedPrompt, Rule, fill_variables, par
 from console.core.config import CallConfig
 
 DEFAULT_GOODBYE = "Thank you for your time. Goodbye."
-_STRONG = (it.VOICEMAIL, it.DO_NOT_CALL, it.WRONG_NUMBER, it.GOODBYE)
-_SOFT = (it.NOT_INTERESTED, it.COMPLETE)
+_STRONG = (it.VOICEMAIL, it.DO_NOT_CALL, it.WRONG_NUMBER, it.GOODBYE, it.NOT_INTERESTED)
+_SOFT = (it.COMPLETE,)
 
 
 def variables_of(config: CallConfig) -> dict[str, str]:
@@ -60,8 +64,9 @@ class OfflineAgent:
         name = config.end_call.name
         negation = _negation_note(said)
 
+        keep_on = said.hit(it.CONTINUE)
         strong = self._description_end(said, triggers, _STRONG, name, include_phrases=True)
-        if strong:
+        if strong and not keep_on:
             return strong
 
         step = prompt.step(self.current_step) if self.current_step is not None else None
@@ -69,15 +74,26 @@ class OfflineAgent:
             for rule in step.rules:
                 m = match_condition(rule.condition, said)
                 if m:
-                    return self._apply_rule(config, prompt, rule, m.words, m.how)
+                    return self._apply_rule(config, prompt, rule, m.words, m.how, keep_on)
         for rule in prompt.rules:
             m = match_condition(rule.condition, said)
             if m:
-                return self._apply_rule(config, prompt, rule, m.words, m.how)
+                decision = self._apply_rule(config, prompt, rule, m.words, m.how, keep_on)
+                moves_on = any(a.kind == "goto" for a in rule.actions)
+                if step is not None and step.asks and decision.end is None and not moves_on:
+                    # Answer the question, then come back to the script's open question.
+                    return _suffix(decision, self._fill(config, step.spoken))
+                return decision
 
         soft = self._description_end(said, triggers, _SOFT, name, include_phrases=False)
-        if soft:
+        if soft and not keep_on:
             return soft
+        if keep_on:
+            return Decision(
+                say="Of course, go ahead.",
+                why=f"the caller wants to go on (said {keep_on.words!r}); the call stays up",
+                trigger_words=keep_on.words,
+            )
 
         if step is not None and step.rules and said.polarity() is None:
             why = f"step {step.number}: no rule matched {caller_text!r}{negation}; asking again"
@@ -163,11 +179,26 @@ class OfflineAgent:
         return None
 
     def _apply_rule(
-        self, config: CallConfig, prompt: ParsedPrompt, rule: Rule, words: str, how: str
+        self,
+        config: CallConfig,
+        prompt: ParsedPrompt,
+        rule: Rule,
+        words: str,
+        how: str,
+        keep_on: it.PhraseHit | None = None,
     ) -> Decision:
         label = f"{rule.where}, line {rule.line}"
         why = f"{label}: 'If the contact {rule.condition}' matched {words!r} ({how})"
-        return self._perform(config, prompt, rule.actions, why, label, words)
+        decision = self._perform(config, prompt, rule.actions, why, label, words)
+        if decision.end is not None and keep_on is not None:
+            return Decision(
+                say="Of course, go ahead.",
+                why=f"{why}, but the caller wants to go on (said {keep_on.words!r}): "
+                "the rule's End Call is not invoked",
+                rule=label,
+                trigger_words=keep_on.words,
+            )
+        return decision
 
     def _perform(
         self,
@@ -255,14 +286,12 @@ def _end(name: str, why: str, rule: str, words: str) -> Decision:
 def _prefix(decision: Decision, text: str, notices: tuple[str, ...] = ()) -> Decision:
     """Put `text` before what the decision says (greeting, a rule's own line)."""
     say = " ".join(s for s in (text, decision.say) if s)
-    return Decision(
-        say=say,
-        why=decision.why,
-        rule=decision.rule,
-        trigger_words=decision.trigger_words,
-        end=decision.end,
-        notices=notices + decision.notices,
-    )
+    return dataclasses.replace(decision, say=say, notices=notices + decision.notices)
+
+
+def _suffix(decision: Decision, text: str) -> Decision:
+    say = " ".join(s for s in (decision.say, text) if s)
+    return dataclasses.replace(decision, say=say)
 
 
 def _negation_note(said: it.Analysis) -> str:

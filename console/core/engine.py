@@ -418,7 +418,7 @@ class CallEngine:
         if self._goodbye_end is not None and self._drop_at is None:
             guard = self.store.current.agent.turn_taking.drop_guard_ms / 1000.0
             self._drop_at = self._goodbye_end + guard
-            self._drop_detail = f"after the {guard:g} s guard"
+            self._drop_detail = f"guard {guard:g} s"
             if guard <= 0:
                 self._drop(ev.END_CALL_ACTION, self._drop_detail, self._drop_at)
             return
