@@ -30,7 +30,7 @@ _RULE_START = re.compile(
     r"client|they|he|she|someone)\b",
     re.IGNORECASE,
 )
-_THEN = re.compile(r",|\bthen\b|:|\s[-–—]\s", re.IGNORECASE)
+_THEN = re.compile(r",|\bthen\b|:|\s[-–—]\s|\s*(?:->|=>|→)\s*", re.IGNORECASE)
 _FRAGMENT_SPLIT = re.compile(r",?\s+and\s+then\s+|,?\s+then\s+|,?\s+and\s+|;\s*|,\s*", re.I)
 _GOTO = re.compile(
     r"\b(?:go|proceed|continue|move|skip|jump|return|advance)\s+(?:on\s+|back\s+)?"

@@ -217,8 +217,8 @@ class CallEngine:
         return result
 
     def _log_edit(self, result: EditResult) -> None:
-        if self.state is CallState.IDLE:
-            return
+        if not self.active:
+            return  # between calls the store changes for the next call; no timeline
         if result.accepted:
             for field, old, new in result.changes:
                 self._emit(

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prepare a machine to run End Call Console: system packages (Debian/Ubuntu, when apt-get
+# is there), a virtual environment in .venv, and the package with its test tools.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the console needs at run time (more join as features land).
+APT_PACKAGES=()
+# python3-venv only where the system Python lacks venv/ensurepip.
+python3 -c "import venv, ensurepip" >/dev/null 2>&1 || APT_PACKAGES+=(python3-venv)
+
+missing=()
+if command -v apt-get >/dev/null 2>&1; then
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$pkg")
+  done
+elif [ ${#APT_PACKAGES[@]} -gt 0 ]; then
+  echo "setup: not a Debian/Ubuntu system; install these yourself: ${APT_PACKAGES[*]}"
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing system packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  python3 -m venv .venv
+fi
+stamp=.venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing Python packages"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  rm -f .venv/.installed-* && touch "$stamp"
+fi

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from console.agent.lints import ERROR, has_errors, lint_config, lint_data
+from console.core.config import parse_config
+
+GOOD = '1. Ask "Ready?" If the contact responds no, call end_call and say "Thanks."'
+
+
+def codes(config) -> set[str]:
+    return {lint.code for lint in lint_config(config)}
+
+
+def cfg(prompt=GOOD, **end_call):
+    return parse_config({"agent": {"main_prompt": prompt}, "end_call": end_call})
+
+
+def test_a_good_config_has_no_lints():
+    assert codes(cfg()) == set()
+
+
+def test_invalid_name_is_an_error_and_nothing_is_applied():
+    config, lints = lint_data({"end_call": {"name": "end call"}})
+    assert config is None and has_errors(lints)
+    assert lints[0].field == "end_call.name" and lints[0].severity == ERROR
+
+
+def test_prompt_never_mentions_the_action():
+    lints = lint_config(cfg(prompt="Be helpful."))
+    (lint,) = [x for x in lints if x.code == "prompt_missing_action"]
+    assert "end_call" in lint.message and "hesitate" in lint.message
+
+
+def test_prompt_mentions_another_action_name():
+    lints = lint_config(cfg(name="hang_up"))
+    other = [x for x in lints if x.code == "prompt_other_action"]
+    assert other and other[0].line == 1 and "'end_call'" in other[0].message
+    assert "prompt_missing_action" in codes(cfg(name="hang_up"))
+
+
+def test_call_me_back_is_not_an_action_reference():
+    prompt = GOOD + '\nIf the contact asks, say "You can call me back anytime."'
+    assert "prompt_other_action" not in codes(cfg(prompt=prompt + "\nAsk them to call us."))
+
+
+def test_empty_description():
+    assert "empty_description" in codes(cfg(description="  "))
+
+
+def test_description_without_triggers_is_info():
+    lints = lint_config(cfg(description="An action."))
+    (lint,) = [x for x in lints if x.code == "description_no_triggers"]
+    assert lint.severity == "info"
+
+
+def test_skip_goodbye_with_goodbye_prompt():
+    assert "skip_with_goodbye_prompt" in codes(cfg(skip_goodbye=True, goodbye_prompt="Say bye"))
+
+
+def test_skip_goodbye_while_prompt_asks_to_say_something():
+    lints = lint_config(cfg(skip_goodbye=True))
+    (lint,) = [x for x in lints if x.code == "skip_with_goodbye_in_prompt"]
+    assert '"Thanks."' in lint.message and lint.line == 1
+    closing = GOOD.split(" and say")[0] + '\nWhen you end the call, say "Bye!"'
+    assert "skip_with_goodbye_in_prompt" in codes(cfg(prompt=closing, skip_goodbye=True))
+
+
+def test_unknown_variables():
+    lints = lint_config(cfg(prompt=GOOD + " Hi {contact_name}", goodbye_prompt="Bye {x}"))
+    fields = {x.field for x in lints if x.code == "unknown_variable"}
+    assert fields == {"agent.main_prompt", "end_call.goodbye_prompt"}

@@ -1,0 +1,109 @@
+"""Shared fixtures: configs and a call harness that drives the real engine by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from console.agent.offline import OfflineAgent
+from console.core import events as ev
+from console.core.clock import VirtualClock
+from console.core.config import CallConfig, ConfigStore, parse_config
+from console.core.engine import CallEngine, Utterance
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
+
+SEED_PROMPT = """You are Sam from Acme Solar.
+1. Ask "Do you have a minute?"
+2. Ask "Do you own your home?"
+3. Ask 'Are you ready to move forward?'
+   If the contact responds no, call end_call and say 'Thanks for your time.'
+   If the contact responds yes, say "Great, next steps are on their way." and go to step 4.
+4. Ask "Anything else?"
+"""
+
+
+def make_config(**changes) -> CallConfig:
+    """The seed config, with dotted-path changes: make_config(**{"end_call.name": "x"})."""
+    data = {
+        "end_call": {"name": "end_call"},
+        "agent": {"name": "Sam", "main_prompt": SEED_PROMPT},
+    }
+    store = ConfigStore(parse_config(data))
+    if changes:
+        result = store.edit(changes)
+        assert result.accepted, result.problems
+    return store.current
+
+
+@dataclass
+class ManualVoice:
+    """The agent's audio path, finished by the test when it chooses."""
+
+    played: list[Utterance] = field(default_factory=list)
+    stopped: list[int] = field(default_factory=list)
+    dropped: bool = False
+
+    def play(self, utterance: Utterance) -> None:
+        self.played.append(utterance)
+
+    def stop(self, utterance_id: int) -> None:
+        self.stopped.append(utterance_id)
+
+    def line_dropped(self) -> None:
+        self.dropped = True
+
+
+class Call:
+    """A real CallEngine with the offline agent, a virtual clock and a manual voice."""
+
+    def __init__(self, config: CallConfig | None = None):
+        self.clock = VirtualClock()
+        self.voice = ManualVoice()
+        self.store = ConfigStore(config or make_config())
+        self.engine = CallEngine(self.store, OfflineAgent(), self.clock, self.voice)
+
+    # time and audio
+    def at(self, t: float) -> Call:
+        self.clock.advance_to(t)
+        self.engine.tick()
+        return self
+
+    def finish_speech(self, at: float) -> Utterance:
+        """The utterance now playing ends at `at` (all its samples played)."""
+        self.at(at)
+        utt = self.voice.played[-1]
+        self.engine.agent_audio_finished(utt.id, at)
+        self.engine.tick()
+        return utt
+
+    def start(self) -> Call:
+        self.engine.place_call()
+        return self
+
+    def caller(self, text: str, start: float, end: float) -> Call:
+        self.at(end)
+        self.engine.caller_utterance(text, start, end)
+        return self
+
+    # reading the timeline
+    def of(self, cls: type[ev.Event]) -> list:
+        return [e for e in self.engine.events if isinstance(e, cls)]
+
+    def one(self, cls: type[ev.Event]):
+        found = self.of(cls)
+        assert len(found) == 1, f"expected one {cls.kind}, got {found}"
+        return found[0]
+
+
+@pytest.fixture
+def call() -> Call:
+    return Call()
+
+
+@pytest.fixture
+def assets() -> Path:
+    return ASSETS
