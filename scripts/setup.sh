@@ -2,11 +2,17 @@
 # Prepare a machine to run End Call Console: system packages (Debian/Ubuntu, when apt-get
 # is there), a virtual environment in .venv, and the package with its test tools.
 # Safe to run again: it only installs what is missing.
+# --test adds what the tests need beyond the app: a PulseAudio server for virtual devices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the console needs at run time (more join as features land).
-APT_PACKAGES=()
+# System packages the console needs at run time: PortAudio for sounddevice, espeak-ng
+# for pyttsx3, libsndfile for soundfile.
+APT_PACKAGES=(libportaudio2 espeak-ng libsndfile1)
+if [ "${1:-}" = "--test" ]; then
+  # Virtual audio devices without a sound card (see tests/integration/conftest.py).
+  APT_PACKAGES+=(pulseaudio pulseaudio-utils libasound2-plugins)
+fi
 # python3-venv only where the system Python lacks venv/ensurepip.
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || APT_PACKAGES+=(python3-venv)
 

@@ -107,3 +107,12 @@ def call() -> Call:
 @pytest.fixture
 def assets() -> Path:
     return ASSETS
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.parts import MISSING
+
+    if MISSING:
+        terminalreporter.write_sep("!", "REAL PARTS MISSING: SOME TESTS DID NOT RUN", red=True)
+        for what in sorted(set(MISSING)):
+            terminalreporter.write_line(f"  - {what}", red=True)

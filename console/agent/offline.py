@@ -150,6 +150,17 @@ class OfflineAgent:
             )
         return GoodbyeText(DEFAULT_GOODBYE, "main_prompt", "polite default (no closing line)")
 
+    def prepared_goodbyes(self, config: CallConfig) -> list[str]:
+        """Goodbyes whose text is known before the call ends, to synthesise ahead of time."""
+        if config.end_call.skip_goodbye:
+            return []
+        if config.end_call.goodbye_prompt.strip():
+            return [self.goodbye(config, EndRequest(config.end_call.name, why="")).text]
+        prompt = parse_prompt(config.agent.main_prompt)
+        lines = [ref.says for ref in prompt.refs if ref.says]
+        lines += [prompt.closing[0]] if prompt.closing else [DEFAULT_GOODBYE]
+        return list(dict.fromkeys(self._fill(config, line) for line in lines))
+
     # -- helpers -----------------------------------------------------------------------
     def _description_end(
         self,

@@ -129,11 +129,20 @@ class AgentConfig(_Strict):
         return value
 
 
+class SpeechSettings(_Strict):
+    """Where speech recognition comes from (the machine's devices are app settings)."""
+
+    model_path: str = Field(
+        "", max_length=4096, description="A vosk model folder; empty: look in models/."
+    )
+
+
 class CallConfig(_Strict):
     """Everything that shapes one call. Saved with every session, one copy per version."""
 
     end_call: EndCallAction = Field(default_factory=EndCallAction)
     agent: AgentConfig = Field(default_factory=AgentConfig)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
 
 class ConfigError(ValueError):

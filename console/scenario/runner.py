@@ -20,8 +20,9 @@ from console.agent.offline import OfflineAgent
 from console.core import events as ev
 from console.core.clock import VirtualClock
 from console.core.config import CallConfig, ConfigStore
-from console.core.engine import CallEngine, CallState, Utterance
+from console.core.engine import CallEngine, CallState
 from console.core.speech_time import estimate_speech_seconds
+from console.core.text_voice import SimulatedVoice
 from console.scenario.checks import check_expectations
 from console.scenario.model import Scenario
 from console.session.writer import SessionWriter, new_session_dir
@@ -56,36 +57,6 @@ class Scheduler:
         while self.next_time() is not None and self._heap[0][0] <= now:
             _, _handle, fn = heapq.heappop(self._heap)
             fn()
-
-
-class SimulatedVoice:
-    """The agent's audio path in text mode: each line lasts its estimated duration."""
-
-    def __init__(self, sched: Scheduler, get_engine: Callable[[], CallEngine]):
-        self.sched = sched
-        self.get_engine = get_engine
-        self.started: dict[int, float] = {}
-        self._handles: dict[int, int] = {}
-
-    def play(self, utterance: Utterance) -> None:
-        engine = self.get_engine()
-        now = self.sched.clock.now()
-        wpm = engine.store.current.agent.voice.rate_wpm
-        engine.agent_audio_started(utterance.id, now)
-        self.started[utterance.id] = now
-        end = now + estimate_speech_seconds(utterance.text, wpm)
-        self._handles[utterance.id] = self.sched.at(
-            end, lambda: engine.agent_audio_finished(utterance.id, end)
-        )
-
-    def stop(self, utterance_id: int) -> None:
-        handle = self._handles.pop(utterance_id, None)
-        if handle is not None:
-            self.sched.cancel(handle)
-
-    def line_dropped(self) -> None:
-        for uid in list(self._handles):
-            self.stop(uid)
 
 
 @dataclass

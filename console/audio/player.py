@@ -1,0 +1,85 @@
+"""Plays the agent's utterances inside the output callback, and says when each sample went.
+
+The callback never blocks: commands arrive through a SimpleQueue read with get_nowait,
+and what happened (an utterance's first sample, its last, a stop) leaves through
+another, stamped with the output frame of the exact sample. That is what makes "the goodbye
+played to its last sample" a measured fact rather than an estimate.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PlaybackEvent:
+    kind: str  # "started", "finished", "stopped"
+    utterance_id: int
+    frame: int  # the output stream's frame: the first sample, one past the last, or the cut
+
+
+class Player:
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.commands: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._queue: deque[tuple[int, np.ndarray]] = deque()
+        self._current: tuple[int, np.ndarray] | None = None
+        self._pos = 0
+        self._dead = False  # after the line drops nothing is ever played again
+
+    # -- from any thread -------------------------------------------------------------
+    def play(self, utterance_id: int, samples: np.ndarray) -> None:
+        self.commands.put(("play", utterance_id, samples.astype(np.float32, copy=False)))
+
+    def stop(self, utterance_id: int) -> None:
+        self.commands.put(("stop", utterance_id))
+
+    def drop_line(self) -> None:
+        self.commands.put(("drop",))
+
+    # -- from the output callback only ------------------------------------------------
+    def fill(self, out: np.ndarray, frame: int) -> list[PlaybackEvent]:
+        """Write the next block into `out` (1-D float32) and report what happened."""
+        events: list[PlaybackEvent] = []
+        while True:
+            try:
+                cmd = self.commands.get_nowait()
+            except queue.Empty:
+                break
+            self._command(cmd, frame, events)
+        out[:] = 0.0
+        frames = len(out)
+        offset = 0
+        while offset < frames and not self._dead:
+            if self._current is None:
+                if not self._queue:
+                    break
+                self._current, self._pos = self._queue.popleft(), 0
+                events.append(PlaybackEvent("started", self._current[0], frame + offset))
+            uid, samples = self._current
+            n = min(frames - offset, len(samples) - self._pos)
+            out[offset : offset + n] = samples[self._pos : self._pos + n]
+            self._pos += n
+            offset += n
+            if self._pos >= len(samples):
+                events.append(PlaybackEvent("finished", uid, frame + offset))
+                self._current = None
+        return events
+
+    def _command(self, cmd: tuple, frame: int, events: list[PlaybackEvent]) -> None:
+        if cmd[0] == "play" and not self._dead:
+            self._queue.append((cmd[1], cmd[2]))
+        elif cmd[0] == "stop":
+            uid = cmd[1]
+            if self._current is not None and self._current[0] == uid:
+                self._current = None
+                events.append(PlaybackEvent("stopped", uid, frame))
+            self._queue = deque(item for item in self._queue if item[0] != uid)
+        elif cmd[0] == "drop":
+            if self._current is not None:
+                events.append(PlaybackEvent("stopped", self._current[0], frame))
+            self._current, self._queue, self._dead = None, deque(), True

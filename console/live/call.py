@@ -1,0 +1,278 @@
+"""A live call: engine, audio, recognition, synthesis, recording and session, wired.
+
+Every part that can be missing degrades to a mode that still works, and says so on the
+timeline: no audio device -> typed input with simulated speech timing; no speech model
+-> the agent is heard but the caller types; no TTS engine -> agent lines timed, not
+spoken. This is the object the terminal `call` command, the audio scenario runner and
+the GUI all drive; it imports no Qt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from console.agent.base import Agent
+from console.agent.offline import OfflineAgent
+from console.core import events as ev
+from console.core.clock import MonotonicClock
+from console.core.config import ConfigStore, EditResult
+from console.core.engine import CallEngine
+from console.core.host import CallHost
+from console.core.text_voice import SimulatedVoice
+from console.session.writer import SessionWriter, new_session_dir
+
+RECORDING_FILE = "recording.wav"
+
+
+@dataclass
+class LiveOptions:
+    input_device: str | None = None
+    output_device: str | None = None
+    rate: int = 16000
+    block: int = 320
+    model_path: str | None = None
+    text_only: bool = False  # no audio at all: typed input, simulated speech timing
+    recognise: bool = True  # False: audio plays and records, the caller's turns are typed
+    sessions_dir: Path | None = None
+    name: str = "call"
+
+
+class LiveCall:
+    def __init__(
+        self,
+        store: ConfigStore,
+        options: LiveOptions | None = None,
+        agent: Agent | None = None,
+        listeners: list[Callable[[ev.Event], None]] | None = None,
+        on_partial: Callable[[str], None] | None = None,
+        on_level: Callable[[float], None] | None = None,
+        model: Any = None,
+    ) -> None:
+        self.store = store
+        self.options = options or LiveOptions()
+        self.agent = agent or OfflineAgent()
+        self.listeners = list(listeners or [])
+        self.on_partial = on_partial
+        self.on_level = on_level
+        self.model = model  # a loaded vosk.Model may be passed in (the GUI preloads it)
+        self.mode = "text"
+        self.notices: list[tuple[str, str]] = []  # (source, message) met while starting
+        self.session_dir: Path | None = None
+        self.io: Any = None
+        self.pump: Any = None
+        self.synth: Any = None
+        self.recognizer: Any = None
+        self.clock: Any = None
+        self.host: CallHost | None = None
+        self.engine: CallEngine | None = None
+        self.writer: SessionWriter | None = None
+        self.devices: dict[str, str] = {}
+        self.models: dict[str, str] = {}
+        self._closed = False
+
+    # -- starting ------------------------------------------------------------------------
+    def start(self) -> None:
+        opts = self.options
+        if not opts.text_only:
+            self._open_audio()
+        if self.io is not None:
+            from console.audio.clock import SampleClock
+
+            self.clock = SampleClock(opts.rate)
+        else:
+            self.clock = MonotonicClock()
+        self.host = CallHost(self.clock)
+        if opts.sessions_dir is not None:
+            self.session_dir = new_session_dir(opts.sessions_dir, opts.name)
+            self.writer = SessionWriter(
+                self.session_dir,
+                self.store,
+                {"name": opts.name, "clock": "samples" if self.io else "monotonic"},
+            )
+        voice: Any
+        if self.io is not None and self.synth is not None:
+            from console.live.voice import AudioVoice
+
+            voice = AudioVoice(self.synth, self.io.player, self.host, self.store)
+        else:
+            voice = SimulatedVoice(self.host, lambda: self.engine)  # type: ignore[arg-type,return-value]
+        listeners = [*([self.writer] if self.writer else []), self._on_event, *self.listeners]
+        self.engine = CallEngine(self.store, self.agent, self.clock, voice, listeners)
+
+        if self.io is not None:
+            self._start_audio()
+        self.host.start(self.engine)
+        devices, models, mode = dict(self.devices), dict(self.models), self.mode
+        self.host.submit(lambda e: e.place_call(mode=mode, devices=devices, models=models))
+        for source, message in self.notices:
+            self.host.submit(lambda e, s=source, m=message: e.fault(s, m))
+
+    def _open_audio(self) -> None:
+        from console.audio.devices import AudioUnavailable
+
+        opts = self.options
+        try:
+            from console.audio.io import AudioIO
+
+            self.io = AudioIO(opts.input_device, opts.output_device, opts.rate, opts.block)
+        except AudioUnavailable as exc:
+            self.notices.append(("audio", f"{exc} The call runs with typed input."))
+            return
+        self.devices = {"input": self.io.input.label, "output": self.io.output.label}
+        try:
+            from console.speech.synth import SpeechUnavailable, Synthesizer
+
+            self.synth = Synthesizer(opts.rate)
+            self.models["tts"] = self.synth.engine_name
+            if not self.store.current.end_call.skip_goodbye and isinstance(
+                self.agent, OfflineAgent
+            ):
+                voice = self.store.current.agent.voice
+                self.synth.prepare(
+                    self.agent.prepared_goodbyes(self.store.current), voice.name, voice.rate_wpm
+                )
+        except SpeechUnavailable as exc:
+            self.notices.append(("speech", f"{exc}; agent lines are timed but not spoken"))
+            self.synth = None
+        self.mode = "audio" if self.synth else "audio (agent not spoken)"
+        if opts.recognise:
+            self._load_model()
+        else:
+            self.mode += ", caller turns from the script"
+
+    def _load_model(self) -> None:
+        from console.speech.models import ModelError, find_model
+
+        try:
+            if self.model is None:
+                info = find_model(self.options.model_path, self.store.current.speech.model_path)
+                import vosk
+
+                vosk.SetLogLevel(-1)
+                self.model = vosk.Model(str(info.path))
+                self.models["stt"] = f"vosk {info.name} ({info.source})"
+            else:
+                self.models["stt"] = "vosk (preloaded)"
+        except ModelError as exc:
+            self.notices.append(("speech", str(exc)))
+            self.mode += ", typed caller"
+        except Exception as exc:
+            self.notices.append(("speech", f"the speech model failed to load: {exc}"))
+            self.mode += ", typed caller"
+            self.model = None
+
+    def _start_audio(self) -> None:
+        from console.audio.devices import AudioUnavailable
+        from console.audio.recorder import CallRecorder
+        from console.live.pump import AudioPump
+
+        assert self.io is not None and self.host is not None
+        self.pump = AudioPump(self.io, self.clock, self.host, self.on_level)
+        try:
+            self.io.start()
+        except AudioUnavailable as exc:
+            self.notices.append(("audio", str(exc)))
+        self.pump.start()
+        if not self.pump.begin_call():
+            self.notices.append(("audio", "the microphone delivered no audio to start on"))
+            self.clock.start_at(0)
+        if self.session_dir is not None:
+            self.pump.recorder = CallRecorder(self.session_dir / RECORDING_FILE, self.io.rate)
+        if self.model is not None:
+            from console.speech.recognizer import StreamingRecognizer
+
+            host = self.host
+            endpoint = self.store.current.agent.turn_taking.endpoint_silence_ms / 1000.0
+
+            def final(r) -> None:
+                host.submit(lambda e: e.caller_utterance(r.text, r.start, r.end))
+
+            def partial(text: str, start: float) -> None:
+                host.submit(lambda e: e.caller_speech_started(start))
+                if self.on_partial is not None:
+                    self.on_partial(text)
+
+            self.recognizer = StreamingRecognizer(
+                self.model, self.io.rate, endpoint, final, partial
+            )
+            self.pump.recognizer = self.recognizer
+
+    # -- the tester ----------------------------------------------------------------------
+    def say(self, text: str, start: float | None = None, end: float | None = None) -> None:
+        """Typed caller input (or the script's text in transcript mode)."""
+        assert self.host is not None
+
+        def typed(e: CallEngine) -> None:
+            now = e.clock.now()
+            s = now if start is None else start
+            e.caller_speech_started(s)
+            e.caller_utterance(text, s, now if end is None else end)
+
+        self.host.submit(typed)
+
+    def hang_up(self) -> None:
+        if self.host is not None:
+            self.host.submit(lambda e: e.hang_up())
+
+    def edit(self, changes: dict[str, Any], timeout: float = 5.0) -> EditResult:
+        """Apply a config edit on the engine's thread and return what became of it."""
+        assert self.host is not None
+        done: Future = Future()
+        self.host.submit(lambda e: done.set_result(e.edit_config(changes)))
+        return done.result(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the line to drop and the recording to be complete."""
+        assert self.host is not None
+        if not self.host.wait_dropped(timeout):
+            return False
+        if self.pump is not None:
+            self.pump.finished.wait(5.0)
+        return True
+
+    # -- ending --------------------------------------------------------------------------
+    def _on_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.LineDropped) and self.pump is not None:
+            self.pump.end_at(event.t)
+
+    def close(self) -> None:
+        """Hang up if needed and release devices, threads and files. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.host is not None and self.engine is not None and self.engine.active:
+            self.hang_up()
+            self.host.wait_dropped(3.0)
+        if self.pump is not None:
+            self.pump.finished.wait(3.0)
+            self.pump.stop()
+        if self.recognizer is not None:
+            self.recognizer.close()
+        if self.io is not None:
+            self.io.close()
+        if self.synth is not None:
+            self.synth.close()
+        if self.host is not None:
+            self.host.stop()
+        if self.writer is not None:
+            extra: dict[str, Any] = {"mode": self.mode}
+            if self.io is not None:
+                extra.update(
+                    recording=RECORDING_FILE,
+                    sample_rate=self.io.rate,
+                    input_overflows=self.io.overflows,
+                    output_underflows=self.io.underflows,
+                )
+            self.writer.close(**extra)
+
+    def __enter__(self) -> LiveCall:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):
+            self.close()

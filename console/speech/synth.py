@@ -1,0 +1,197 @@
+"""Text to speech with pyttsx3, rendered to audio buffers on a worker thread.
+
+pyttsx3 drives the platform's engine (espeak-ng on Linux, SAPI5 on Windows, NSSpeech on
+macOS). It is never run on the GUI thread or an audio callback: one worker owns the
+engine, renders each line to a WAV, and hands back float32 samples at the output rate,
+so the player knows the first and last sample of every line. Rendered lines are cached,
+which is how a goodbye whose text is known in advance is ready before it is needed.
+"""
+
+from __future__ import annotations
+
+import queue
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class SpeechUnavailable(RuntimeError):
+    pass
+
+
+def _resample(samples: np.ndarray, src: int, dst: int) -> np.ndarray:
+    if src == dst:
+        return samples.astype(np.float32, copy=False)
+    import soxr
+
+    return soxr.resample(samples, src, dst).astype(np.float32, copy=False)
+
+
+class Synthesizer:
+    """One pyttsx3 engine on its own thread; `render` returns a Future of samples."""
+
+    def __init__(self, rate: int, cache_size: int = 64) -> None:
+        self.rate = rate
+        self._jobs: queue.SimpleQueue[tuple[str, str, int, Future] | None] = queue.SimpleQueue()
+        self._cache: OrderedDict[tuple[str, str, int], np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._error: Exception | None = None
+        self.engine_name = ""
+        self.voices: list[tuple[str, str]] = []
+        self._thread = threading.Thread(target=self._loop, name="tts", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise SpeechUnavailable(str(self._error))
+
+    # -- any thread --------------------------------------------------------------------
+    def render(self, text: str, voice: str = "", wpm: int = 170) -> Future:
+        key = (text, voice, wpm)
+        future: Future = Future()
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            future.set_result(cached)
+        else:
+            self._jobs.put((text, voice, wpm, future))
+        return future
+
+    def render_now(self, text: str, voice: str = "", wpm: int = 170) -> np.ndarray:
+        return self.render(text, voice, wpm).result(timeout=60)
+
+    def prepare(self, texts: list[str], voice: str = "", wpm: int = 170) -> None:
+        """Render lines ahead of time (e.g. a goodbye known before the call ends)."""
+        for text in texts:
+            if text.strip():
+                self.render(text, voice, wpm)
+
+    def on_ready(self, future: Future, fn: Callable[[np.ndarray | None, str], None]) -> None:
+        def done(f: Future) -> None:
+            exc = f.exception()
+            fn(None if exc else f.result(), f"speech synthesis failed: {exc}" if exc else "")
+
+        future.add_done_callback(done)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+
+    # -- the worker --------------------------------------------------------------------
+    def _loop(self) -> None:
+        try:
+            engine = self._init_engine()
+        except Exception as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        with tempfile.TemporaryDirectory(prefix="endcall-tts-") as tmp:
+            path = Path(tmp) / "line.wav"
+            while True:
+                job = self._jobs.get()
+                if job is None:
+                    break
+                text, voice, wpm, future = job
+                key = (text, voice, wpm)
+                with self._lock:
+                    cached = self._cache.get(key)
+                if cached is not None:
+                    future.set_result(cached)
+                    continue
+                try:
+                    samples = self._render(engine, text, voice, wpm, path)
+                except Exception as exc:
+                    future.set_exception(exc)
+                    continue
+                with self._lock:
+                    self._cache[key] = samples
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+                future.set_result(samples)
+
+    def _init_engine(self) -> Any:
+        try:
+            import pyttsx3
+        except ImportError as exc:
+            raise SpeechUnavailable(f"pyttsx3 is not installed ({exc})") from None
+        try:
+            engine = pyttsx3.init()
+        except Exception as exc:
+            raise SpeechUnavailable(
+                f"no text-to-speech engine ({exc}). On Debian/Ubuntu: sudo apt-get install "
+                "espeak-ng"
+            ) from None
+        driver = type(engine.proxy._driver).__module__
+        self.engine_name = driver.rsplit(".", 1)[-1]
+        # The espeak driver prints "Audio saved to ..." for every file; silence it.
+        import sys
+
+        module = sys.modules.get(driver)
+        if module is not None:
+            module.print = lambda *a, **k: None  # type: ignore[attr-defined]
+        self.voices = [(v.id, v.name) for v in engine.getProperty("voices")]
+        return engine
+
+    def _render(self, engine: Any, text: str, voice: str, wpm: int, path: Path) -> np.ndarray:
+        """Render sentence by sentence: pyttsx3's espeak driver silently writes nothing for
+        long texts (pyttsx3 issues #149, #259), and short pieces never hit that."""
+        if voice:
+            engine.setProperty("voice", voice)
+        engine.setProperty("rate", wpm)
+        pieces = []
+        gap = np.zeros(int(SENTENCE_GAP_S * self.rate), dtype=np.float32)
+        for sentence in split_sentences(text):
+            samples = self._render_piece(engine, sentence, path)
+            if samples is None:  # the driver's known flakiness: one more try
+                samples = self._render_piece(engine, sentence, path)
+            if samples is None:
+                raise SpeechUnavailable(f"the TTS engine wrote no audio for {sentence!r}")
+            pieces += [samples, gap]
+        return np.concatenate(pieces[:-1]) if pieces else np.zeros(0, dtype=np.float32)
+
+    def _render_piece(self, engine: Any, text: str, path: Path) -> np.ndarray | None:
+        import soundfile as sf
+
+        path.unlink(missing_ok=True)
+        engine.save_to_file(text, str(path))
+        engine.runAndWait()
+        if not path.exists():
+            return None
+        data, src_rate = sf.read(str(path), dtype="float32", always_2d=True)
+        mono = data.mean(axis=1)
+        # espeak pads lines with silence; trim it so the first and last samples are speech.
+        voiced = np.flatnonzero(np.abs(mono) > 1e-3)
+        if not len(voiced):
+            return None
+        mono = mono[max(0, voiced[0] - 80) : voiced[-1] + 80]
+        return _resample(mono, src_rate, self.rate)
+
+
+SENTENCE_GAP_S = 0.15
+MAX_PIECE_CHARS = 180
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (long ones cut at commas or spaces) short enough to render reliably."""
+    import re
+
+    out = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        while len(sentence) > MAX_PIECE_CHARS:
+            cut = sentence.rfind(",", 0, MAX_PIECE_CHARS)
+            cut = cut if cut > 40 else sentence.rfind(" ", 0, MAX_PIECE_CHARS)
+            cut = cut if cut > 0 else MAX_PIECE_CHARS
+            out.append(sentence[: cut + 1].strip())
+            sentence = sentence[cut + 1 :].strip()
+        if sentence.strip():
+            out.append(sentence.strip())
+    return out

@@ -1,0 +1,322 @@
+"""Real calls through real audio: PortAudio on virtual PulseAudio devices, espeak-ng
+through pyttsx3, the vosk engine, and the recording on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from console.audio.clock import FrameTimes
+from console.audio.devices import open_stream, resolve
+from console.audio.inject import Injector
+from console.audio.recorder import repair_wav
+from console.core import events as ev
+from console.core.config import ConfigStore, parse_config
+from console.core.eventlog import read_events
+from console.live.call import RECORDING_FILE, LiveCall, LiveOptions
+from tests.conftest import ROOT
+
+RATE, BLOCK = 16000, 320
+BLOCK_S = BLOCK / RATE
+LOUD = 0.01
+PROMPT = (
+    '1. Ask "Are you ready?" If the contact responds no, call end_call and say '
+    '"Thanks for your time, goodbye." If the contact responds yes, go to step 2.\n'
+    '2. Ask "Shall I send the details by email?"'
+)
+
+
+def config(**end_call: Any) -> ConfigStore:
+    return ConfigStore(
+        parse_config(
+            {
+                "end_call": {
+                    "name": "end_call",
+                    "description": "Use when the contact says goodbye.",
+                    **end_call,
+                },
+                "agent": {"main_prompt": PROMPT, "turn_taking": {"response_delay_ms": 0}},
+            }
+        )
+    )
+
+
+class Events:
+    """Collects a call's events as they happen, for waiting on them."""
+
+    def __init__(self) -> None:
+        self.all: list[ev.Event] = []
+        self._q: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
+
+    def __call__(self, event: ev.Event) -> None:
+        self._q.put(event)
+
+    def wait(self, cls: type[ev.Event], timeout: float = 20.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                event = self._q.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            self.all.append(event)
+            if isinstance(event, cls):
+                return event
+        raise AssertionError(f"no {cls.kind} within {timeout} s; got {self.all}")
+
+    def of(self, cls: type[ev.Event]) -> list:
+        while True:
+            try:
+                self.all.append(self._q.get_nowait())
+            except queue.Empty:
+                break
+        return [e for e in self.all if isinstance(e, cls)]
+
+
+class SpeakerCapture:
+    """Records what the console's speaker played (the virtual sink's monitor), on the
+    same audio clock, so it can be placed on the call's session timeline."""
+
+    def __init__(self, device: str) -> None:
+        self.blocks: list[tuple[float, np.ndarray]] = []
+        self.stream = open_stream(
+            "input",
+            resolve(device, "input"),
+            samplerate=RATE,
+            blocksize=BLOCK,
+            channels=1,
+            dtype="float32",
+            callback=self._cb,
+        )
+        self.stream.start()
+
+        self.times = FrameTimes(RATE)
+        self.frames = 0
+
+    def _cb(self, indata, frames, t, status) -> None:
+        self.blocks.append((self.frames, t.inputBufferAdcTime, indata[:, 0].copy()))
+        self.frames += frames
+
+    def loud_times(self, clock) -> np.ndarray:
+        """Session times of every loud sample heard."""
+        for frame, adc, _ in self.blocks:
+            self.times.add(frame, adc)
+        times = []
+        for frame, _, samples in self.blocks:
+            idx = np.flatnonzero(np.abs(samples) > LOUD)
+            if len(idx):
+                times.append(clock.session_of_stream_time(self.times.time_of(frame + idx)))
+        return np.concatenate(times) if times else np.array([])
+
+    def close(self) -> None:
+        self.stream.abort()
+        self.stream.close()
+
+
+def live(store: ConfigStore, audio, tmp_path: Path, events: Events, **opts: Any) -> LiveCall:
+    call = LiveCall(
+        store,
+        LiveOptions(
+            input_device=audio.mic, output_device=audio.speaker, sessions_dir=tmp_path, **opts
+        ),
+        listeners=[events],
+    )
+    call.start()
+    assert call.mode.startswith("audio"), call.notices
+    return call
+
+
+@pytest.fixture(scope="module")
+def goodbye_call(virtual_audio, tmp_path_factory):
+    """One whole call, typed caller, real agent audio: ready? yes / email? ... no."""
+    tmp = tmp_path_factory.mktemp("goodbye")
+    events = Events()
+    store = config()
+    store.edit({"agent.turn_taking.drop_guard_ms": 150})
+    capture = SpeakerCapture(virtual_audio.speaker_monitor)
+    call = live(store, virtual_audio, tmp, events, recognise=False)
+    try:
+        events.wait(ev.AgentSpeech)
+        time.sleep(0.6)  # a gap, so the question's audio and the goodbye's stay apart
+        call.say("no thanks")
+        events.wait(ev.LineDropped)
+        assert call.wait(10)
+        time.sleep(0.5)  # let the monitor hear anything that might follow the drop
+    finally:
+        call.close()
+        capture.close()
+    return call, events, capture
+
+
+def test_goodbye_is_heard_to_its_last_sample_before_the_drop(goodbye_call):
+    call, events, capture = goodbye_call
+    goodbye = events.of(ev.Goodbye)[0]
+    drop = events.of(ev.LineDropped)[0]
+    assert not goodbye.cut_short and goodbye.text == "Thanks for your time, goodbye."
+    heard = capture.loud_times(call.clock)
+    during = heard[(heard >= goodbye.start - 0.3) & (heard <= drop.t + 1.0)]
+    assert len(during), "the goodbye was not heard on the virtual speaker"
+    first, last = during.min(), during.max()
+    # What the speaker played matches the goodbye's timeline span within one block...
+    assert abs(first - goodbye.start) <= BLOCK_S + 0.01
+    assert abs(last - goodbye.end) <= BLOCK_S + 0.01
+    # ...and its last sample came before the line dropped, after the guard.
+    assert last <= drop.t
+    assert drop.t - goodbye.end == pytest.approx(0.15, abs=0.03)
+    # The whole synthesised goodbye was heard: not cut short.
+    synth_len = len(call.synth.render_now(goodbye.text)) / RATE
+    assert last - first == pytest.approx(synth_len, abs=2 * BLOCK_S)
+
+
+def test_recording_channels_agree_with_the_timeline(goodbye_call):
+    call, events, _ = goodbye_call
+    data, rate = sf.read(call.session_dir / RECORDING_FILE)
+    assert rate == RATE and data.shape[1] == 2
+    drop = events.of(ev.LineDropped)[0]
+    assert len(data) / rate == pytest.approx(drop.t, abs=BLOCK_S)  # the drop ends it
+    agent = np.abs(data[:, 1])
+    for spoken in [*events.of(ev.AgentSpeech), *events.of(ev.Goodbye)]:
+        a, b = int(spoken.start * rate), int(spoken.end * rate)
+        window = agent[max(0, a - BLOCK) : b + BLOCK]
+        loud = np.flatnonzero(window > LOUD)
+        assert len(loud), f"no agent audio recorded for {spoken.text!r}"
+        onset = (max(0, a - BLOCK) + loud[0]) / rate
+        offset = (max(0, a - BLOCK) + loud[-1]) / rate
+        assert abs(onset - spoken.start) <= BLOCK_S, spoken
+        assert abs(offset - spoken.end) <= BLOCK_S, spoken
+    # Nothing of the agent outside its utterances.
+    spans = [(e.start, e.end) for e in [*events.of(ev.AgentSpeech), *events.of(ev.Goodbye)]]
+    loud_t = np.flatnonzero(agent > LOUD) / rate
+    outside = [t for t in loud_t if not any(s - BLOCK_S <= t <= e + BLOCK_S for s, e in spans)]
+    assert outside == []
+    meta = json.loads((call.session_dir / "session.json").read_text())
+    assert meta["recording"] == RECORDING_FILE and meta["status"] == "complete"
+
+
+def test_skip_goodbye_no_agent_audio_after_the_action(virtual_audio, tmp_path):
+    events = Events()
+    store = config(skip_goodbye=True)
+    store.edit(
+        {
+            "agent.turn_taking.barge_in": False,
+            "agent.greeting": "Hello, this is a long greeting that keeps going for a while "
+            "so that the caller can interrupt it in the middle.",
+        }
+    )
+    capture = SpeakerCapture(virtual_audio.speaker_monitor)
+    call = live(store, virtual_audio, tmp_path, events, recognise=False)
+    try:
+        time.sleep(1.5)  # mid-greeting
+        call.say("sorry, goodbye")
+        action = events.wait(ev.ActionInvoked)
+        drop = events.wait(ev.LineDropped)
+        call.wait(10)
+        time.sleep(0.5)
+    finally:
+        call.close()
+        capture.close()
+    assert drop.t == action.t and drop.reason == ev.END_CALL_ACTION
+    cut = events.of(ev.AgentSpeech)[0]
+    assert cut.cut_short and cut.end == action.t
+    heard = capture.loud_times(call.clock)
+    assert len(heard) and heard.min() < action.t  # the greeting was playing...
+    # The cut reaches the device at its next callback; what the device had already been
+    # given still plays: at most its output latency plus a block (and a block of
+    # measurement error on the monitor's own clock).
+    output_latency = call.io.latency[1]
+    late = heard[heard > action.t + output_latency + 2 * BLOCK_S]
+    assert late.size == 0, f"agent audio {late.max() - action.t:.3f} s after the action"
+    assert events.of(ev.Goodbye) == []
+    data, rate = sf.read(call.session_dir / RECORDING_FILE)
+    assert len(data) / rate == pytest.approx(action.t, abs=BLOCK_S)
+
+
+def test_speech_into_the_virtual_mic_is_recognised(virtual_audio, korean_model, tmp_path):
+    """English speech through the Korean model: the pipeline, not the words, is tested."""
+    events = Events()
+    partials: list[str] = []
+    store = config()
+    store.edit({"agent.turn_taking.endpoint_silence_ms": 400})
+    call = LiveCall(
+        store,
+        LiveOptions(
+            input_device=virtual_audio.mic,
+            output_device=virtual_audio.speaker,
+            sessions_dir=tmp_path,
+        ),
+        listeners=[events],
+        on_partial=partials.append,
+        model=korean_model,
+    )
+    injector = Injector(virtual_audio.caller_sink, RATE)
+    call.start()
+    try:
+        injector.wait_steady()
+        events.wait(ev.AgentSpeech)
+        line = call.synth.render_now("Yes I have a minute, please tell me more about it.")
+        first, last = injector.play(line).result(15)
+        said = events.wait(ev.CallerSpeech, 20)
+        start, end = (
+            call.clock.session_of_stream_time(injector.stream_time(f)) for f in (first, last)
+        )
+    finally:
+        call.close()
+        injector.close()
+    assert said.text.strip() and partials, "no final or no partial result"
+    # Word times are session times: they fall inside the span the audio was played.
+    assert start - 0.25 <= said.start <= end and start <= said.end <= end + 0.25
+    assert said.end - said.start > 0.5 * (end - start)
+    data, rate = sf.read(call.session_dir / RECORDING_FILE)
+    caller = np.flatnonzero(np.abs(data[:, 0]) > LOUD) / rate
+    onset = caller[caller >= start - 1][0]
+    # The caller channel has the speech where the audio clock says it was played.
+    assert abs(onset - start) <= BLOCK_S + 0.03
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+from console.core.config import ConfigStore, parse_config
+from console.live.call import LiveCall, LiveOptions
+store = ConfigStore(parse_config({"agent": {"greeting": "Hello there. " * 30}}))
+call = LiveCall(store, LiveOptions(input_device=sys.argv[1], output_device=sys.argv[2],
+                                   sessions_dir=Path(sys.argv[3]), recognise=False))
+call.start()
+print(call.session_dir, flush=True)
+time.sleep(60)
+"""
+
+
+def test_killed_call_leaves_a_readable_recording(virtual_audio, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, virtual_audio.mic, virtual_audio.speaker, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    folder = Path(proc.stdout.readline().strip())
+    time.sleep(3.0)
+    killed_at = time.monotonic()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    wav = folder / RECORDING_FILE
+    repair_wav(wav)
+    data, rate = sf.read(wav)
+    assert data.shape[1] == 2 and rate == RATE
+    assert len(data) / rate >= 3.0 - 1.0  # at most a second of audio lost
+    assert np.abs(data[:, 1]).max() > LOUD  # the greeting was being recorded
+    events, problems = read_events(folder / "events.jsonl")
+    assert isinstance(events[0], ev.CallStarted) and all("cut short" in p for p in problems)
+    assert time.monotonic() - killed_at < 30
