@@ -90,6 +90,86 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_models(args: argparse.Namespace) -> int:
+    from console.speech import models as m
+
+    if args.action == "list":
+        found = m.list_models()
+        print(f"models folder: {m.models_dir()}")
+        if not found:
+            print("no speech models; get one with: endcall-console models download")
+        for info in found:
+            size = f", {info.size_mb:.0f} MB" if info.size_mb else ""
+            print(f"  {info.name}  ({info.source}{size})  {info.path}")
+        return 0
+    if args.action == "download":
+        name = args.name or m.DEFAULT_MODEL
+        bar = None
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(unit="B", unit_scale=True, desc=name, disable=args.quiet)
+
+            def progress(done: int, total: int | None) -> None:
+                if total and bar.total != total:
+                    bar.total = total
+                bar.update(done - bar.n)
+
+            path = m.download_model(name, progress=progress, base_url=args.url)
+        except m.ModelError as exc:
+            if bar is not None:
+                bar.close()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        bar.close()
+        problems = m.verify_model(path)
+        if problems:
+            print(f"error: {path}: " + "; ".join(problems), file=sys.stderr)
+            return 1
+        print(f"ready: {path}")
+        return 0
+    # verify
+    try:
+        info = m.find_model(args.name)
+    except m.ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    problems = m.verify_model(info.path)
+    if problems:
+        print(f"{info.path}: " + "; ".join(problems))
+        return 1
+    print(f"ok: {info.name} ({info.source}) at {info.path}")
+    return 0
+
+
+def _cmd_devices(args: argparse.Namespace) -> int:
+    from console.audio.devices import AudioUnavailable, list_devices
+
+    try:
+        devices = list_devices()
+    except AudioUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not devices:
+        print(
+            "no audio devices found: is a sound card or sound server (PulseAudio, "
+            "PipeWire) available? Calls still work with typed input."
+        )
+        return 1
+    for d in devices:
+        marks = ("  default input" if d.default_input else "") + (
+            "  default output" if d.default_output else ""
+        )
+        print(f"{d.index:3}  {d.name}  ({d.hostapi}; in {d.inputs}, out {d.outputs}){marks}")
+    return 0
+
+
+def _cmd_call(args: argparse.Namespace) -> int:
+    from console.live.terminal import run_terminal_call
+
+    return run_terminal_call(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="endcall-console",
@@ -116,6 +196,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the config's JSON Schema")
     schema.set_defaults(func=_cmd_schema)
+
+    call = sub.add_parser("call", help="a live call in the terminal (Ctrl+C hangs up)")
+    call.add_argument("--config", help="config file (default: the solar example)")
+    call.add_argument(
+        "--input", help="input device: default, a number, part of a name, or pulse:SOURCE"
+    )
+    call.add_argument(
+        "--output", help="output device: default, a number, part of a name, or pulse:SINK"
+    )
+    call.add_argument("--model", help="vosk model folder")
+    call.add_argument("--text", action="store_true", help="no audio: type the caller's lines")
+    call.add_argument("--sessions", metavar="DIR", help="where to save the session")
+    call.add_argument("--no-save", action="store_true", help="do not save the session")
+    call.set_defaults(func=_cmd_call)
+
+    models = sub.add_parser("models", help="list, download or verify speech models")
+    models.add_argument("action", choices=["list", "download", "verify"])
+    models.add_argument("name", nargs="?", help="model name (download) or path (verify)")
+    models.add_argument("--url", help="download from this base URL instead of the vosk site")
+    models.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    models.set_defaults(func=_cmd_models)
+
+    devices = sub.add_parser("devices", help="list audio devices")
+    devices.set_defaults(func=_cmd_devices)
     return parser
 
 

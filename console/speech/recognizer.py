@@ -1,9 +1,14 @@
 """Streaming recognition with vosk on a worker thread.
 
 Audio is fed from the recording's sample 0, so vosk's word times *are* session times.
-An utterance ends when vosk's own endpointer says so, or when the caller has been
-silent for the configured end-of-utterance silence after the last word (whichever comes
-first), so the tester controls how quickly the agent takes its turn.
+
+An utterance ends when the caller's audio has been quiet for the configured
+end-of-utterance silence. Quiet is judged on the audio itself (block energy against an
+adaptive noise floor), not on vosk's word times: vosk's partial results lag the audio by
+a second or more, and its own endpointer is fixed by the model. Segments vosk ends on its
+own are held and joined until the silence is long enough; then the decoder is flushed
+and the whole utterance is delivered. So the tester controls how quickly the agent takes
+its turn, in both directions.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +24,9 @@ from typing import Any
 import numpy as np
 
 PARTIAL_EVERY_S = 0.1
+VOICE_MIN_RMS = 0.004  # about -48 dBFS: quieter than this is never speech
+VOICE_OVER_FLOOR = 4.0  # louder than 4x the quietest recent block is speech
+FLOOR_WINDOW_BLOCKS = 150  # about 3 s of 20 ms blocks
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,8 @@ class StreamingRecognizer:
         self.fed = 0  # samples fed: the recogniser's position on the session clock
         self._since_partial = 0
         self._partial_text = ""
-        self._last_word_end: float | None = None
+        self._held: list[Word] = []  # words of segments vosk ended, awaiting the silence
+        self._levels: deque[float] = deque(maxlen=FLOOR_WINDOW_BLOCKS)
         self.cpu_s = 0.0
         self._thread = threading.Thread(target=self._loop, name="vosk", daemon=True)
         self._thread.start()
@@ -92,7 +102,8 @@ class StreamingRecognizer:
             samples = self._queue.get()
             if samples is None:
                 if self._flush_on_close:
-                    self._finish(json.loads(self._rec.FinalResult()))
+                    self._hold(json.loads(self._rec.FinalResult()))
+                    self._emit()
                 return
             t0 = time.thread_time()
             self._accept(samples)
@@ -101,29 +112,46 @@ class StreamingRecognizer:
     def _accept(self, samples: np.ndarray) -> None:
         pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         self.fed += len(samples)
+        self._voice_activity(samples)
         if self._rec.AcceptWaveform(pcm):
-            self._finish(json.loads(self._rec.Result()))
-            return
+            self._hold(json.loads(self._rec.Result()))
         self._since_partial += len(samples)
-        if self._since_partial < PARTIAL_EVERY_S * self.rate:
-            return
-        self._since_partial = 0
-        partial = json.loads(self._rec.PartialResult())
-        words = partial.get("partial_result") or []
-        text = partial.get("partial", "")
-        if words:
-            self._last_word_end = float(words[-1]["end"])
-            if text != self._partial_text and self.on_partial is not None:
-                self.on_partial(text, float(words[0]["start"]))
+        if self._since_partial >= PARTIAL_EVERY_S * self.rate:
+            self._since_partial = 0
+            partial = json.loads(self._rec.PartialResult())
+            text = " ".join([*(w.word for w in self._held), partial.get("partial", "")]).strip()
+            if text and text != self._partial_text and self.on_partial is not None:
+                start = self._voice_start if self._voice_start is not None else self.position
+                self.on_partial(text, start)
             self._partial_text = text
-            if self.position - self._last_word_end >= self.endpoint_silence_s:
-                self._finish(json.loads(self._rec.FinalResult()))
+        if self._voice_start is not None and (
+            self.position - self._last_voice >= self.endpoint_silence_s
+        ):
+            self._hold(json.loads(self._rec.FinalResult()))
+            self._voice_start = None
+            self._emit()
 
-    def _finish(self, result: dict[str, Any]) -> None:
-        words = _words(result.get("result") or [])
+    def _voice_activity(self, samples: np.ndarray) -> None:
+        """Track when the caller last made a sound louder than the noise floor."""
+        if not len(samples):
+            return
+        rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+        self._levels.append(rms)
+        floor = min(self._levels)
+        if rms > max(VOICE_MIN_RMS, VOICE_OVER_FLOOR * floor):
+            self._last_voice = self.position
+            if self._voice_start is None:
+                self._voice_start = self.position - len(samples) / self.rate
+
+    _voice_start: float | None = None
+    _last_voice = 0.0
+
+    def _hold(self, result: dict[str, Any]) -> None:
+        self._held.extend(_words(result.get("result") or []))
+
+    def _emit(self) -> None:
+        words, self._held = tuple(self._held), []
         self._partial_text = ""
-        self._last_word_end = None
-        self._since_partial = 0
-        text = " ".join(w.word for w in words) or result.get("text", "")
+        text = " ".join(w.word for w in words)
         if words and text.strip():
             self.on_final(Recognised(text, words[0].start, words[-1].end, words))

@@ -144,9 +144,9 @@ class Synthesizer:
     def _render(self, engine: Any, text: str, voice: str, wpm: int, path: Path) -> np.ndarray:
         """Render sentence by sentence: pyttsx3's espeak driver silently writes nothing for
         long texts (pyttsx3 issues #149, #259), and short pieces never hit that."""
+        _set_property(engine, "rate", wpm)
         if voice:
-            engine.setProperty("voice", voice)
-        engine.setProperty("rate", wpm)
+            _set_property(engine, "voice", voice)
         pieces = []
         gap = np.zeros(int(SENTENCE_GAP_S * self.rate), dtype=np.float32)
         for sentence in split_sentences(text):
@@ -161,12 +161,17 @@ class Synthesizer:
     def _render_piece(self, engine: Any, text: str, path: Path) -> np.ndarray | None:
         import soundfile as sf
 
-        path.unlink(missing_ok=True)
-        engine.save_to_file(text, str(path))
+        # A fresh file name each time, and wait for the file to be complete: the espeak
+        # driver's runAndWait may return before the synthesis ends and writes the file,
+        # and would then write it under whatever name was set last.
+        self._count += 1
+        piece = path.with_name(f"{path.stem}-{self._count}.wav")
+        engine.save_to_file(text, str(piece))
         engine.runAndWait()
-        if not path.exists():
+        if not _wait_for_wav(piece, timeout_s=5.0):
             return None
-        data, src_rate = sf.read(str(path), dtype="float32", always_2d=True)
+        data, src_rate = sf.read(str(piece), dtype="float32", always_2d=True)
+        piece.unlink(missing_ok=True)
         mono = data.mean(axis=1)
         # espeak pads lines with silence; trim it so the first and last samples are speech.
         voiced = np.flatnonzero(np.abs(mono) > 1e-3)
@@ -174,6 +179,41 @@ class Synthesizer:
             return None
         mono = mono[max(0, voiced[0] - 80) : voiced[-1] + 80]
         return _resample(mono, src_rate, self.rate)
+
+    _count = 0
+
+
+def _set_property(engine: Any, name: str, value: Any) -> None:
+    """Set a TTS property so that it applies to the very next line.
+
+    pyttsx3 queues property changes behind its event loop, and with the espeak driver a
+    change often lands a line late or not at all. Where the driver can take the change
+    directly (espeak: a call into libespeak-ng), it is given it directly as well.
+    """
+    engine.setProperty(name, value)
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    if driver is not None and type(driver).__module__.endswith(".espeak"):
+        driver.setProperty(name, value)
+
+
+def _wait_for_wav(path: Path, timeout_s: float) -> bool:
+    """True once `path` is a whole WAV (its RIFF size matches the file's size)."""
+    import struct
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(8)
+                size = path.stat().st_size
+            riff_size = struct.unpack("<I", head[4:])[0] if len(head) == 8 else -1
+            if head[:4] == b"RIFF" and riff_size + 8 == size:
+                return True
+        except FileNotFoundError:
+            pass
+        time.sleep(0.005)
+    return False
 
 
 SENTENCE_GAP_S = 0.15

@@ -1,0 +1,103 @@
+"""`endcall-console call`: a live call in a terminal.
+
+The timeline is printed as it happens; lines typed on stdin are the caller's words
+(besides the microphone), `/hangup` hangs up, `/edit FIELD=VALUE` edits the config
+mid-call (`/edit end_call.skip_goodbye=true`), and Ctrl+C hangs up cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import yaml
+
+from console.core import events as ev
+from console.core.config import CallConfig, ConfigError, ConfigStore, load_config
+from console.live.call import LiveCall, LiveOptions
+from console.report.table import describe
+
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "assets" / "configs" / "solar.yaml"
+HELP = "type the caller's words; /hangup hangs up; /edit FIELD=VALUE edits; Ctrl+C hangs up"
+
+
+def _print_event(event: ev.Event) -> None:
+    row = describe(event)
+    if row is not None:
+        when, lane, text = row
+        print(f"  {when:<13} {lane:<9} {text}", flush=True)
+
+
+def _load(args: argparse.Namespace) -> CallConfig:
+    if args.config:
+        return load_config(args.config)
+    return load_config(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else CallConfig()
+
+
+def run_terminal_call(args: argparse.Namespace) -> int:
+    from console.session.writer import default_sessions_dir
+
+    try:
+        store = ConfigStore(_load(args))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    options = LiveOptions(
+        input_device=args.input,
+        output_device=args.output,
+        model_path=args.model,
+        text_only=args.text,
+        sessions_dir=None if args.no_save else Path(args.sessions or default_sessions_dir()),
+        name="terminal call",
+    )
+    tty = sys.stdout.isatty()
+
+    def partial(text: str) -> None:
+        if tty:
+            print(f"\r  ... hearing: {text[-70:]:<70}", end="\r", flush=True)
+
+    call = LiveCall(store, options, listeners=[_print_event], on_partial=partial)
+    interrupted = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    try:
+        print(f"Starting a call... ({HELP})", flush=True)
+        call.start()
+        print(f"Mode: {call.mode}", flush=True)
+        threading.Thread(target=_read_stdin, args=(call,), daemon=True).start()
+        while not call.wait(0.1):
+            if interrupted.is_set():
+                print("  (Ctrl+C: hanging up)", flush=True)
+                call.hang_up()
+                call.wait(5)
+                break
+    finally:
+        call.close()
+        signal.signal(signal.SIGINT, previous)
+    if call.session_dir is not None:
+        print(f"Session saved: {call.session_dir}")
+    return 0
+
+
+def _read_stdin(call: LiveCall) -> None:
+    for raw in sys.stdin:
+        line = raw.strip()
+        if not line:
+            continue
+        if line == "/hangup":
+            call.hang_up()
+        elif line.startswith("/edit "):
+            field, _, value = line[len("/edit ") :].partition("=")
+            try:
+                parsed = yaml.safe_load(value) if value.strip() else ""
+            except yaml.YAMLError:
+                parsed = value
+            result = call.edit({field.strip(): parsed})
+            if not result.accepted:
+                print("  edit refused: " + "; ".join(str(p) for p in result.problems), flush=True)
+        elif line.startswith("/"):
+            print(f"  unknown command {line.split()[0]!r}; {HELP}", flush=True)
+        else:
+            call.say(line)
