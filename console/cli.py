@@ -62,10 +62,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
             errors.append((name, str(exc)))
             print(f"ERROR  {name}: {exc}\n")
             continue
-        result = run_scenario(scenario, config, source=name, sessions_dir=sessions)
+        mode = "text: virtual clock, speech timed from the text"
+        if args.audio:
+            from console.scenario.audio_runner import AudioRunOptions, run_scenario_audio
+
+            opts = AudioRunOptions(
+                args.input,
+                args.output,
+                args.caller_device,
+                args.model,
+                args.script_transcript,
+                sessions,
+            )
+            try:
+                result, mode = run_scenario_audio(scenario, config, name, opts)
+            except Exception as exc:
+                errors.append((name, str(exc)))
+                print(f"ERROR  {name}: {exc}\n")
+                continue
+        else:
+            result = run_scenario(scenario, config, source=name, sessions_dir=sessions)
         results.append(result)
         status = "PASS" if result.passed else "FAIL"
         print(f"{status}  {scenario.name}  ({name})")
+        print(f"  mode: {mode}")
         if not args.quiet:
             print(format_timeline(result.events))
             for lint in result.lints:
@@ -188,6 +208,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-save", action="store_true", help="do not save sessions")
     run.add_argument("-q", "--quiet", action="store_true", help="no timelines, only results")
+    run.add_argument(
+        "--audio",
+        action="store_true",
+        help="run through real audio in real "
+        "time: the caller's lines are synthesised and played into --caller-device",
+    )
+    run.add_argument(
+        "--caller-device",
+        default="pulse:caller_in",
+        help="(--audio) output that feeds the microphone (default: pulse:caller_in)",
+    )
+    run.add_argument("--input", help="(--audio) the console's input device")
+    run.add_argument("--output", help="(--audio) the console's output device")
+    run.add_argument("--model", help="(--audio) vosk model folder")
+    run.add_argument(
+        "--script-transcript",
+        action="store_true",
+        help="(--audio) take each "
+        "caller turn's text from the script; audio still plays and is recorded",
+    )
     run.set_defaults(func=_cmd_run)
 
     lint = sub.add_parser("lint", help="check configs for End Call mistakes")

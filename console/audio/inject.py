@@ -28,7 +28,7 @@ class Injector:
         self.times = FrameTimes(rate)
         self._frames = 0
         self._ids = iter(range(1, 1 << 30))
-        self._pending: dict[int, tuple[Future, list[float]]] = {}
+        self._pending: dict[int, tuple[Future, Future]] = {}
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._stream = open_stream(
             "output",
@@ -55,14 +55,16 @@ class Injector:
         """The audio-API time at which output frame `frame` was heard."""
         return self.times.time_of(frame)
 
-    def play(self, samples: np.ndarray) -> Future:
-        """Queue samples; the Future gives the output frames of the first and last sample
-        (convert them with stream_time once the line has played)."""
+    def play(self, samples: np.ndarray) -> tuple[Future, Future]:
+        """Queue samples. Returns two Futures: the output frame of the first sample (set
+        as it starts playing) and (first frame, last frame) once it has played; convert
+        frames with stream_time."""
         uid = next(self._ids)
-        future: Future = Future()
-        self._pending[uid] = (future, [])
+        started: Future = Future()
+        finished: Future = Future()
+        self._pending[uid] = (started, finished)
         self.player.play(uid, samples)
-        return future
+        return started, finished
 
     def _callback(self, outdata: np.ndarray, frames: int, t: Any, status: Any) -> None:
         self._events.put((self._frames, t.outputBufferDacTime))
@@ -78,13 +80,14 @@ class Injector:
             if isinstance(event, tuple):
                 self.times.add(*event)
                 continue
-            future, times = self._pending.get(event.utterance_id, (None, []))
-            if future is None:
+            started, finished = self._pending.get(event.utterance_id, (None, None))
+            if started is None or finished is None:
                 continue
-            times.append(event.frame)
-            if event.kind != "started":
+            if event.kind == "started":
+                started.set_result(event.frame)
+            else:
                 self._pending.pop(event.utterance_id, None)
-                future.set_result((times[0], times[-1]))
+                finished.set_result((started.result(), event.frame))
 
     def close(self) -> None:
         self._events.put(None)

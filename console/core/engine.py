@@ -433,9 +433,12 @@ class CallEngine:
         self._finish_playing(max(t, p.started or p.requested), cut_short=True)
 
     def _barge_in(self, t: float) -> None:
+        """The caller spoke (from t on) over the agent. The cut happens now: audio played
+        between t and now was heard, and the timeline must say so."""
         p = self._playing
         if p is None:
             return
+        t = max(t, self.clock.now())
         tt = self.store.current.agent.turn_taking
         if p.utt.kind == "speech" and tt.barge_in:
             self._cut(t)

@@ -215,6 +215,11 @@ class LiveCall:
 
         self.host.submit(typed)
 
+    def speech_started(self) -> None:
+        """The caller started speaking now (barge-in), when no recogniser says so."""
+        if self.host is not None:
+            self.host.submit(lambda e: e.caller_speech_started())
+
     def hang_up(self) -> None:
         if self.host is not None:
             self.host.submit(lambda e: e.hang_up())

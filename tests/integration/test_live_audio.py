@@ -264,7 +264,7 @@ def test_speech_into_the_virtual_mic_is_recognised(virtual_audio, korean_model, 
         injector.wait_steady()
         events.wait(ev.AgentSpeech)
         line = call.synth.render_now("Yes I have a minute, please tell me more about it.")
-        first, last = injector.play(line).result(15)
+        first, last = injector.play(line)[1].result(15)
         said = events.wait(ev.CallerSpeech, 20)
         start, end = (
             call.clock.session_of_stream_time(injector.stream_time(f)) for f in (first, last)

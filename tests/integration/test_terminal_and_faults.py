@@ -1,0 +1,278 @@
+"""The terminal call, audio scenarios, and faults: missing devices and a sound server that
+dies mid-call."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from console.audio.recorder import repair_wav
+from console.cli import main
+from console.core import events as ev
+from console.core.config import ConfigStore, parse_config
+from console.core.eventlog import read_events
+from console.live.call import RECORDING_FILE, LiveCall, LiveOptions
+from tests.conftest import ASSETS, ROOT
+
+SHORT = """
+agent:
+  main_prompt: |
+    1. Ask "Ready?" If the contact responds no, call end_call and say "Thanks, bye."
+  turn_taking: {response_delay_ms: 0}
+"""
+
+
+def cli(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def test_terminal_call_with_typed_input(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(SHORT)
+    script = "/edit end_call.skip_goodbye=maybe\n/edit end_call.goodbye_prompt='Say \"Later!\"'\n"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "call",
+            "--text",
+            "--config",
+            str(config),
+            "--sessions",
+            str(tmp_path / "s"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdin is not None
+    time.sleep(1.0)
+    proc.stdin.write(script)
+    proc.stdin.flush()
+    time.sleep(0.5)
+    proc.stdin.write("no thanks\n")
+    proc.stdin.flush()
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "Mode: text" in out
+    assert "edit refused: end_call.skip_goodbye" in out
+    assert "v2: end_call.goodbye_prompt" in out
+    assert '"Later!"' in out and "dropped: end_call_action" in out
+    assert "Session saved:" in out
+
+
+def test_ctrl_c_hangs_up_cleanly(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(SHORT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "call",
+            "--text",
+            "--config",
+            str(config),
+            "--sessions",
+            str(tmp_path / "s"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "hanging up" in out and "dropped: caller_hung_up" in out
+    (folder,) = (tmp_path / "s").iterdir()
+    meta = json.loads((folder / "session.json").read_text())
+    assert meta["status"] == "complete" and meta["drop_reason"] == "caller_hung_up"
+
+
+def test_missing_device_falls_back_to_typed_input_and_says_why(tmp_path):
+    store = ConfigStore(parse_config({"agent": {"main_prompt": '1. Ask "Ready?"'}}))
+    events: list[ev.Event] = []
+    call = LiveCall(
+        store,
+        LiveOptions(input_device="no such microphone", sessions_dir=tmp_path),
+        listeners=[events.append],
+    )
+    call.start()
+    try:
+        call.say("no")
+        time.sleep(1.0)
+    finally:
+        call.close()
+    assert call.mode == "text"
+    notices = [e for e in events if isinstance(e, ev.Notice)]
+    assert notices and "typed input" in notices[0].message
+    assert any(isinstance(e, ev.CallerSpeech) for e in events)
+
+
+def test_audio_scenario_with_the_script_transcript(virtual_audio, tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            "--audio",
+            "--input",
+            virtual_audio.mic,
+            "--output",
+            virtual_audio.speaker,
+            "--caller-device",
+            virtual_audio.caller_sink,
+            "--script-transcript",
+            "--sessions",
+            str(tmp_path),
+            str(ASSETS / "scenarios" / "05-voicemail-skip-goodbye.yaml"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "transcript: the script's text" in out
+    (folder,) = tmp_path.iterdir()
+    data, _rate = sf.read(folder / RECORDING_FILE)
+    assert np.abs(data[:, 0]).max() > 0.05  # the caller's voicemail greeting was heard
+    meta = json.loads((folder / "session.json").read_text())
+    assert "caller turns from the script" in meta["mode"]
+
+
+def test_audio_scenario_recognised_by_vosk(virtual_audio, korean_model, tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: recognised caller\n"
+        'config:\n  agent:\n    main_prompt: \'1. Ask "Ready?"\n\n      2. Ask "Which plan?"\'\n'
+        "caller:\n  - say: 'Yes I am ready to talk about the plan'\n"
+        "hang_up_after: 1.0\n"
+        "expect: {action_invoked: false, drop_reason: caller_hung_up}\n"
+    )
+    from console.speech.models import MODEL_ENV
+    from tests.parts import korean_model_path
+
+    os.environ[MODEL_ENV] = str(korean_model_path())
+    try:
+        code = main(
+            [
+                "run",
+                "--audio",
+                "--input",
+                virtual_audio.mic,
+                "--output",
+                virtual_audio.speaker,
+                "--caller-device",
+                virtual_audio.caller_sink,
+                "--sessions",
+                str(tmp_path / "sessions"),
+                str(scenario),
+            ]
+        )
+    finally:
+        os.environ.pop(MODEL_ENV, None)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "transcript: recognised by vosk" in out and "caller #1" in out
+
+
+SERVER_CHILD = """
+import sys, time, json
+from pathlib import Path
+from console.core.config import ConfigStore, parse_config
+from console.live.call import LiveCall, LiveOptions
+store = ConfigStore(parse_config({"agent": {"greeting": "Hello there. " * 10}}))
+call = LiveCall(store, LiveOptions(input_device="pulse", output_device="pulse",
+                                   sessions_dir=Path(sys.argv[1]), recognise=False),
+                listeners=[lambda e: print(json.dumps(e.to_dict()), flush=True)])
+call.start()
+print("STARTED", call.mode, flush=True)
+time.sleep(6)
+call.hang_up()
+call.close()
+print("CLOSED", flush=True)
+"""
+
+
+def test_sound_server_dying_mid_call_is_on_the_timeline_and_loses_nothing(tmp_path):
+    """A device that disappears: the call's own PulseAudio server is killed mid-call."""
+    import shutil
+
+    from tests.parts import require
+
+    if shutil.which("pulseaudio") is None:
+        require("AUDIO DEVICES MISSING: apt-get install pulseaudio")
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PYTHONPATH": str(ROOT)}
+    env.pop("PULSE_SINK", None)
+    env.pop("PULSE_SOURCE", None)
+    server = subprocess.Popen(
+        [
+            "pulseaudio",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "-n",
+            "--load=module-native-protocol-unix",
+            "--load=module-null-sink sink_name=out",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode:
+            assert time.monotonic() < deadline, "pulseaudio did not start"
+            time.sleep(0.1)
+        child = subprocess.Popen(
+            [sys.executable, "-c", SERVER_CHILD, str(tmp_path / "s")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert child.stdout is not None
+        lines = []
+        for line in child.stdout:
+            lines.append(line)
+            if line.startswith("STARTED"):
+                break
+        assert "audio" in lines[-1], lines
+        time.sleep(2.0)
+        server.kill()
+        server.wait()
+        out, _ = child.communicate(timeout=60)
+        lines += out.splitlines()
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert "CLOSED" in lines[-1]
+    events = [json.loads(line) for line in lines if line.startswith("{")]
+    errors = [e for e in events if e["kind"] == "notice" and e["level"] == "error"]
+    assert errors and "stopped" in errors[0]["message"], events
+    assert events[-2]["kind"] == "line_dropped" or any(e["kind"] == "line_dropped" for e in events)
+    (folder,) = (tmp_path / "s").iterdir()
+    wav = folder / RECORDING_FILE
+    repair_wav(wav)
+    data, rate = sf.read(wav)
+    assert len(data) / rate >= 1.5  # the audio up to the loss is kept
+    logged, problems = read_events(folder / "events.jsonl")
+    assert problems == [] and any(isinstance(e, ev.Notice) for e in logged)
+    assert Path(folder / "session.json").exists()
