@@ -167,9 +167,11 @@ def test_goodbye_is_heard_to_its_last_sample_before_the_drop(goodbye_call):
     during = heard[(heard >= goodbye.start - 0.3) & (heard <= drop.t + 1.0)]
     assert len(during), "the goodbye was not heard on the virtual speaker"
     first, last = during.min(), during.max()
-    # What the speaker played matches the goodbye's timeline span within one block...
-    assert abs(first - goodbye.start) <= BLOCK_S + 0.01
-    assert abs(last - goodbye.end) <= BLOCK_S + 0.01
+    # What the speaker played matches the goodbye's timeline span. The monitor is a
+    # second capture stream whose own latency estimate adds up to a block of error, so
+    # two blocks here (the recording, on the call's own clock, is held to one).
+    assert abs(first - goodbye.start) <= 2 * BLOCK_S + 0.01
+    assert abs(last - goodbye.end) <= 2 * BLOCK_S + 0.01
     # ...and its last sample came before the line dropped, after the guard.
     assert last <= drop.t
     assert drop.t - goodbye.end == pytest.approx(0.15, abs=0.03)
