@@ -30,23 +30,11 @@ agent:
 """
 
 
-def cli(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "console", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        timeout=timeout,
-        env=env,
-    )
-
-
-def test_terminal_call_with_typed_input(tmp_path):
+def start_terminal_call(tmp_path: Path) -> subprocess.Popen:
+    """`endcall-console call --text` on a short config, saving into tmp_path/s."""
     config = tmp_path / "c.yaml"
     config.write_text(SHORT)
-    script = "/edit end_call.skip_goodbye=maybe\n/edit end_call.goodbye_prompt='Say \"Later!\"'\n"
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -63,6 +51,11 @@ def test_terminal_call_with_typed_input(tmp_path):
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+
+
+def test_terminal_call_with_typed_input(tmp_path):
+    script = "/edit end_call.skip_goodbye=maybe\n/edit end_call.goodbye_prompt='Say \"Later!\"'\n"
+    proc = start_terminal_call(tmp_path)
     assert proc.stdin is not None
     time.sleep(1.0)
     proc.stdin.write(script)
@@ -80,25 +73,7 @@ def test_terminal_call_with_typed_input(tmp_path):
 
 
 def test_ctrl_c_hangs_up_cleanly(tmp_path):
-    config = tmp_path / "c.yaml"
-    config.write_text(SHORT)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "console",
-            "call",
-            "--text",
-            "--config",
-            str(config),
-            "--sessions",
-            str(tmp_path / "s"),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    proc = start_terminal_call(tmp_path)
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
