@@ -184,6 +184,12 @@ def _cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from console.ui.app import main as gui_main
+
+    return gui_main()
+
+
 def _cmd_call(args: argparse.Namespace) -> int:
     from console.live.terminal import run_terminal_call
 
@@ -237,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the config's JSON Schema")
     schema.set_defaults(func=_cmd_schema)
 
+    gui = sub.add_parser("gui", help="the desktop console (the default with no command)")
+    gui.set_defaults(func=_cmd_gui)
+
     call = sub.add_parser("call", help="a live call in the terminal (Ctrl+C hangs up)")
     call.add_argument("--config", help="config file (default: the solar example)")
     call.add_argument(
@@ -267,8 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+        return _cmd_gui(args)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# Set up (first time only) and run End Call Console. Arguments go to `endcall-console`;
-# with none, it runs every example scenario and prints their timelines.
+# Set up (first time only) and run End Call Console: with no arguments, the desktop
+# window; arguments go to `endcall-console` (e.g. `call`, `run assets/scenarios/*.yaml`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-if [ $# -eq 0 ]; then
-  set -- run assets/scenarios/*.yaml
-fi
 exec .venv/bin/endcall-console "$@"

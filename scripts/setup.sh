@@ -7,8 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages the console needs at run time: PortAudio for sounddevice, espeak-ng
-# for pyttsx3, libsndfile for soundfile.
-APT_PACKAGES=(libportaudio2 espeak-ng libsndfile1)
+# for pyttsx3, libsndfile for soundfile, and the X11 libraries Qt's xcb platform plugin
+# loads (without libxcb-cursor0 and libxcb-icccm4 Qt aborts: "no Qt platform plugin").
+APT_PACKAGES=(libportaudio2 espeak-ng libsndfile1
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0
+  libegl1 libgl1 libfontconfig1 libdbus-1-3)
 if [ "${1:-}" = "--test" ]; then
   # Virtual audio devices without a sound card (see tests/integration/conftest.py).
   APT_PACKAGES+=(pulseaudio pulseaudio-utils libasound2-plugins)

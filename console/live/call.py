@@ -173,6 +173,7 @@ class LiveCall:
 
         assert self.io is not None and self.host is not None
         self.pump = AudioPump(self.io, self.clock, self.host, self.on_level)
+        self.pump.muted = self._muted
         try:
             self.io.start()
         except AudioUnavailable as exc:
@@ -215,6 +216,19 @@ class LiveCall:
 
         self.host.submit(typed)
 
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        """A muted microphone: the line hears (and records) silence from the caller."""
+        self._muted = value
+        if self.pump is not None:
+            self.pump.muted = value
+
+    _muted = False
+
     def speech_started(self) -> None:
         """The caller started speaking now (barge-in), when no recogniser says so."""
         if self.host is not None:
@@ -229,6 +243,13 @@ class LiveCall:
         assert self.host is not None
         done: Future = Future()
         self.host.submit(lambda e: done.set_result(e.edit_config(changes)))
+        return done.result(timeout)
+
+    def replace(self, config: Any, timeout: float = 5.0) -> EditResult:
+        """Put a whole config in force mid-call (undo, loading a file)."""
+        assert self.host is not None
+        done: Future = Future()
+        self.host.submit(lambda e: done.set_result(e.replace_config(config)))
         return done.result(timeout)
 
     def wait(self, timeout: float | None = None) -> bool:

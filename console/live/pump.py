@@ -39,6 +39,7 @@ class AudioPump:
         self.recorder: CallRecorder | None = None
         self.recognizer: StreamingRecognizer | None = None
         self.monitor: Callable[[InputBlock], None] | None = None  # tests: see the raw blocks
+        self.muted = False
         self._zero_wanted = False
         self.zero_set = threading.Event()
         self._ended = False  # the line dropped: stop recognising
@@ -108,6 +109,15 @@ class AudioPump:
             self.zero_set.set()
         if self.monitor is not None:
             self.monitor(block)
+        if self.muted:
+            block = InputBlock(
+                block.frame,
+                block.adc_time,
+                block.stream_time,
+                block.mono,
+                np.zeros_like(block.samples),
+                block.overflow,
+            )
         if block.overflow:
             self._warn(
                 "overflow",

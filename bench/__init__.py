@@ -1,0 +1,1 @@
+"""Benchmarks: commands that print figures (medians, p95, ratios), never pass/fail."""

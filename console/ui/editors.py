@@ -1,0 +1,335 @@
+"""The End Call editor and the prompt editor: validated as you type, applied live.
+
+A field is checked on every keystroke; a valid value is applied after a short pause in
+typing (so one word is one version, not one per letter), an invalid one is shown in red
+with the rule and never applied. Lints are shown beside the fields and refreshed on every
+change. The version in force, and when it took effect, is shown under the fields.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.agent.lints import Lint, lint_config
+from console.agent.tool import tool_definition
+from console.core.config import TOOL_NAME_RE, TOOL_NAME_RULE
+from console.report.colors import COLORS
+from console.ui.config_controller import ConfigController
+
+APPLY_AFTER_MS = 400
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "Voicemail: skip goodbye": {
+        "end_call.skip_goodbye": True,
+        "end_call.goodbye_prompt": "",
+        "end_call.description": "Use when you reach a voicemail greeting or an answering "
+        "machine, or when the contact says goodbye.",
+    },
+    "Polite goodbye from the main prompt": {
+        "end_call.skip_goodbye": False,
+        "end_call.goodbye_prompt": "",
+    },
+    "Fixed goodbye line": {
+        "end_call.skip_goodbye": False,
+        "end_call.goodbye_prompt": 'Say "Thank you for your time. Have a great day!"',
+    },
+    "Default description": {
+        "end_call.description": "Use when the contact says goodbye, is not interested, or "
+        "the conversation is complete.",
+    },
+}
+
+GOODBYE_HELP = (
+    'With the offline agent, the goodbye is the prompt\'s first "quoted line", or the '
+    "prompt itself with {variables} filled in. Empty: the line the main prompt attaches to "
+    "the rule that ended the call, else its closing line."
+)
+
+
+def _lint_item(lint: Lint) -> QListWidgetItem:
+    mark = {"error": "⛔", "warning": "⚠", "info": "ℹ"}.get(lint.severity, "•")
+    where = f" (line {lint.line})" if lint.line else ""
+    item = QListWidgetItem(f"{mark} {lint.field}{where}: {lint.message}")
+    item.setToolTip(f"{lint.code}: {lint.message}")
+    item.setData(Qt.ItemDataRole.UserRole, lint)
+    return item
+
+
+class _Debounced:
+    """Apply a field's value after a pause in typing."""
+
+    def __init__(self, parent: QWidget, fn) -> None:
+        self.timer = QTimer(parent)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(APPLY_AFTER_MS)
+        self.timer.timeout.connect(fn)
+
+    def poke(self) -> None:
+        self.timer.start()
+
+    def flush(self) -> None:
+        if self.timer.isActive():
+            self.timer.stop()
+            self.timer.timeout.emit()
+
+
+class EndCallEditor(QWidget):
+    applied = Signal(int)
+
+    def __init__(self, controller: ConfigController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.name = QLineEdit()
+        self.name.setAccessibleName("End Call name")
+        self.name_error = QLabel()
+        self.name_error.setWordWrap(True)
+        self.name_error.setStyleSheet(f"color: {COLORS['action'][1]}")
+        self.description = QPlainTextEdit()
+        self.description.setAccessibleName("End Call description")
+        self.description.setFixedHeight(70)
+        self.skip = QCheckBox("Skip Goodbye Message (hang up at once, say nothing)")
+        self.goodbye = QPlainTextEdit()
+        self.goodbye.setAccessibleName("Goodbye Message Prompt")
+        self.goodbye.setFixedHeight(60)
+        self.goodbye.setPlaceholderText("Empty: the goodbye comes from the main prompt")
+        self.goodbye.setToolTip(GOODBYE_HELP)
+        self.version = QLabel("config v1")
+        self.lints = QListWidget()
+        self.lints.setWordWrap(True)
+        self.lints.setAccessibleName("Lints")
+        self.presets = QComboBox()
+        self.presets.addItem("Presets…")
+        self.presets.addItems(list(PRESETS))
+        self.undo = QPushButton("Undo")
+        self.redo = QPushButton("Redo")
+        self.undo.setEnabled(False)
+        self.redo.setEnabled(False)
+        self.tool = QPlainTextEdit()
+        self.tool.setReadOnly(True)
+        self.tool.setAccessibleName("Tool definition an LLM receives")
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.tool.setFont(mono)
+
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("", self.name_error)
+        form.addRow("Description", self.description)
+        form.addRow("", self.skip)
+        form.addRow("Goodbye prompt", self.goodbye)
+        help_label = QLabel(GOODBYE_HELP)
+        help_label.setWordWrap(True)
+        help_label.setStyleSheet("color: gray")
+        form.addRow("", help_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.presets, 1)
+        buttons.addWidget(self.undo)
+        buttons.addWidget(self.redo)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.version)
+        layout.addWidget(QLabel("Lints"))
+        layout.addWidget(self.lints, 1)
+        layout.addWidget(QLabel("Tool definition an LLM receives (read-only)"))
+        layout.addWidget(self.tool, 1)
+
+        self._name_apply = _Debounced(self, lambda: self._apply_field("end_call.name"))
+        self._desc_apply = _Debounced(self, lambda: self._apply_field("end_call.description"))
+        self._goodbye_apply = _Debounced(self, lambda: self._apply_field("end_call.goodbye_prompt"))
+        self.name.textEdited.connect(self._name_typed)
+        self.description.textChanged.connect(lambda: self._typed(self._desc_apply))
+        self.goodbye.textChanged.connect(lambda: self._typed(self._goodbye_apply))
+        self.skip.toggled.connect(lambda on: self._apply({"end_call.skip_goodbye": on}))
+        self.presets.activated.connect(self._preset)
+        self.undo.clicked.connect(controller.undo)
+        self.redo.clicked.connect(controller.redo)
+        controller.changed.connect(lambda _v: self.refresh())
+        controller.undoAvailable.connect(self.undo.setEnabled)
+        controller.redoAvailable.connect(self.redo.setEnabled)
+        self._loading = False
+        self.refresh()
+
+    # -- showing --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Show the config in force (after an edit, undo, or a file load)."""
+        cfg = self.controller.config.end_call
+        self._loading = True
+        if self.name.text() != cfg.name and not self.name_error.text():
+            self.name.setText(cfg.name)
+        for widget, value in (
+            (self.description, cfg.description),
+            (self.goodbye, cfg.goodbye_prompt),
+        ):
+            if widget.toPlainText() != value:
+                widget.setPlainText(value)
+        self.skip.setChecked(cfg.skip_goodbye)
+        self.goodbye.setEnabled(not cfg.skip_goodbye)
+        self._loading = False
+        self.tool.setPlainText(json.dumps(tool_definition(cfg), indent=2))
+        self.show_lints()
+
+    def show_lints(self) -> None:
+        self.lints.clear()
+        lints = lint_config(self.controller.config)
+        if self.name_error.text():
+            lints.insert(0, Lint("invalid_field", "error", "end_call.name", self.name_error.text()))
+        for lint in lints:
+            self.lints.addItem(_lint_item(lint))
+        if not lints:
+            self.lints.addItem("✓ no problems found")
+
+    def set_version_text(self, text: str) -> None:
+        self.version.setText(text)
+
+    # -- editing --------------------------------------------------------------------------
+    def _name_typed(self, text: str) -> None:
+        if TOOL_NAME_RE.match(text):
+            self.name_error.setText("")
+            self.name.setStyleSheet("")
+            self._name_apply.poke()
+        else:
+            self.name_error.setText(f"Not applied: the name {TOOL_NAME_RULE}.")
+            self.name.setStyleSheet(f"border: 2px solid {COLORS['action'][1]}")
+            self._name_apply.timer.stop()
+        self.show_lints()
+
+    def _typed(self, debounce: _Debounced) -> None:
+        if not self._loading:
+            debounce.poke()
+
+    def _apply_field(self, field: str) -> None:
+        value = {
+            "end_call.name": self.name.text(),
+            "end_call.description": self.description.toPlainText(),
+            "end_call.goodbye_prompt": self.goodbye.toPlainText(),
+        }[field]
+        self._apply({field: value})
+
+    def _apply(self, changes: dict[str, Any]) -> None:
+        if self._loading:
+            return
+        result = self.controller.edit(changes)
+        if result.accepted:
+            self.applied.emit(result.version)
+        self.refresh()
+
+    def _preset(self, index: int) -> None:
+        if index > 0:
+            self._apply(dict(PRESETS[self.presets.itemText(index)]))
+        self.presets.setCurrentIndex(0)
+
+    def flush(self) -> None:
+        """Apply whatever is being typed now (before a call starts, for instance)."""
+        for debounce in (self._name_apply, self._desc_apply, self._goodbye_apply):
+            debounce.flush()
+
+
+class ActionNameHighlighter(QSyntaxHighlighter):
+    """Marks the action's name wherever the prompt references it, and other action-like
+    names (which the agent cannot invoke) in red."""
+
+    def __init__(self, document, controller: ConfigController) -> None:
+        super().__init__(document)
+        self.controller = controller
+        self.ok = QTextCharFormat()
+        self.ok.setBackground(QColor(COLORS["action"][0]).lighter(160))
+        self.ok.setFontWeight(QFont.Weight.Bold)
+        self.bad = QTextCharFormat()
+        self.bad.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        self.bad.setUnderlineColor(QColor(COLORS["action"][1]))
+
+    def highlightBlock(self, text: str) -> None:
+        name = self.controller.config.end_call.name
+        exact = QRegularExpression(rf"(?<![\w-]){QRegularExpression.escape(name)}(?![\w-])")
+        it = exact.globalMatch(text)
+        while it.hasNext():
+            m = it.next()
+            self.setFormat(m.capturedStart(), m.capturedLength(), self.ok)
+        other = QRegularExpression(r"\b(?:call|invoke|trigger)\s+`?([A-Za-z_][\w-]*_[\w-]*)`?")
+        it = other.globalMatch(text)
+        while it.hasNext():
+            m = it.next()
+            if m.captured(1) != name:
+                self.setFormat(m.capturedStart(1), m.capturedLength(1), self.bad)
+
+
+class PromptEditor(QWidget):
+    def __init__(self, controller: ConfigController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.text = QPlainTextEdit()
+        self.text.setAccessibleName("Main prompt")
+        self.text.setPlaceholderText(
+            '1. Ask "Are you ready to move forward?"\n'
+            '   - If the contact responds no, call end_call and say "Thanks for your time."'
+        )
+        self.highlighter = ActionNameHighlighter(self.text.document(), controller)
+        self.examples = QComboBox()
+        self.examples.addItem("Start from an example…")
+        for path in sorted((ASSETS / "prompts").glob("*.md")):
+            self.examples.addItem(path.stem, str(path))
+        self.lints = QListWidget()
+        self.lints.setWordWrap(True)
+        self.lints.setMaximumHeight(110)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.examples)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(QLabel("Prompt lints"))
+        layout.addWidget(self.lints)
+        self._apply_later = _Debounced(self, self._apply)
+        self.text.textChanged.connect(self._typed)
+        self.examples.activated.connect(self._load_example)
+        controller.changed.connect(lambda _v: self.refresh())
+        self._loading = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        prompt = self.controller.config.agent.main_prompt
+        if self.text.toPlainText() != prompt:
+            self._loading = True
+            self.text.setPlainText(prompt)
+            self._loading = False
+        self.highlighter.rehighlight()
+        self.lints.clear()
+        for lint in lint_config(self.controller.config):
+            if lint.field == "agent.main_prompt" or lint.code == "skip_with_goodbye_in_prompt":
+                self.lints.addItem(_lint_item(lint))
+
+    def _typed(self) -> None:
+        if not self._loading:
+            self._apply_later.poke()
+
+    def _apply(self) -> None:
+        self.controller.edit({"agent.main_prompt": self.text.toPlainText()})
+        self.refresh()
+
+    def _load_example(self, index: int) -> None:
+        if index > 0:
+            path = Path(self.examples.itemData(index))
+            self.text.setPlainText(path.read_text(encoding="utf-8"))
+            self._apply_later.flush()
+        self.examples.setCurrentIndex(0)
+
+    def flush(self) -> None:
+        self._apply_later.flush()
