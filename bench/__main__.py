@@ -11,7 +11,7 @@ BENCHMARKS = {"timeline_paint": timeline_paint.main}
 
 def main() -> int:
     args = sys.argv[1:]
-    for name, run in BENCHMARKS.items():
+    for run in BENCHMARKS.values():
         run(args)
     return 0
 
