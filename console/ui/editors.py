@@ -258,8 +258,16 @@ class ActionNameHighlighter(QSyntaxHighlighter):
         self.bad = QTextCharFormat()
         self.bad.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
         self.bad.setUnderlineColor(QColor(COLORS["action"][1]))
+        self.linted = QTextCharFormat()
+        self.linted.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
+        self.linted.setUnderlineColor(QColor(COLORS["goodbye"][1]))
+        self.lint_lines: dict[int, str] = {}  # 1-based prompt line -> lint message
 
     def highlightBlock(self, text: str) -> None:
+        message = self.lint_lines.get(self.currentBlock().blockNumber() + 1)
+        if message and text.strip():
+            start = len(text) - len(text.lstrip())
+            self.setFormat(start, len(text) - start, self.linted)
         name = self.controller.config.end_call.name
         exact = QRegularExpression(rf"(?<![\w-]){QRegularExpression.escape(name)}(?![\w-])")
         it = exact.globalMatch(text)
@@ -310,11 +318,17 @@ class PromptEditor(QWidget):
             self._loading = True
             self.text.setPlainText(prompt)
             self._loading = False
-        self.highlighter.rehighlight()
         self.lints.clear()
+        lines: dict[int, str] = {}
         for lint in lint_config(self.controller.config):
             if lint.field == "agent.main_prompt" or lint.code == "skip_with_goodbye_in_prompt":
                 self.lints.addItem(_lint_item(lint))
+                if lint.line:
+                    lines[lint.line] = lint.message
+        # Lines a lint points at are underlined in the text itself, with the lint as tip.
+        self.highlighter.lint_lines = lines
+        self.text.setToolTip("\n".join(f"line {n}: {m}" for n, m in sorted(lines.items())))
+        self.highlighter.rehighlight()
 
     def _typed(self) -> None:
         if not self._loading:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -55,7 +55,14 @@ from console.ui.timeline import Item, TimelineView
 
 TYPED_ONLY = "Typed input only (no audio)"
 SYSTEM_DEFAULT = "System default"
-DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "assets" / "configs" / "solar.yaml"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+DEFAULT_CONFIG = ASSETS / "configs" / "solar.yaml"
+
+
+def icon(name: str) -> QIcon:
+    """An icon from assets/icons (one set, in the timeline's colours); empty if missing."""
+    path = ASSETS / "icons" / f"{name}.svg"
+    return QIcon(str(path)) if path.exists() else QIcon()
 
 
 class _Worker(QObject):
@@ -94,6 +101,7 @@ class MainWindow(QMainWindow):
         from console.session.writer import default_sessions_dir
 
         self.setWindowTitle("End Call Console")
+        self.setWindowIcon(icon("app"))
         self.store = store or ConfigStore(initial_config())
         self.sessions_dir = sessions_dir or default_sessions_dir()
         self.controller = ConfigController(self.store, self)
@@ -144,6 +152,12 @@ class MainWindow(QMainWindow):
         self.hangup_button.setToolTip("Hang up (Ctrl+H)")
         self.mute_button = QPushButton("Mute")
         self.mute_button.setCheckable(True)
+        for button, name in (
+            (self.call_button, "call"),
+            (self.hangup_button, "hangup"),
+            (self.mute_button, "mute"),
+        ):
+            button.setIcon(icon(name))
         self.mute_button.setToolTip("Mute the microphone (Ctrl+M); hold F8 to talk while muted")
         self.input_combo = QComboBox()
         self.input_combo.setToolTip("Microphone")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("DISPLAY"):  # under xvfb-run the tests use a real X server
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Settings and the remembered config go to a throw-away home, not the tester's.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="endcall-ui-config-")
 

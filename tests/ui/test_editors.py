@@ -97,3 +97,8 @@ def test_prompt_editor_highlights_lints_and_loads_examples(qtbot, controller):
     block = w.text.document().findBlockByNumber(6)
     formats = block.layout().formats()
     assert any(f.format.fontWeight() > 400 for f in formats), block.text()
+    # a renamed action: the line asking for the old name is marked, the lint says why
+    controller.edit({"end_call.name": "hang_up"})
+    assert 7 in w.highlighter.lint_lines and "hang_up" in w.highlighter.lint_lines[7]
+    formats = w.text.document().findBlockByNumber(6).layout().formats()
+    assert any(f.format.underlineStyle() != f.format.underlineStyle().NoUnderline for f in formats)

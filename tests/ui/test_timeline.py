@@ -156,3 +156,22 @@ def test_zoomed_far_out_many_events_still_drawn(qtbot, view):
     from console.report.colors import COLORS
 
     assert image.pixelColor(x, y).name() == COLORS["caller"][0]
+
+
+def test_readable_in_a_dark_theme(qtbot, view):
+    from PySide6.QtGui import QColor, QPalette
+
+    from tests.ui.conftest import screenshot
+
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e0e0e0"))
+    view.setPalette(dark)
+    view.fit()
+    image = view.grab().toImage()
+    assert image.pixelColor(2, view.height() - 2).name() == "#1e1e1e"  # dark background
+    # lane titles are drawn in the theme's text colour, so they stay readable
+    title = view.lane_y("caller") + 15
+    row = [image.pixelColor(x, int(title)).lightness() for x in range(6, 60)]
+    assert max(row) > 150
+    screenshot(view, "timeline-dark")
