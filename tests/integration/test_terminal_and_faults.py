@@ -104,22 +104,31 @@ def test_missing_device_falls_back_to_typed_input_and_says_why(tmp_path):
     assert any(isinstance(e, ev.CallerSpeech) for e in events)
 
 
-def test_audio_scenario_with_the_script_transcript(virtual_audio, tmp_path, capsys):
-    code = main(
+def run_audio(audio, sessions: Path, *args: str) -> int:
+    """`endcall-console run --audio` on the virtual devices."""
+    return main(
         [
             "run",
             "--audio",
             "--input",
-            virtual_audio.mic,
+            audio.mic,
             "--output",
-            virtual_audio.speaker,
+            audio.speaker,
             "--caller-device",
-            virtual_audio.caller_sink,
-            "--script-transcript",
+            audio.caller_sink,
             "--sessions",
-            str(tmp_path),
-            str(ASSETS / "scenarios" / "05-voicemail-skip-goodbye.yaml"),
+            str(sessions),
+            *args,
         ]
+    )
+
+
+def test_audio_scenario_with_the_script_transcript(virtual_audio, tmp_path, capsys):
+    code = run_audio(
+        virtual_audio,
+        tmp_path,
+        "--script-transcript",
+        str(ASSETS / "scenarios" / "05-voicemail-skip-goodbye.yaml"),
     )
     out = capsys.readouterr().out
     assert code == 0, out
@@ -145,21 +154,7 @@ def test_audio_scenario_recognised_by_vosk(virtual_audio, korean_model, tmp_path
 
     os.environ[MODEL_ENV] = str(korean_model_path())
     try:
-        code = main(
-            [
-                "run",
-                "--audio",
-                "--input",
-                virtual_audio.mic,
-                "--output",
-                virtual_audio.speaker,
-                "--caller-device",
-                virtual_audio.caller_sink,
-                "--sessions",
-                str(tmp_path / "sessions"),
-                str(scenario),
-            ]
-        )
+        code = run_audio(virtual_audio, tmp_path / "sessions", str(scenario))
     finally:
         os.environ.pop(MODEL_ENV, None)
     out = capsys.readouterr().out
