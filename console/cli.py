@@ -184,6 +184,82 @@ def _cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_for_report(name: str):
+    from console.session.reader import open_session
+
+    session = open_session(name)
+    if not session.meta and not session.events:
+        print(f"error: {name}: " + "; ".join(session.problems), file=sys.stderr)
+        return None
+    for problem in session.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return session
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from console.report import export
+
+    session = _open_for_report(args.session)
+    if session is None:
+        return 2
+    clip = export.clip_around_action(session, args.clip) if args.clip else None
+    suffix = {"html": ".html", "md": ".md", "zip": ".zip"}[args.format]
+    out = Path(args.out) if args.out else Path(f"{session.name}{suffix}")
+    if args.format == "zip":
+        export.to_zip(session, out, clip)
+    else:
+        text = (
+            export.to_html(session, clip)
+            if args.format == "html"
+            else export.to_markdown(session, clip)
+        )
+        out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    import yaml
+
+    from console.session.replay import session_to_scenario
+
+    session = _open_for_report(args.session)
+    if session is None:
+        return 2
+    try:
+        scenario = session_to_scenario(session)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    text = yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True, width=100)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}; run it with: endcall-console run {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    from console.report.verdict import verdict
+    from console.session.reader import list_sessions, recover
+    from console.session.writer import default_sessions_dir
+
+    root = Path(args.dir or default_sessions_dir())
+    sessions = list_sessions(root)
+    if not sessions:
+        print(f"no sessions in {root}")
+    for s in sessions:
+        if args.action == "recover" and s.status == "crashed":
+            done = recover(s)
+            print(f"recovered {s.folder}: " + "; ".join(done))
+        elif args.action == "list":
+            print(f"{s.name}  [{s.status}]  {s.duration:6.1f} s  {verdict(s.events)}")
+            for problem in s.problems:
+                print(f"    ! {problem}")
+    return 0
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from console.ui.app import main as gui_main
 
@@ -242,6 +318,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="print the config's JSON Schema")
     schema.set_defaults(func=_cmd_schema)
+
+    export = sub.add_parser("export", help="a session as a bug report (HTML, Markdown, zip)")
+    export.add_argument("session", help="a session folder")
+    export.add_argument("--format", choices=["html", "md", "zip"], default="html")
+    export.add_argument("--out", help="output file (default: <session>.<format> here)")
+    export.add_argument(
+        "--clip",
+        type=float,
+        nargs="?",
+        const=5.0,
+        default=None,
+        metavar="SECONDS",
+        help="only the seconds around the action (5)",
+    )
+    export.set_defaults(func=_cmd_export)
+
+    replay = sub.add_parser("replay", help="turn a session into a scenario file")
+    replay.add_argument("session", help="a session folder")
+    replay.add_argument("--out", help="write the scenario here (default: print it)")
+    replay.set_defaults(func=_cmd_replay)
+
+    sessions = sub.add_parser("sessions", help="list saved sessions, or recover crashed ones")
+    sessions.add_argument("action", choices=["list", "recover"])
+    sessions.add_argument("--dir", help="sessions folder (default: the user data folder)")
+    sessions.set_defaults(func=_cmd_sessions)
 
     gui = sub.add_parser("gui", help="the desktop console (the default with no command)")
     gui.set_defaults(func=_cmd_gui)

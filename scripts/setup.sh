@@ -16,8 +16,8 @@ APT_PACKAGES=(libportaudio2 espeak-ng libsndfile1
 if [ "${1:-}" = "--test" ]; then
   # Virtual audio devices without a sound card (see tests/integration/conftest.py).
   APT_PACKAGES+=(pulseaudio pulseaudio-utils libasound2-plugins)
-  # A real X server for the GUI tests' screenshots.
-  APT_PACKAGES+=(xvfb xauth)
+  # A real X server for the GUI tests' screenshots; a browser for the HTML report test.
+  APT_PACKAGES+=(xvfb xauth chromium)
 fi
 # python3-venv only where the system Python lacks venv/ensurepip.
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || APT_PACKAGES+=(python3-venv)

@@ -71,6 +71,26 @@ class WavWriter:
         self._fh.close()
 
 
+def wav_problem(path: str | Path) -> str:
+    """ "" if the WAV opens as this console writes them, else what is wrong, in words."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEADER)
+    except OSError as exc:
+        return f"cannot be read ({exc})"
+    if len(head) < _HEADER or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return "not a WAV file"
+    data_hdr = struct.unpack("<I", head[40:44])[0]
+    size = path.stat().st_size
+    if data_hdr + _HEADER != size:
+        return (
+            f"its header says {data_hdr} bytes of audio but the file holds "
+            f"{size - _HEADER}: the call was cut off (recover the session to repair it)"
+        )
+    return ""
+
+
 def repair_wav(path: str | Path) -> bool:
     """Make a WAV's header match its data (after a crash). Returns True if it changed."""
     path = Path(path)

@@ -254,11 +254,23 @@ def resolve_includes(data: Any, folder: Path) -> Any:
     return {**data, "agent": agent}
 
 
+class _ReadableDumper(yaml.SafeDumper):
+    """Multi-line strings (prompts) as literal blocks, so saved configs read like prose."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ReadableDumper.add_representer(str, _str_representer)
+
+
 def dump_config(config: CallConfig, fmt: Literal["json", "yaml"] = "yaml") -> str:
     data = config.model_dump(mode="json")
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def save_config(config: CallConfig, path: str | Path) -> None:

@@ -24,9 +24,7 @@ from console.core.config import ConfigStore, EditResult
 from console.core.engine import CallEngine
 from console.core.host import CallHost
 from console.core.text_voice import SimulatedVoice
-from console.session.writer import SessionWriter, new_session_dir
-
-RECORDING_FILE = "recording.wav"
+from console.session.writer import RECORDING_FILE, SessionWriter, new_session_dir
 
 
 @dataclass

@@ -12,6 +12,7 @@ that still opens; `session.json` is rewritten atomically when the call ends.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import sys
@@ -27,11 +28,10 @@ from console.core.eventlog import EventLog, JsonlWriter
 EVENTS_FILE = "events.jsonl"
 CONFIGS_FILE = "config_versions.jsonl"
 META_FILE = "session.json"
+RECORDING_FILE = "recording.wav"
 
 
 def default_sessions_dir() -> Path:
-    import os
-
     from platformdirs import user_data_dir
 
     env = os.environ.get("ENDCALL_SESSIONS_DIR")
@@ -71,6 +71,7 @@ class SessionWriter:
             "os": f"{platform.system()} {platform.release()}",
             "python": sys.version.split()[0],
             "status": "recording",
+            "pid": os.getpid(),  # lets a later start tell a crashed call from a live one
             **(meta or {}),
         }
         self._events = EventLog(folder / EVENTS_FILE)
