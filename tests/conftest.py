@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+if not os.environ.get("DISPLAY"):  # Qt offscreen unless a display (Xvfb) is there
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from dataclasses import dataclass, field
 from pathlib import Path
 

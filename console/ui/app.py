@@ -41,4 +41,5 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("End Call Console")
     window = MainWindow()
     window.show()
+    window.offer_recovery()
     return app.exec()

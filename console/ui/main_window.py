@@ -279,6 +279,15 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             call_menu.addAction(action)
+        sessions_menu = self.menuBar().addMenu("&Sessions")
+        browse = QAction("&Browse sessions…", self)
+        browse.setShortcut(QKeySequence("Ctrl+B"))
+        browse.triggered.connect(lambda: self.browse_sessions())
+        sessions_menu.addAction(browse)
+        export_last = QAction("&Export the last call…", self)
+        export_last.setShortcut(QKeySequence("Ctrl+E"))
+        export_last.triggered.connect(self.export_last_call)
+        sessions_menu.addAction(export_last)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About", self)
         about.triggered.connect(self.about)
@@ -451,7 +460,9 @@ class MainWindow(QMainWindow):
         self._set_calling(False)
         self.timeline.fit()
         where = f" Session saved: {call.session_dir}" if call.session_dir else ""
-        self.statusBar().showMessage("Call ended." + where, 15000)
+        self.statusBar().showMessage(
+            "Call ended." + where + " (Sessions > Export the last call, Ctrl+E)", 15000
+        )
 
     def _set_calling(self, calling: bool) -> None:
         self.call_button.setEnabled(not calling)
@@ -553,6 +564,48 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Playing the recording from {t:.2f} s", 4000)
         except Exception as exc:
             self.statusBar().showMessage(f"Cannot play the recording: {exc}", 8000)
+
+    # -- sessions -------------------------------------------------------------------------
+    def browse_sessions(self, folder: Path | None = None):
+        from console.ui.sessions import SessionBrowser
+
+        browser = SessionBrowser(self.sessions_dir, self.output_combo.currentData(), self)
+        browser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        browser.show()
+        if folder is not None:
+            browser.select(folder)
+        elif browser.sessions:
+            browser.table.selectRow(0)
+        self.browser = browser
+        return browser
+
+    def export_last_call(self) -> None:
+        call = self.last_call
+        if call is None or call.session_dir is None:
+            QMessageBox.information(self, "Export", "No call has been saved yet.")
+            return
+        browser = self.browse_sessions(call.session_dir)
+        browser._export_dialog()
+
+    def offer_recovery(self) -> None:
+        """On start: calls whose process died are repaired and offered to the tester."""
+        from console.session.reader import recover
+        from console.ui.sessions import crashed_sessions
+
+        crashed = crashed_sessions(self.sessions_dir)
+        if not crashed:
+            return
+        for session in crashed:
+            recover(session)
+        names = "\n".join(s.name for s in crashed)
+        answer = QMessageBox.question(
+            self,
+            "Recovered calls",
+            f"The console stopped during {len(crashed)} call(s). What was recorded up to "
+            f"then is kept and was repaired:\n{names}\n\nOpen them now?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.browse_sessions(crashed[0].folder)
 
     # -- files, settings, about -----------------------------------------------------------
     def open_config(self) -> None:

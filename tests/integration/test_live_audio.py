@@ -322,3 +322,32 @@ def test_killed_call_leaves_a_readable_recording(virtual_audio, tmp_path):
     events, problems = read_events(folder / "events.jsonl")
     assert isinstance(events[0], ev.CallStarted) and all("cut short" in p for p in problems)
     assert time.monotonic() - killed_at < 30
+
+
+def test_real_call_exports_and_plays_back_in_the_browser(goodbye_call, virtual_audio, qtbot):
+    """A recorded call: its HTML report carries the audio, and the session browser plays
+    it from a clicked event with the playhead moving on the timeline."""
+    from console.report.export import to_html
+    from console.session.reader import open_session
+    from console.ui.sessions import SessionBrowser
+
+    call, _events, _ = goodbye_call
+    session = open_session(call.session_dir)
+    assert session.status == "complete" and session.problems == []
+    html = to_html(session)
+    assert 'src="data:audio/wav;base64,' in html and "Thanks for your time, goodbye." in html
+    browser = SessionBrowser(call.session_dir.parent, output_device=virtual_audio.speaker)
+    qtbot.addWidget(browser)
+    browser.select(call.session_dir)
+    assert browser.play_button.isEnabled()
+    goodbye = next(i for i in browser.timeline.model.items if i.lane == "goodbye")
+    capture = SpeakerCapture(virtual_audio.speaker_monitor)
+    try:
+        browser.timeline.itemClicked.emit(goodbye)
+        qtbot.waitUntil(
+            lambda: (browser.timeline.playhead or 0) > goodbye.start + 0.5, timeout=5000
+        )
+    finally:
+        browser.stop()
+        capture.close()
+    assert any(np.abs(block).max() > LOUD for _, _, block in capture.blocks)

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-if not os.environ.get("DISPLAY"):  # under xvfb-run the tests use a real X server
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Settings and the remembered config go to a throw-away home, not the tester's.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="endcall-ui-config-")
 
