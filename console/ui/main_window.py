@@ -103,7 +103,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("End Call Console")
         self.setWindowIcon(icon("app"))
         self.store = store or ConfigStore(initial_config())
-        self.sessions_dir = sessions_dir or default_sessions_dir()
+        saved_dir = QSettings().value("sessions/dir", "")
+        self.sessions_dir = sessions_dir or (
+            Path(str(saved_dir)) if saved_dir else default_sessions_dir()
+        )
         self.controller = ConfigController(self.store, self)
         self.bridge = CallBridge(self)
         self.worker = _Worker(self)
@@ -284,6 +287,9 @@ class MainWindow(QMainWindow):
         browse.setShortcut(QKeySequence("Ctrl+B"))
         browse.triggered.connect(lambda: self.browse_sessions())
         sessions_menu.addAction(browse)
+        folder = QAction("Sessions &folder…", self)
+        folder.triggered.connect(self.choose_sessions_dir)
+        sessions_menu.addAction(folder)
         export_last = QAction("&Export the last call…", self)
         export_last.setShortcut(QKeySequence("Ctrl+E"))
         export_last.triggered.connect(self.export_last_call)
@@ -578,6 +584,15 @@ class MainWindow(QMainWindow):
             browser.table.selectRow(0)
         self.browser = browser
         return browser
+
+    def choose_sessions_dir(self) -> None:
+        name = QFileDialog.getExistingDirectory(
+            self, "Where calls are kept", str(self.sessions_dir)
+        )
+        if name:
+            self.sessions_dir = Path(name)
+            QSettings().setValue("sessions/dir", name)
+            self.statusBar().showMessage(f"Calls are now kept in {name}", 8000)
 
     def export_last_call(self) -> None:
         call = self.last_call

@@ -313,8 +313,14 @@ def test_killed_call_leaves_a_readable_recording(virtual_audio, tmp_path):
     killed_at = time.monotonic()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    from console.session.reader import open_session, recover
+
+    session = open_session(folder)
+    assert session.status == "crashed"  # its process is gone, found as such
+    recover(session)
+    assert open_session(folder).status == "recovered"
     wav = folder / RECORDING_FILE
-    repair_wav(wav)
+    assert not repair_wav(wav)  # recovery already repaired it
     data, rate = sf.read(wav)
     assert data.shape[1] == 2 and rate == RATE
     assert len(data) / rate >= 3.0 - 1.0  # at most a second of audio lost
