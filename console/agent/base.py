@@ -54,3 +54,32 @@ class Agent(Protocol):
 
     def goodbye(self, config: CallConfig, end: EndRequest) -> GoodbyeText:
         """The goodbye to play after `end` (only called when skip goodbye is off)."""
+
+
+# -- agents that answer over time (a language model) -------------------------------------
+@dataclass(frozen=True)
+class Say:
+    """A piece of speech ready to play (a sentence, as soon as a model has produced it)."""
+
+    text: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Final:
+    """The end of one agent turn: the action, if invoked, warnings, and the model call."""
+
+    end: EndRequest | None = None
+    notices: tuple[str, ...] = ()
+    error: str = ""  # the turn failed (endpoint down, timeout, HTTP error...)
+    model_call: dict | None = None  # fields of a ModelCall event
+
+
+@dataclass(frozen=True)
+class GoodbyeReady:
+    goodbye: GoodbyeText | None
+    error: str = ""
+    model_call: dict | None = None
+
+
+AgentOutput = Say | Final | GoodbyeReady

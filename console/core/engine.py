@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from console.agent.base import Agent, Decision, EndRequest
+from console.agent.base import Agent, Decision, EndRequest, Final, GoodbyeReady, Say
 from console.core import events as ev
 from console.core.clock import SessionClock
 from console.core.config import ConfigStore, EditResult
@@ -113,6 +113,12 @@ class CallEngine:
         self._goodbye_end: float | None = None
         self._drop_at: float | None = None
         self._drop_detail = ""
+        # Agents that answer over time (a language model) report from their own threads;
+        # a host sets `post` to bring those reports onto the engine's thread.
+        self.post: Callable[[Callable[[], None]], None] = lambda fn: fn()
+        self._request = 0
+        self._request_started: dict[int, float] = {}
+        self._awaiting_goodbye = False
 
     # -- inputs: the call ----------------------------------------------------------------
     def place_call(
@@ -135,7 +141,10 @@ class CallEngine:
         )
         self._set_state(CallState.CONNECTED)
         self._last_activity = self.clock.now()
-        self._decide(lambda cfg: self.agent.start(cfg), turn=0, caller_end=None)
+        if hasattr(self.agent, "begin_start"):
+            self._begin("opening", lambda cfg, sink: self.agent.begin_start(cfg, sink), 0, None)
+        else:
+            self._decide(lambda cfg: self.agent.start(cfg), turn=0, caller_end=None)
         if self.state is CallState.CONNECTED:
             self._set_state(CallState.LISTENING)
 
@@ -170,7 +179,15 @@ class CallEngine:
         if self.state is CallState.ENDING or self._action_at is not None:
             return True  # the call is ending: words are logged, the agent decides no more
         turn = self.turn
-        self._decide(lambda cfg: self.agent.respond(cfg, text, turn), turn=turn, caller_end=end)
+        if hasattr(self.agent, "begin_respond"):
+            self._begin(
+                "reply",
+                lambda cfg, sink: self.agent.begin_respond(cfg, text, turn, sink),
+                turn,
+                end,
+            )
+        else:
+            self._decide(lambda cfg: self.agent.respond(cfg, text, turn), turn=turn, caller_end=end)
         return True
 
     def hang_up(self, t: float | None = None) -> None:
@@ -340,6 +357,65 @@ class CallEngine:
         else:
             self._pending.append(pending)
 
+    def _begin(
+        self, purpose: str, begin: Callable[[Any, Any], None], turn: int, caller_end: float | None
+    ) -> None:
+        """Start an agent turn that reports over time; its outputs come back through post."""
+        self._request += 1
+        rid = self._request
+        self._request_started[rid] = self.clock.now()
+
+        def sink(out: Any) -> None:
+            self.post(lambda: self._agent_output(rid, out, turn, caller_end))
+
+        try:
+            begin(self.store.current, sink)
+        except Exception as exc:
+            self.fault("backend", f"the agent could not start its {purpose}: {exc!r}", fatal=True)
+
+    def _agent_output(self, rid: int, out: Any, turn: int, caller_end: float | None) -> None:
+        if not self.active:
+            return
+        model_call = getattr(out, "model_call", None)
+        if model_call:
+            t = self._request_started.get(rid, self.clock.now())
+            self._emit(ev.ModelCall(t=t, config_version=self.store.version, **model_call))
+        if isinstance(out, Say):
+            if self._action_at is None and out.text.strip():
+                self._enqueue_speech(out.text, "speech", out.why)
+                self._advance()
+        elif isinstance(out, Final):
+            for message in out.notices:
+                self._notice("warning", "backend", message)
+            if out.error:
+                self.fault("backend", out.error, fatal=True)
+                return
+            if out.end is not None and self._action_at is None:
+                speaking = self._playing is not None or any(k == "speech" for k, _ in self._queue)
+                if speaking:  # what the model said beside its tool call is said first
+                    self._queue.append(("end", (out.end, turn, caller_end)))
+                    self._advance()
+                else:
+                    self._invoke(out.end, turn, caller_end)
+            else:
+                self._advance()
+        elif isinstance(out, GoodbyeReady) and self._awaiting_goodbye:
+            self._awaiting_goodbye = False
+            if out.goodbye is None or not out.goodbye.text.strip():
+                self._notice(
+                    "warning",
+                    "backend",
+                    f"no goodbye could be generated ({out.error or 'empty reply'}); "
+                    "the line drops without one",
+                )
+                self._goodbye_end = self.clock.now()
+                self._after_playing()
+                return
+            self._goodbye_source, self._goodbye_detail = out.goodbye.source, out.goodbye.detail
+            self._goodbye_ms = 1000.0 * float((model_call or {}).get("total_s", 0.0))
+            self._enqueue_speech(out.goodbye.text, "goodbye", "goodbye")
+            self._advance()
+
     def _apply(self, p: _Pending) -> None:
         d = p.decision
         for message in d.notices:
@@ -488,6 +564,13 @@ class CallEngine:
         self._cut(now)
         if skip:
             self._drop(ev.END_CALL_ACTION, "skip goodbye is on: dropped at the action", now)
+            return
+        if hasattr(self.agent, "begin_goodbye"):
+            self._awaiting_goodbye = True
+            self._set_state(CallState.ENDING)
+            self._begin(
+                "goodbye", lambda c, sink: self.agent.begin_goodbye(c, end, sink), turn, caller_end
+            )
             return
         t0 = time.perf_counter()
         try:

@@ -120,6 +120,21 @@ class Notice(Event):
     message: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class ModelCall(Event):
+    """One call to a language model: how long it took, what it said and did with it."""
+
+    kind: ClassVar[str] = "model_call"
+    purpose: str  # "opening", "reply" or "goodbye"
+    model: str
+    ttft_s: float | None = None  # time to the first token
+    total_s: float = 0.0
+    text: str = ""
+    tool_calls: list[dict[str, str]] = field(default_factory=list)  # raw name + arguments
+    outcome: str = ""  # what the console did with the reply, in words
+    error: str = ""
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -132,6 +147,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LineDropped,
         ConfigChanged,
         Notice,
+        ModelCall,
     )
 }
 

@@ -101,6 +101,9 @@ class LiveCall:
             voice = SimulatedVoice(self.host, lambda: self.engine)  # type: ignore[arg-type,return-value]
         listeners = [*([self.writer] if self.writer else []), self._on_event, *self.listeners]
         self.engine = CallEngine(self.store, self.agent, self.clock, voice, listeners)
+        host = self.host
+        # An agent that answers from its own threads (a language model) reports here.
+        self.engine.post = lambda fn: host.submit(lambda _engine: fn())
 
         if self.io is not None:
             self._start_audio()

@@ -1,0 +1,153 @@
+"""A real HTTP server on 127.0.0.1 that speaks the chat-completions protocol, scripted.
+
+Each test queues the replies it wants (text, tool calls, errors, slow or streamed
+answers); every request body is kept so tests can check what the model was offered.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    tool_calls: list[tuple[str, str]] = field(default_factory=list)  # (name, arguments)
+    status: int = 200
+    delay_s: float = 0.0  # before answering at all
+    pause_after_first_sentence_s: float = 0.0  # streamed: a gap after the first sentence
+    garbage: bool = False  # a 200 whose body is not the protocol
+
+
+class FakeLLM:
+    def __init__(self) -> None:
+        self.replies: queue.SimpleQueue[Reply] = queue.SimpleQueue()
+        self.requests: list[dict[str, Any]] = []
+        self.models = ["tiny-model", "other-model"]
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path.endswith("/models"):
+                    body = {
+                        "object": "list",
+                        "data": [
+                            {"id": m, "object": "model", "created": 0, "owned_by": "test"}
+                            for m in server.models
+                        ],
+                    }
+                    self._json(200, body)
+                else:
+                    self._json(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                request = json.loads(self.rfile.read(length))
+                server.requests.append(request)
+                try:
+                    reply = server.replies.get_nowait()
+                except queue.Empty:
+                    reply = Reply(text="Okay.")
+                time.sleep(reply.delay_s)
+                if reply.status != 200:
+                    self._json(reply.status, {"error": {"message": f"scripted {reply.status}"}})
+                elif reply.garbage:
+                    self._raw(200, b"<html>not an API</html>", "text/html")
+                elif request.get("stream"):
+                    self._stream(reply)
+                else:
+                    self._json(200, _completion(reply))
+
+            def _json(self, status: int, body: dict) -> None:
+                self._raw(status, json.dumps(body).encode(), "application/json")
+
+            def _raw(self, status: int, data: bytes, ctype: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, reply: Reply) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                words = reply.text.split(" ") if reply.text else []
+                first_end = next(
+                    (i for i, w in enumerate(words) if w.endswith((".", "!", "?"))), None
+                )
+                for i, word in enumerate(words):
+                    piece = word if i == 0 else " " + word
+                    self._event({"content": piece, "role": "assistant"})
+                    if i == first_end:
+                        time.sleep(reply.pause_after_first_sentence_s)
+                for i, (name, args) in enumerate(reply.tool_calls):
+                    self._event(
+                        {
+                            "tool_calls": [
+                                {
+                                    "index": i,
+                                    "id": f"call_{i}",
+                                    "type": "function",
+                                    "function": {"name": name, "arguments": ""},
+                                }
+                            ]
+                        }
+                    )
+                    half = len(args) // 2
+                    for part in (args[:half], args[half:]):
+                        self._event({"tool_calls": [{"index": i, "function": {"arguments": part}}]})
+                finish = "tool_calls" if reply.tool_calls else "stop"
+                self._event({}, finish)
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+            def _event(self, delta: dict, finish: str | None = None) -> None:
+                chunk = {
+                    "id": "c",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "tiny-model",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _completion(reply: Reply) -> dict:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}}
+            for i, (n, a) in enumerate(reply.tool_calls)
+        ]
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "tiny-model",
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+            }
+        ],
+    }
