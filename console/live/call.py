@@ -85,6 +85,9 @@ class LiveCall:
         else:
             self.clock = MonotonicClock()
         self.host = CallHost(self.clock)
+        settings = getattr(self.agent, "settings", None)
+        if settings is not None and hasattr(settings, "describe"):
+            self.models["llm"] = settings.describe()  # base URL and model, never the key
         if opts.sessions_dir is not None:
             self.session_dir = new_session_dir(opts.sessions_dir, opts.name)
             self.writer = SessionWriter(

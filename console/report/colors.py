@@ -7,7 +7,7 @@ edge) and to be told apart by people with the common colour-vision deficiencies
 
 from __future__ import annotations
 
-LANES = ("line", "caller", "agent", "goodbye", "action", "config", "notes")
+LANES = ("line", "caller", "agent", "goodbye", "action", "model", "config", "notes")
 
 LANE_TITLES = {
     "line": "Line",
@@ -15,6 +15,7 @@ LANE_TITLES = {
     "agent": "Agent",
     "goodbye": "Goodbye",
     "action": "End Call",
+    "model": "Model",
     "config": "Config",
     "notes": "Warnings",
 }
@@ -27,6 +28,7 @@ COLORS = {
     "goodbye": ("#e39b2d", "#a86a0c"),
     "action": ("#d6455d", "#9b1f35"),
     "config": ("#2aa198", "#17706a"),
+    "model": ("#5b8c5a", "#3a5f39"),
     "notes": ("#c9a227", "#8a6d0f"),
     "latency": ("#808080", "#505050"),
     "cut": ("#000000", "#000000"),

@@ -95,6 +95,15 @@ def timeline_svg(events: list[ev.Event], t0: float = 0.0, t1: float | None = Non
             mark("line", e.t, f"dropped: {e.reason}", e.detail or e.reason)
         elif isinstance(e, ev.ConfigChanged):
             mark("config", e.t, f"v{e.version}", f"{e.field}: {e.old!r} -> {e.new!r}")
+        elif isinstance(e, ev.ModelCall):
+            box(
+                "model",
+                e.t,
+                e.t + e.total_s,
+                f"{e.purpose} {e.total_s:.2f} s",
+                f"{e.purpose}: {e.text} {e.tool_calls} {e.error}",
+                bool(e.error),
+            )
         elif isinstance(e, ev.Notice):
             mark("notes", e.t, e.level, e.message)
     out.append("</svg>")

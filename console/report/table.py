@@ -66,9 +66,25 @@ def describe(e: ev.Event) -> tuple[str, str, str] | None:
             "config",
             f"v{e.version}: {e.field} {short(e.old)} -> {short(e.new)}",
         )
+    if isinstance(e, ev.ModelCall):
+        return f"{e.t:6.2f}", "model", model_call_text(e)
     if isinstance(e, ev.Notice):
         return f"{e.t:6.2f}", e.level, f"[{e.source}] {e.message}"
     return None
+
+
+def model_call_text(e: ev.ModelCall) -> str:
+    timing = f"total {e.total_s:.2f} s"
+    if e.ttft_s is not None:
+        timing = f"first token {e.ttft_s:.2f} s, " + timing
+    calls = ", ".join(f"{c['name']}({c['arguments']})" for c in e.tool_calls)
+    said = f' said "{e.text}"' if e.text else ""
+    did = f" -> {e.outcome}" if e.outcome else ""
+    error = f" ERROR: {e.error}" if e.error else ""
+    return (
+        f"{e.purpose} from {e.model} ({timing}){said}{' called ' + calls if calls else ''}"
+        f"{did}{error}"
+    )
 
 
 def repr_text(text: str) -> str:

@@ -174,6 +174,10 @@ class MainWindow(QMainWindow):
         self.state_label = QLabel("Idle")
         self.timer_label = QLabel("0:00.0")
         self.backend_label = QLabel("Agent: offline")
+        self.backend_combo = QComboBox()
+        self.backend_combo.addItems(["Offline agent", "LLM (OpenAI-compatible)"])
+        self.backend_combo.setToolTip("Who answers: the offline agent, or a language model")
+        self.llm_button = QPushButton("LLM settings…")
         self.model_label = QLabel("Speech model: looking…")
         self.model_button = QPushButton("Get model…")
         self.model_button.setVisible(False)
@@ -186,6 +190,8 @@ class MainWindow(QMainWindow):
             QLabel("Out:"),
             self.output_combo,
             self.level,
+            self.backend_combo,
+            self.llm_button,
             QLabel(" "),
             self.state_label,
             self.timer_label,
@@ -257,6 +263,10 @@ class MainWindow(QMainWindow):
         self.timeline.timeClicked.connect(lambda t: self._play_from(t))
         self.end_call_editor.applied.connect(lambda v: None)
         self.model_button.clicked.connect(self.download_model)
+        self.llm_button.clicked.connect(self.llm_settings_dialog)
+        from console.ui.llm_settings import load_settings
+
+        self.llm_settings = load_settings()
         self._menus()
 
     def _menus(self) -> None:
@@ -408,9 +418,15 @@ class MainWindow(QMainWindow):
             sessions_dir=self.sessions_dir,
             name="gui call",
         )
+        agent = None
+        if self.backend_combo.currentIndex() == 1:
+            from console.agent.llm import LLMAgent
+
+            agent = LLMAgent(self.llm_settings)
         call = LiveCall(
             self.store,
             options,
+            agent=agent,
             listeners=[self.bridge.on_event],
             on_partial=self.bridge.on_partial,
             on_level=self.bridge.on_level,
@@ -474,6 +490,7 @@ class MainWindow(QMainWindow):
         self.call_button.setEnabled(not calling)
         self.hangup_button.setEnabled(calling)
         self.input_combo.setEnabled(not calling)
+        self.backend_combo.setEnabled(not calling)
         self.output_combo.setEnabled(not calling)
         self.typed.setEnabled(calling)
         if not calling:
@@ -570,6 +587,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Playing the recording from {t:.2f} s", 4000)
         except Exception as exc:
             self.statusBar().showMessage(f"Cannot play the recording: {exc}", 8000)
+
+    def llm_settings_dialog(self) -> None:
+        from console.ui.llm_settings import LLMSettingsDialog, save_settings
+
+        dialog = LLMSettingsDialog(self.llm_settings, self)
+        if dialog.exec():
+            self.llm_settings = dialog.settings()
+            save_settings(self.llm_settings)
+            self.backend_combo.setCurrentIndex(1)
 
     # -- sessions -------------------------------------------------------------------------
     def browse_sessions(self, folder: Path | None = None):

@@ -185,6 +185,15 @@ class TimelineModel:
                     e,
                 )
             )
+        elif isinstance(e, ev.ModelCall):
+            from console.report.table import model_call_text
+
+            label = f"{e.purpose}: {e.total_s:.2f} s" + (" ERROR" if e.error else "")
+            tip = f"model call at {e.t:.2f} s:\n{model_call_text(e)}"
+            self.add(Item("model", e.t, e.t + e.total_s, label, tip, e))
+            if e.ttft_s is not None:
+                ttft = Latency(e.t, e.t + e.ttft_s, f"TTFT {e.ttft_s * 1000:.0f} ms", "model")
+                self.latencies.append(ttft)
         elif isinstance(e, ev.Notice):
             self.add(
                 Item(
