@@ -357,6 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     call.add_argument("--model", help="vosk model folder")
     call.add_argument("--text", action="store_true", help="no audio: type the caller's lines")
+    call.add_argument(
+        "--llm",
+        metavar="URL",
+        help="answer with a model at this OpenAI-"
+        "compatible base URL (e.g. http://127.0.0.1:11434/v1 for Ollama); the "
+        "key comes from ENDCALL_LLM_API_KEY or OPENAI_API_KEY",
+    )
+    call.add_argument("--llm-model", default="llama3.1", help="model name (--llm)")
     call.add_argument("--sessions", metavar="DIR", help="where to save the session")
     call.add_argument("--no-save", action="store_true", help="do not save the session")
     call.set_defaults(func=_cmd_call)

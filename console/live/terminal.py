@@ -59,7 +59,12 @@ def run_terminal_call(args: argparse.Namespace) -> int:
         if tty:
             print(f"\r  ... hearing: {text[-70:]:<70}", end="\r", flush=True)
 
-    call = LiveCall(store, options, listeners=[_print_event], on_partial=partial)
+    agent = None
+    if getattr(args, "llm", None):
+        from console.agent.llm import LLMAgent, LLMSettings
+
+        agent = LLMAgent(LLMSettings(base_url=args.llm, model=args.llm_model))
+    call = LiveCall(store, options, agent=agent, listeners=[_print_event], on_partial=partial)
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:

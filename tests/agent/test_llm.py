@@ -267,3 +267,40 @@ def test_model_list_and_connection_errors(llm):
     assert list_models(LLMSettings(base_url=llm.url)) == ["other-model", "tiny-model"]
     with pytest.raises(RuntimeError, match="cannot reach"):
         list_models(LLMSettings(base_url="http://127.0.0.1:9/v1", timeout_s=2))
+
+
+def test_terminal_call_with_a_model(llm, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"agent: {{main_prompt: '{PROMPT}', greeting: 'Hi there.'}}\n")
+    llm.replies.put(Reply(tool_calls=[("end_call", '{"reason": "said no"}')]))
+    llm.replies.put(Reply(text="Bye now."))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "call",
+            "--text",
+            "--no-save",
+            "--config",
+            str(config),
+            "--llm",
+            llm.url,
+            "--llm-model",
+            "tiny-model",
+        ],
+        input="no thanks\n",
+        text=True,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "reason='said no'" in proc.stdout and '"Bye now."' in proc.stdout
+    assert "first token" in proc.stdout
