@@ -58,7 +58,10 @@ class LLMSettings:
 
 
 def make_client(settings: LLMSettings) -> Any:
-    import openai
+    try:
+        import openai
+    except ImportError:
+        raise RuntimeError("the LLM backend needs the openai package: pip install openai") from None
 
     return openai.OpenAI(
         base_url=settings.base_url,

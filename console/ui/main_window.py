@@ -422,7 +422,11 @@ class MainWindow(QMainWindow):
         if self.backend_combo.currentIndex() == 1:
             from console.agent.llm import LLMAgent
 
-            agent = LLMAgent(self.llm_settings)
+            try:
+                agent = LLMAgent(self.llm_settings)
+            except RuntimeError as exc:
+                QMessageBox.warning(self, "LLM backend", str(exc))
+                return
         call = LiveCall(
             self.store,
             options,
