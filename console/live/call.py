@@ -50,6 +50,7 @@ class LiveCall:
         on_partial: Callable[[str], None] | None = None,
         on_level: Callable[[float], None] | None = None,
         model: Any = None,
+        transcript: Callable[[str], str] | None = None,
     ) -> None:
         self.store = store
         self.options = options or LiveOptions()
@@ -58,6 +59,9 @@ class LiveCall:
         self.on_partial = on_partial
         self.on_level = on_level
         self.model = model  # a loaded vosk.Model may be passed in (the GUI preloads it)
+        # Replaces what vosk heard, keeping vosk's timing (benchmarks with a model that
+        # cannot understand the caller's language).
+        self.transcript = transcript
         self.mode = "text"
         self.notices: list[tuple[str, str]] = []  # (source, message) met while starting
         self.session_dir: Path | None = None
@@ -195,7 +199,8 @@ class LiveCall:
             endpoint = self.store.current.agent.turn_taking.endpoint_silence_ms / 1000.0
 
             def final(r) -> None:
-                host.submit(lambda e: e.caller_utterance(r.text, r.start, r.end))
+                text = self.transcript(r.text) if self.transcript else r.text
+                host.submit(lambda e: e.caller_utterance(text, r.start, r.end))
 
             def partial(text: str, start: float) -> None:
                 host.submit(lambda e: e.caller_speech_started(start))

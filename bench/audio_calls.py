@@ -1,0 +1,273 @@
+"""Whole calls through real audio on virtual devices: the timing the console exists to show.
+
+    python -m bench.audio_calls [--calls N] [--skip-calls N] [--json]
+
+Each call: the agent asks, the caller's lines are synthesised and played into the
+virtual microphone, vosk (the Korean model here) times each utterance and the script
+supplies its words, the agent answers aloud, and the call is recorded. All figures are
+read from the recordings and the timelines of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+LOUD = 0.01
+PROMPT = (
+    '1. Ask "Are you ready?" If the contact responds yes, say "Great." and go to step 2.\n'
+    '2. Ask "Anything else?" If the contact responds no, call end_call and say '
+    '"Thanks for your time, goodbye."\n'
+)
+
+
+def _spans(x: np.ndarray, rate: int, gap_s: float = 0.25) -> list[tuple[float, float]]:
+    """Loud stretches of a channel, joined across gaps shorter than gap_s."""
+    idx = np.flatnonzero(np.abs(x) > LOUD)
+    if not len(idx):
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > gap_s * rate)
+    starts = np.concatenate([[idx[0]], idx[breaks + 1]])
+    ends = np.concatenate([idx[breaks], [idx[-1]]])
+    return [(a / rate, b / rate) for a, b in zip(starts, ends, strict=True)]
+
+
+def one_call(audio, model, synth, injector, skip: bool, tmp: Path) -> dict:
+    from console.core import events as ev
+    from console.core.config import ConfigStore, parse_config
+    from console.live.call import LiveCall, LiveOptions
+    from console.session.writer import RECORDING_FILE
+
+    store = ConfigStore(
+        parse_config(
+            {
+                "agent": {
+                    "main_prompt": PROMPT,
+                    "turn_taking": {
+                        "response_delay_ms": 0,
+                        "endpoint_silence_ms": 200,
+                        "drop_guard_ms": 200,
+                    },
+                },
+                "end_call": {"skip_goodbye": skip},
+            }
+        )
+    )
+    lines = iter(["Yes, I am ready.", "No, thank you."])
+    script = ["Yes, I am ready.", "No, thank you."]
+    said: list[ev.Event] = []
+    call = LiveCall(
+        store,
+        LiveOptions(input_device=audio.mic, output_device=audio.speaker, sessions_dir=tmp),
+        model=model,
+        listeners=[said.append],
+        transcript=lambda heard: next(lines, heard),
+    )
+    call.start()
+    try:
+        for text in script:
+            deadline = time.monotonic() + 20
+            while not call.engine.awaiting_caller and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)
+            injector.play(synth.render_now(text, wpm=170))[1].result(20)
+            turns = sum(isinstance(e, ev.CallerSpeech) for e in list(said))
+            deadline = time.monotonic() + 20
+            while (
+                time.monotonic() < deadline
+                and sum(isinstance(e, ev.CallerSpeech) for e in list(said)) == turns
+            ):
+                time.sleep(0.01)
+        call.wait(20)
+    finally:
+        call.close()
+    import soundfile as sf
+
+    data, rate = sf.read(call.session_dir / RECORDING_FILE)
+    caller, agent = _spans(data[:, 0], rate), _spans(data[:, 1], rate)
+    events = call.engine.events
+    block = call.options.block / rate
+    out: dict = {"turn": [], "onset_err": [], "block_s": block}
+    speech = [e for e in events if isinstance(e, (ev.AgentSpeech, ev.Goodbye))]
+    for e in speech:  # timeline vs recording: each utterance's onset
+        near = [a for a, _ in agent if abs(a - e.start) < 0.3]
+        if near:
+            out["onset_err"].append(abs(near[0] - e.start))
+    for cs in (e for e in events if isinstance(e, ev.CallerSpeech)):
+        heard = [b for a, b in caller if a < cs.end + 0.3 and b > cs.start - 0.3]
+        replies = [a for a, _ in agent if heard and a > heard[-1]]
+        if heard and replies:
+            out["turn"].append(replies[0] - heard[-1])
+    action = next((e for e in events if isinstance(e, ev.ActionInvoked)), None)
+    goodbye = next((e for e in events if isinstance(e, ev.Goodbye)), None)
+    drop = next((e for e in events if isinstance(e, ev.LineDropped)), None)
+    out["ok"] = action is not None and drop is not None
+    if action is not None and drop is not None:
+        out["action_to_drop"] = drop.t - action.t
+        after = [a for a, _ in agent if a >= action.t - 0.01]
+        if goodbye is not None and after:
+            out["action_to_goodbye"] = after[0] - action.t
+            last = max(b for _, b in agent if b >= after[0])
+            out["goodbye_end_to_drop"] = drop.t - last
+            out["cut"] = goodbye.cut_short or last < goodbye.end - 2 * block
+            out["guard"] = 0.2
+    return out
+
+
+def recognition_overhead(model, synth, repeats: int = 5) -> tuple[float, float]:
+    """CPU seconds: bare vosk on a clip vs the console's streaming recogniser."""
+    import json
+
+    import vosk
+
+    from console.speech.recognizer import StreamingRecognizer
+
+    clip = np.concatenate(
+        [
+            synth.render_now("This is a line of speech for the recogniser. " * 4),
+            np.zeros(16000, np.float32),
+        ]
+    )
+    pcm = (clip * 32767).astype("<i2").tobytes()
+
+    def bare() -> float:
+        t0 = time.thread_time()
+        rec = vosk.KaldiRecognizer(model, 16000)
+        rec.SetWords(True)
+        for i in range(0, len(pcm), 640):
+            if rec.AcceptWaveform(pcm[i : i + 640]):
+                json.loads(rec.Result())
+        json.loads(rec.FinalResult())
+        return time.thread_time() - t0
+
+    def ours() -> float:
+        rec = StreamingRecognizer(model, 16000, 0.5, lambda r: None, lambda t, s: None)
+        for i in range(0, len(clip), 320):
+            rec.feed(clip[i : i + 320])
+        rec.close()
+        return rec.cpu_s
+
+    bares, ourss = [], []
+    for _ in range(repeats):
+        bares.append(bare())
+        ourss.append(ours())
+    return statistics.median(bares), statistics.median(ourss)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--skip-calls", type=int, default=10)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    import vosk
+
+    from bench.common import report, summary
+    from console.audio.inject import Injector
+    from console.audio.virtual import VirtualAudioServer
+    from console.speech.models import find_model
+    from console.speech.synth import Synthesizer
+
+    vosk.SetLogLevel(-1)
+    model = vosk.Model(str(find_model().path))
+    synth = Synthesizer(16000)
+    server = VirtualAudioServer()
+    audio = server.start()
+    injector = Injector(audio.caller_sink)
+    injector.wait_steady()
+    results, skips = [], []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(args.calls):
+                results.append(one_call(audio, model, synth, injector, False, Path(tmp)))
+            for _ in range(args.skip_calls):
+                skips.append(one_call(audio, model, synth, injector, True, Path(tmp)))
+        base_cpu, our_cpu = recognition_overhead(model, synth)
+    finally:
+        injector.close()
+        synth.close()
+        server.stop()
+
+    block = results[0]["block_s"] if results else 0.02
+    good = [r for r in results if r["ok"] and "action_to_goodbye" in r]
+    turn = [t for r in results for t in r["turn"]]
+    onset = [x for r in results + skips for x in r["onset_err"]]
+    rows = []
+
+    def row(name: str, values: list[float], target: str, unit: float = 1000.0) -> None:
+        if not values:
+            rows.append({"measure": name, "median": "n/a", "p95": "n/a", "n": 0, "target": target})
+            return
+        s = summary(values)
+        rows.append(
+            {
+                "measure": name,
+                "median": f"{s['median'] * unit:.0f} ms",
+                "p95": f"{s['p95'] * unit:.0f} ms",
+                "n": s["n"],
+                "target": target,
+            }
+        )
+
+    row("turn latency (caller's last sample -> agent's first)", turn, "p50<=250, p95<=400 ms")
+    row("action -> goodbye's first sample", [r["action_to_goodbye"] for r in good], "p50<=60 ms")
+    row(
+        "goodbye's last sample -> drop",
+        [r["goodbye_end_to_drop"] for r in good],
+        f"<= guard 200 + block {block * 1000:.0f} ms",
+    )
+    row(
+        "skip goodbye: action -> drop",
+        [r["action_to_drop"] for r in skips if r["ok"]],
+        f"<= one block ({block * 1000:.0f} ms)",
+    )
+    rows.append(
+        {
+            "measure": "timeline vs recording: max onset error",
+            "median": f"{statistics.median(onset) * 1000:.1f} ms" if onset else "n/a",
+            "p95": f"max {max(onset) * 1000:.1f} ms" if onset else "n/a",
+            "n": len(onset),
+            "target": "max <= 10 ms",
+        }
+    )
+    rows.append(
+        {
+            "measure": "goodbyes cut short",
+            "median": str(sum(r.get("cut", False) for r in good)),
+            "p95": "",
+            "n": len(good),
+            "target": "0",
+        }
+    )
+    rows.append(
+        {
+            "measure": "recognition CPU: ours / bare vosk",
+            "median": f"{our_cpu / base_cpu:.3f}x",
+            "p95": f"{our_cpu:.2f} s vs {base_cpu:.2f} s",
+            "n": 5,
+            "target": "<= 1.05x",
+        }
+    )
+    failed = args.calls + args.skip_calls - len([r for r in results + skips if r["ok"]])
+    if failed:
+        rows.append(
+            {
+                "measure": "calls that did not end as scripted",
+                "median": str(failed),
+                "p95": "",
+                "n": args.calls + args.skip_calls,
+                "target": "0",
+            }
+        )
+    report("Calls through real audio (virtual PulseAudio devices, vosk timing)", rows, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
