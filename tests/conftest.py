@@ -104,6 +104,45 @@ class Call:
         return found[0]
 
 
+class EventWaiter:
+    """A listener for calls that run on their own threads: wait for an event to happen."""
+
+    def __init__(self) -> None:
+        import queue
+
+        self.q: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
+        self.all: list[ev.Event] = []
+
+    def __call__(self, e: ev.Event) -> None:
+        self.q.put(e)
+
+    def _drain(self) -> None:
+        while not self.q.empty():
+            self.all.append(self.q.get())
+
+    def wait(self, cls, timeout: float = 20.0, where=lambda e: True):
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        for e in self.all:
+            if isinstance(e, cls) and where(e):
+                return e
+        while time.monotonic() < deadline:
+            try:
+                e = self.q.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            self.all.append(e)
+            if isinstance(e, cls) and where(e):
+                return e
+        raise AssertionError(f"no {cls.kind} within {timeout} s: {[x.kind for x in self.all]}")
+
+    def of(self, cls) -> list:
+        self._drain()
+        return [e for e in self.all if isinstance(e, cls)]
+
+
 @pytest.fixture
 def call() -> Call:
     return Call()

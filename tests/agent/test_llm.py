@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import queue
-import time
-
 import pytest
 
 from console.agent.llm import LLMAgent, LLMSettings, list_models
@@ -12,6 +9,7 @@ from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
 from console.live.call import LiveCall, LiveOptions
 from tests.agent.fake_llm import FakeLLM, Reply
+from tests.conftest import EventWaiter
 
 PROMPT = 'You are Sam. Ask if they are ready. If they say no, call end_call and say "Bye."'
 
@@ -21,35 +19,6 @@ def llm():
     server = FakeLLM()
     yield server
     server.close()
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.q: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
-        self.all: list[ev.Event] = []
-
-    def __call__(self, e: ev.Event) -> None:
-        self.q.put(e)
-
-    def wait(self, cls, timeout: float = 10.0, where=lambda e: True):
-        deadline = time.monotonic() + timeout
-        for e in self.all:
-            if isinstance(e, cls) and where(e):
-                return e
-        while time.monotonic() < deadline:
-            try:
-                e = self.q.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            self.all.append(e)
-            if isinstance(e, cls) and where(e):
-                return e
-        raise AssertionError(f"no {cls.kind} in {timeout} s: {[x.kind for x in self.all]}")
-
-    def of(self, cls) -> list:
-        while not self.q.empty():
-            self.all.append(self.q.get())
-        return [e for e in self.all if isinstance(e, cls)]
 
 
 def start_call(llm: FakeLLM, tmp_path, stream: bool = True, timeout_s: float = 5.0, **cfg):
@@ -65,7 +34,7 @@ def start_call(llm: FakeLLM, tmp_path, stream: bool = True, timeout_s: float = 5
         section, key = path.split("__")
         data.setdefault(section, {})[key] = value
     store = ConfigStore(parse_config(data))
-    rec = Recorder()
+    rec = EventWaiter()
     settings = LLMSettings(
         base_url=llm.url,
         model="tiny-model",
@@ -246,7 +215,7 @@ def test_endpoint_down_ends_the_call_when_configured(tmp_path):
             }
         )
     )
-    rec = Recorder()
+    rec = EventWaiter()
     call = LiveCall(
         store,
         LiveOptions(text_only=True),

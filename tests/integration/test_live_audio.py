@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
 from console.core.eventlog import read_events
 from console.live.call import RECORDING_FILE, LiveCall, LiveOptions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, EventWaiter
 
 RATE, BLOCK = 16000, 320
 BLOCK_S = BLOCK / RATE
@@ -50,37 +49,6 @@ def config(**end_call: Any) -> ConfigStore:
             }
         )
     )
-
-
-class Events:
-    """Collects a call's events as they happen, for waiting on them."""
-
-    def __init__(self) -> None:
-        self.all: list[ev.Event] = []
-        self._q: queue.SimpleQueue[ev.Event] = queue.SimpleQueue()
-
-    def __call__(self, event: ev.Event) -> None:
-        self._q.put(event)
-
-    def wait(self, cls: type[ev.Event], timeout: float = 20.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                event = self._q.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            self.all.append(event)
-            if isinstance(event, cls):
-                return event
-        raise AssertionError(f"no {cls.kind} within {timeout} s; got {self.all}")
-
-    def of(self, cls: type[ev.Event]) -> list:
-        while True:
-            try:
-                self.all.append(self._q.get_nowait())
-            except queue.Empty:
-                break
-        return [e for e in self.all if isinstance(e, cls)]
 
 
 class SpeakerCapture:
@@ -123,7 +91,7 @@ class SpeakerCapture:
         self.stream.close()
 
 
-def live(store: ConfigStore, audio, tmp_path: Path, events: Events, **opts: Any) -> LiveCall:
+def live(store: ConfigStore, audio, tmp_path: Path, events: EventWaiter, **opts: Any) -> LiveCall:
     call = LiveCall(
         store,
         LiveOptions(
@@ -140,7 +108,7 @@ def live(store: ConfigStore, audio, tmp_path: Path, events: Events, **opts: Any)
 def goodbye_call(virtual_audio, tmp_path_factory):
     """One whole call, typed caller, real agent audio: ready? yes / email? ... no."""
     tmp = tmp_path_factory.mktemp("goodbye")
-    events = Events()
+    events = EventWaiter()
     store = config()
     store.edit({"agent.turn_taking.drop_guard_ms": 150})
     capture = SpeakerCapture(virtual_audio.speaker_monitor)
@@ -206,7 +174,7 @@ def test_recording_channels_agree_with_the_timeline(goodbye_call):
 
 
 def test_skip_goodbye_no_agent_audio_after_the_action(virtual_audio, tmp_path):
-    events = Events()
+    events = EventWaiter()
     store = config(skip_goodbye=True)
     store.edit(
         {
@@ -245,7 +213,7 @@ def test_skip_goodbye_no_agent_audio_after_the_action(virtual_audio, tmp_path):
 
 def test_speech_into_the_virtual_mic_is_recognised(virtual_audio, korean_model, tmp_path):
     """English speech through the Korean model: the pipeline, not the words, is tested."""
-    events = Events()
+    events = EventWaiter()
     partials: list[str] = []
     store = config()
     store.edit({"agent.turn_taking.endpoint_silence_ms": 400})
