@@ -1,6 +1,6 @@
 """`python -m bench`: run every benchmark and print its figures (`--json` for machines).
 
-Takes under ten minutes on a 2-core machine, most of it real calls through audio.
+Takes about six minutes on a 2-core machine, most of it real calls through audio.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ def main() -> int:
     args = ["--json"] if "--json" in sys.argv[1:] else []
     for run in BENCHMARKS:
         run(args)
-    # The turn with the early transcript (see README, Performance): fewer calls.
-    audio_calls.main([*args, "--early", "--calls", "12", "--skip-calls", "0"])
     return 0
 
 

@@ -37,7 +37,7 @@ def _spans(x: np.ndarray, rate: int, gap_s: float = 0.25) -> list[tuple[float, f
     return [(a / rate, b / rate) for a, b in zip(starts, ends, strict=True)]
 
 
-def one_call(audio, model, synth, injector, skip: bool, tmp: Path, early: bool = False) -> dict:
+def one_call(audio, model, synth, injector, skip: bool, tmp: Path) -> dict:
     from console.core import events as ev
     from console.core.config import ConfigStore, parse_config
     from console.live.call import LiveCall, LiveOptions
@@ -92,14 +92,7 @@ def one_call(audio, model, synth, injector, skip: bool, tmp: Path, early: bool =
     caller, agent = _spans(data[:, 0], rate), _spans(data[:, 1], rate)
     events = call.engine.events
     block = call.options.block / rate
-    out: dict = {
-        "turn": [],
-        "onset_err": [],
-        "block_s": block,
-        "revisions": sum(
-            isinstance(e, ev.Notice) and "differs from the early" in e.message for e in events
-        ),
-    }
+    out: dict = {"turn": [], "onset_err": [], "block_s": block}
     speech = [e for e in events if isinstance(e, (ev.AgentSpeech, ev.Goodbye))]
     for e in speech:  # timeline vs recording: each utterance's onset
         near = [a for a, _ in agent if abs(a - e.start) < 0.3]
@@ -168,13 +161,8 @@ def recognition_overhead(model, synth, repeats: int = 5) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--calls", type=int, default=25)
-    parser.add_argument("--skip-calls", type=int, default=8)
-    parser.add_argument(
-        "--early",
-        action="store_true",
-        help="turn_taking.early_transcript on: words from the partial result",
-    )
+    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--skip-calls", type=int, default=10)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -197,11 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for _ in range(args.calls):
-                results.append(
-                    one_call(audio, model, synth, injector, False, Path(tmp), args.early)
-                )
+                results.append(one_call(audio, model, synth, injector, False, Path(tmp)))
             for _ in range(args.skip_calls):
-                skips.append(one_call(audio, model, synth, injector, True, Path(tmp), args.early))
+                skips.append(one_call(audio, model, synth, injector, True, Path(tmp)))
         base_cpu, our_cpu = recognition_overhead(model, synth)
     finally:
         injector.close()

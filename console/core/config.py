@@ -83,14 +83,6 @@ class TurnTaking(_Strict):
         le=5_000,
         description="Silence after the caller's last word before the utterance is final.",
     )
-    early_transcript: bool = Field(
-        False,
-        description=(
-            "Take the caller's words from the recogniser's partial result at the end of "
-            "the utterance instead of waiting for its final pass (saves about 200 ms with "
-            "large models); a final result that differs is shown as a warning."
-        ),
-    )
     barge_in: bool = Field(
         True, description="Caller speech stops the agent's normal speech (never the goodbye)."
     )

@@ -207,23 +207,8 @@ class LiveCall:
                 if self.on_partial is not None:
                     self.on_partial(text)
 
-            def revised(said: str, heard: str) -> None:
-                host.submit(
-                    lambda e: e.fault(
-                        "speech",
-                        f"the final recognition differs from the early transcript the "
-                        f"agent answered: {said!r} -> {heard!r}",
-                    )
-                )
-
             self.recognizer = StreamingRecognizer(
-                self.model,
-                self.io.rate,
-                endpoint,
-                final,
-                partial,
-                early=self.store.current.agent.turn_taking.early_transcript,
-                on_revised=revised,
+                self.model, self.io.rate, endpoint, final, partial
             )
             self.pump.recognizer = self.recognizer
 

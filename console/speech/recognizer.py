@@ -60,14 +60,9 @@ class StreamingRecognizer:
         endpoint_silence_s: float,
         on_final: Callable[[Recognised], None],
         on_partial: Callable[[str, float], None] | None = None,
-        early: bool = False,
-        on_revised: Callable[[str, str], None] | None = None,
     ) -> None:
         import vosk
 
-        self.early = early
-        self.on_revised = on_revised
-        self.revisions = 0
         self.rate = rate
         self.endpoint_silence_s = endpoint_silence_s
         self.on_final = on_final
@@ -132,30 +127,9 @@ class StreamingRecognizer:
         if self._voice_start is not None and (
             self.position - self._last_voice >= self.endpoint_silence_s
         ):
+            self._hold(json.loads(self._rec.FinalResult()))
             self._voice_start = None
-            if self.early:
-                self._emit_early()
-            else:
-                self._hold(json.loads(self._rec.FinalResult()))
-                self._emit()
-
-    def _emit_early(self) -> None:
-        """Deliver what the partial result holds now, then run the final decoding pass
-        (which large models take a few hundred ms over) only to check it: a difference
-        is reported, never silently swallowed."""
-        partial = json.loads(self._rec.PartialResult())
-        early = [*self._held, *_words(partial.get("partial_result") or [])]
-        self._held = list(early)
-        self._emit()
-        final = [
-            *early[: len(early) - len(partial.get("partial_result") or [])],
-            *_words(json.loads(self._rec.FinalResult()).get("result") or []),
-        ]
-        said, heard = " ".join(w.word for w in early), " ".join(w.word for w in final)
-        if said != heard:
-            self.revisions += 1
-            if self.on_revised is not None:
-                self.on_revised(said, heard)
+            self._emit()
 
     def _voice_activity(self, samples: np.ndarray) -> None:
         """Track when the caller last made a sound louder than the noise floor."""

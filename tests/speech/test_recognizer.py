@@ -121,34 +121,3 @@ def test_synth_long_text_is_split_and_complete(synth):
     samples = synth.render_now(long)
     assert len(samples) / RATE > 15
     assert all(len(p) <= 180 for p in split_sentences("word " * 200))
-
-
-def test_early_transcript_is_delivered_and_checked(model, synth):
-    speech = synth.render_now("Yes I would like to hear more about the plan.", wpm=170)
-    audio = np.concatenate(
-        [np.zeros(RATE // 4, np.float32), speech, np.zeros(RATE * 2, np.float32)]
-    )
-
-    def run_mode(early: bool) -> tuple[float, float, list[Recognised], int]:
-        finals: list[Recognised] = []
-        revised: list[tuple[str, str]] = []
-        rec = StreamingRecognizer(
-            model,
-            RATE,
-            0.3,
-            finals.append,
-            early=early,
-            on_revised=lambda a, b: revised.append((a, b)),
-        )
-        t0 = time.perf_counter()
-        stream(rec, audio)
-        rec.close()
-        assert finals, "no utterance"
-        return rec.position, time.perf_counter() - t0, finals, len(revised)
-
-    _, _, normal, _ = run_mode(False)
-    _, _, early, revisions = run_mode(True)
-    assert len(early) == 1 and early[0].text.strip()
-    # the same speech span either way (word times are session times)
-    assert abs(early[0].start - normal[0].start) < 0.3
-    assert revisions in (0, 1)  # a difference is counted, never swallowed
