@@ -156,7 +156,11 @@ def pulse_routing(choice: DeviceChoice, kind: str) -> Iterator[None]:
 
 
 def open_stream(kind: str, choice: DeviceChoice, **kwargs: Any) -> Any:
-    """Open (not start) a sounddevice stream on a resolved device, with a clear error."""
+    """Open (not start) a sounddevice stream on a resolved device, with a clear error.
+
+    Mono float32 unless told otherwise: every stream of the console is."""
+    kwargs.setdefault("channels", 1)
+    kwargs.setdefault("dtype", "float32")
     sd = sounddevice()
     cls = sd.InputStream if kind == "input" else sd.OutputStream
     try:

@@ -35,8 +35,6 @@ class Injector:
             self.choice,
             samplerate=rate,
             blocksize=block,
-            channels=1,
-            dtype="float32",
             callback=self._callback,
         )
         self._stream.start()

@@ -64,9 +64,7 @@ class AudioIO:
         self.in_frames = 0
         self.out_frames = 0
         self._closing = False
-        common: dict[str, Any] = dict(
-            samplerate=rate, blocksize=block, channels=1, dtype="float32", latency="low"
-        )
+        common: dict[str, Any] = dict(samplerate=rate, blocksize=block, latency="low")
         self._in = open_stream(
             "input",
             self.input,

@@ -43,8 +43,6 @@ class RecordingPlayer:
             "output",
             resolve(self.device, "output"),
             samplerate=self.rate,
-            channels=1,
-            dtype="float32",
             callback=self._callback,
         )
         self._stream.start()

@@ -56,20 +56,17 @@ class SpeakerCapture:
     same audio clock, so it can be placed on the call's session timeline."""
 
     def __init__(self, device: str) -> None:
-        self.blocks: list[tuple[float, np.ndarray]] = []
+        self.blocks: list[tuple[int, float, np.ndarray]] = []
+        self.times = FrameTimes(RATE)
+        self.frames = 0
         self.stream = open_stream(
             "input",
             resolve(device, "input"),
             samplerate=RATE,
             blocksize=BLOCK,
-            channels=1,
-            dtype="float32",
             callback=self._cb,
         )
         self.stream.start()
-
-        self.times = FrameTimes(RATE)
-        self.frames = 0
 
     def _cb(self, indata, frames, t, status) -> None:
         self.blocks.append((self.frames, t.inputBufferAdcTime, indata[:, 0].copy()))
