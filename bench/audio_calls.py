@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 LOUD = 0.01
+ENDPOINT_MS = 200  # the caller's silence that ends an utterance: part of every turn
 PROMPT = (
     '1. Ask "Are you ready?" If the contact responds yes, say "Great." and go to step 2.\n'
     '2. Ask "Anything else?" If the contact responds no, call end_call and say '
@@ -50,7 +51,7 @@ def one_call(audio, model, synth, injector, skip: bool, tmp: Path) -> dict:
                     "main_prompt": PROMPT,
                     "turn_taking": {
                         "response_delay_ms": 0,
-                        "endpoint_silence_ms": 200,
+                        "endpoint_silence_ms": ENDPOINT_MS,
                         "drop_guard_ms": 200,
                     },
                 },
@@ -216,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     row("turn latency (caller's last sample -> agent's first)", turn, "p50<=250, p95<=400 ms")
+    row(
+        f"  of which the console's (turn - {ENDPOINT_MS} ms endpoint silence)",
+        [t - ENDPOINT_MS / 1000 for t in turn],
+        "report",
+    )
     row("action -> goodbye's first sample", [r["action_to_goodbye"] for r in good], "p50<=60 ms")
     row(
         "goodbye's last sample -> drop",

@@ -89,6 +89,37 @@ def test_end_of_utterance_silence_is_configurable(model, synth):
     assert quick - speech_end < 0.9
 
 
+def test_decoder_is_flushed_early_while_the_endpoint_silence_runs(model, synth):
+    speech = synth.render_now("Yes, I am ready.", wpm=170)
+    lead = np.zeros(RATE // 2, np.float32)
+    finals: list[Recognised] = []
+    rec = StreamingRecognizer(model, RATE, 1.0, finals.append, early_flush_s=0.1)
+    stream(rec, np.concatenate([lead, speech, np.zeros(int(RATE * 0.3), np.float32)]))
+    deadline = time.monotonic() + 10
+    while rec.position < 0.5 + len(speech) / RATE + 0.29 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # 0.3 s of quiet: flushed (also at the comma's pause), nothing delivered yet: the
+    # endpoint is 1.0 s.
+    flushed = rec.flushes
+    assert flushed >= 1 and finals == []
+    stream(rec, np.zeros(RATE, np.float32))
+    rec.close()
+    # The endpoint delivers the held words without flushing again.
+    assert len(finals) == 1 and rec.flushes == flushed
+
+
+def test_a_pause_shorter_than_the_endpoint_keeps_one_utterance(model, synth):
+    first = synth.render_now("Yes, I am ready.", wpm=170)
+    second = synth.render_now("Tell me about the offer.", wpm=170)
+    lead, pause = np.zeros(RATE // 2, np.float32), np.zeros(int(RATE * 0.3), np.float32)
+    audio = np.concatenate([lead, first, pause, second, np.zeros(RATE * 2, np.float32)])
+    finals, _ = run(model, audio, endpoint_s=0.8)
+    assert len(finals) == 1, [f.text for f in finals]
+    second_start = 0.5 + (len(first) + len(pause)) / RATE
+    (only,) = finals
+    assert only.start < 0.5 + len(first) / RATE < second_start - 0.1 < only.end
+
+
 def test_close_without_flush_drops_pending_words(model, synth):
     speech = synth.render_now("One two three four five", wpm=170)
     finals, _ = run(model, speech, endpoint_s=5.0)  # never silent long enough
