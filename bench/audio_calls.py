@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 LOUD = 0.01
-ENDPOINT_MS = 200  # the caller's silence that ends an utterance: part of every turn
+ENDPOINT_MS = 200  # default caller silence that ends an utterance: part of every turn
 PROMPT = (
     '1. Ask "Are you ready?" If the contact responds yes, say "Great." and go to step 2.\n'
     '2. Ask "Anything else?" If the contact responds no, call end_call and say '
@@ -38,7 +38,9 @@ def _spans(x: np.ndarray, rate: int, gap_s: float = 0.25) -> list[tuple[float, f
     return [(a / rate, b / rate) for a, b in zip(starts, ends, strict=True)]
 
 
-def one_call(audio, model, synth, injector, skip: bool, tmp: Path) -> dict:
+def one_call(
+    audio, model, synth, injector, skip: bool, tmp: Path, endpoint_ms: int = ENDPOINT_MS
+) -> dict:
     from console.core import events as ev
     from console.core.config import ConfigStore, parse_config
     from console.live.call import LiveCall, LiveOptions
@@ -51,7 +53,7 @@ def one_call(audio, model, synth, injector, skip: bool, tmp: Path) -> dict:
                     "main_prompt": PROMPT,
                     "turn_taking": {
                         "response_delay_ms": 0,
-                        "endpoint_silence_ms": ENDPOINT_MS,
+                        "endpoint_silence_ms": endpoint_ms,
                         "drop_guard_ms": 200,
                     },
                 },
@@ -165,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--skip-calls", type=int, default=10)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--endpoint-ms",
+        type=int,
+        default=ENDPOINT_MS,
+        help="turn_taking.endpoint_silence_ms of the calls (default %(default)s)",
+    )
     args = parser.parse_args(argv)
 
     import vosk
@@ -186,9 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for _ in range(args.calls):
-                results.append(one_call(audio, model, synth, injector, False, Path(tmp)))
+                results.append(
+                    one_call(audio, model, synth, injector, False, Path(tmp), args.endpoint_ms)
+                )
             for _ in range(args.skip_calls):
-                skips.append(one_call(audio, model, synth, injector, True, Path(tmp)))
+                skips.append(
+                    one_call(audio, model, synth, injector, True, Path(tmp), args.endpoint_ms)
+                )
         base_cpu, our_cpu = recognition_overhead(model, synth)
     finally:
         injector.close()
@@ -218,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
 
     row("turn latency (caller's last sample -> agent's first)", turn, "p50<=250, p95<=400 ms")
     row(
-        f"  of which the console's (turn - {ENDPOINT_MS} ms endpoint silence)",
-        [t - ENDPOINT_MS / 1000 for t in turn],
+        f"  of which the console's (turn - {args.endpoint_ms} ms endpoint silence)",
+        [t - args.endpoint_ms / 1000 for t in turn],
         "report",
     )
     row("action -> goodbye's first sample", [r["action_to_goodbye"] for r in good], "p50<=60 ms")
