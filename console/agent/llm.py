@@ -71,6 +71,10 @@ def make_client(settings: LLMSettings) -> Any:
     )
 
 
+class BadReply(ValueError):
+    """The endpoint answered, but not with the chat-completions protocol."""
+
+
 def describe_error(exc: Exception, settings: LLMSettings) -> str:
     import openai
 
@@ -85,7 +89,18 @@ def describe_error(exc: Exception, settings: LLMSettings) -> str:
         return f"{where} answered 404: is the model {settings.model!r} installed there?"
     if isinstance(exc, openai.APIStatusError):
         return f"{where} answered HTTP {exc.status_code}: {str(exc)[:200]}"
+    if isinstance(exc, BadReply):
+        return f"the model's answer could not be read: {exc}"
     return f"the model's answer could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def _completion(response: Any) -> Any:
+    """The openai client hands back a 200 that is not JSON (an HTML page, a proxy's
+    login form) as a plain string: name that instead of failing on a missing attribute."""
+    if not hasattr(response, "choices"):
+        start = str(response).strip()[:60]
+        raise BadReply(f"the endpoint answered {start!r}, not a chat completion")
+    return response
 
 
 def list_models(settings: LLMSettings) -> list[str]:
@@ -215,11 +230,13 @@ class LLMAgent:
             return next((m["content"] for m in reversed(self.history) if m["role"] == "user"), "")
 
     def _once(self, config: CallConfig, sink: Callable[[Any], None], t0: float):
-        response = self.client.chat.completions.create(
-            model=self.settings.model,
-            messages=self._messages(config),
-            tools=[tool_definition(config.end_call)],
-            temperature=self.settings.temperature,
+        response = _completion(
+            self.client.chat.completions.create(
+                model=self.settings.model,
+                messages=self._messages(config),
+                tools=[tool_definition(config.end_call)],
+                temperature=self.settings.temperature,
+            )
         )
         ttft = time.monotonic() - t0
         if not response.choices:
@@ -242,12 +259,13 @@ class LLMAgent:
         response = getattr(stream, "response", None)
         ctype = response.headers.get("content-type", "") if response is not None else ""
         if ctype and "event-stream" not in ctype:
-            raise ValueError(f"the endpoint answered {ctype!r}, not a chat-completions stream")
-        text, pending, ttft = "", "", None
+            raise BadReply(f"the endpoint answered {ctype!r}, not a chat-completions stream")
+        text, pending, ttft, finished = "", "", None, False
         calls: dict[int, list[str]] = {}
         for chunk in stream:
             if not chunk.choices:
                 continue
+            finished = finished or chunk.choices[0].finish_reason is not None
             delta = chunk.choices[0].delta
             if ttft is None and (delta.content or delta.tool_calls):
                 ttft = time.monotonic() - t0
@@ -268,6 +286,13 @@ class LLMAgent:
                 if tc.function is not None:
                     slot[0] += tc.function.name or ""
                     slot[1] += tc.function.arguments or ""
+        if not finished:
+            # The connection closed mid-reply: what was said stays said, the unfinished
+            # rest is not spoken, and the timeline says why.
+            raise BadReply(
+                f"the streamed reply stopped before it finished, after {len(text)} "
+                f"characters ({text[-40:]!r}): the connection closed"
+            )
         if pending.strip():
             sink(Say(pending.strip(), "model reply (streamed)"))
         return text, [(n, a) for n, a in (calls[i] for i in sorted(calls))], ttft
@@ -292,8 +317,12 @@ class LLMAgent:
         t0 = time.monotonic()
         call: dict[str, Any] = {"purpose": "goodbye", "model": self.settings.describe()}
         try:
-            response = self.client.chat.completions.create(
-                model=self.settings.model, messages=messages, temperature=self.settings.temperature
+            response = _completion(
+                self.client.chat.completions.create(
+                    model=self.settings.model,
+                    messages=messages,
+                    temperature=self.settings.temperature,
+                )
             )
             text = (response.choices[0].message.content or "").strip() if response.choices else ""
         except Exception as exc:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import queue
+import random
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ class Reply:
     delay_s: float = 0.0  # before answering at all
     pause_after_first_sentence_s: float = 0.0  # streamed: a gap after the first sentence
     garbage: bool = False  # a 200 whose body is not the protocol
+    cut_after_words: int | None = None  # streamed: the connection closes after N words
 
 
 class FakeLLM:
@@ -30,6 +33,9 @@ class FakeLLM:
         self.replies: queue.SimpleQueue[Reply] = queue.SimpleQueue()
         self.requests: list[dict[str, Any]] = []
         self.models = ["tiny-model", "other-model"]
+        self.pool: list[Reply] = []  # when nothing is queued: a random one of these
+        self.random = random.Random(0)
+        self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,10 +59,7 @@ class FakeLLM:
                 length = int(self.headers.get("Content-Length", 0))
                 request = json.loads(self.rfile.read(length))
                 server.requests.append(request)
-                try:
-                    reply = server.replies.get_nowait()
-                except queue.Empty:
-                    reply = Reply(text="Okay.")
+                reply = server.next_reply()
                 time.sleep(reply.delay_s)
                 if reply.status != 200:
                     self._json(reply.status, {"error": {"message": f"scripted {reply.status}"}})
@@ -86,6 +89,12 @@ class FakeLLM:
                     (i for i, w in enumerate(words) if w.endswith((".", "!", "?"))), None
                 )
                 for i, word in enumerate(words):
+                    if i == reply.cut_after_words:
+                        self.close_connection = True
+                        self.wfile.write(b'data: {"choices": [{"delta": {"con')
+                        self.wfile.flush()
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
                     piece = word if i == 0 else " " + word
                     self._event({"content": piece, "role": "assistant"})
                     if i == first_end:
@@ -122,9 +131,21 @@ class FakeLLM:
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that gave up (timed out) closed its end: expected here
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def next_reply(self) -> Reply:
+        try:
+            return self.replies.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            return self.random.choice(self.pool) if self.pool else Reply(text="Okay.")
 
     def close(self) -> None:
         self.httpd.shutdown()

@@ -171,6 +171,7 @@ def test_speech_starts_on_the_first_sentence(llm, tmp_path):
         (Reply(status=500), "answered HTTP 500"),
         (Reply(delay_s=3.0), "did not answer within 1 s"),
         (Reply(garbage=True), "could not be read"),
+        (Reply(text="One two three four five.", cut_after_words=2), "stopped before it finished"),
         (Reply(tool_calls=[("hang_up_now", "{}")]), "the model called 'hang_up_now'"),
         (Reply(text="", tool_calls=[]), "empty reply"),
     ],
