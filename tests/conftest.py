@@ -17,6 +17,7 @@ from console.core import events as ev
 from console.core.clock import VirtualClock
 from console.core.config import CallConfig, ConfigStore, parse_config
 from console.core.engine import CallEngine, Utterance
+from tests.parts import korean_model_path, require
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
@@ -160,3 +161,31 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_sep("!", "REAL PARTS MISSING: SOME TESTS DID NOT RUN", red=True)
         for what in sorted(set(MISSING)):
             terminalreporter.write_line(f"  - {what}", red=True)
+
+
+# -- real parts shared by the audio tests (started only when a test asks) ------------
+
+
+@pytest.fixture(scope="session")
+def virtual_audio(tmp_path_factory):
+    """A PulseAudio server the test session owns, with virtual devices (see
+    console/audio/virtual.py for the wiring)."""
+    from console.audio.virtual import VirtualAudioServer, VirtualAudioUnavailable
+
+    server = VirtualAudioServer(tmp_path_factory.mktemp("pulse-runtime"))
+    try:
+        audio = server.start()
+    except VirtualAudioUnavailable as exc:
+        require(f"AUDIO DEVICES MISSING: {exc}")
+    except Exception as exc:  # PortAudio itself unusable
+        require(f"AUDIO DEVICES MISSING: PortAudio/sounddevice unusable ({exc})")
+    yield audio
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def korean_model():
+    import vosk
+
+    vosk.SetLogLevel(-1)
+    return vosk.Model(str(korean_model_path()))

@@ -14,11 +14,20 @@ import numpy as np
 from console.audio.devices import open_stream, resolve
 
 
+class RecordingUnreadable(RuntimeError):
+    """The recording cannot be decoded: the message says what the file is like."""
+
+
 class RecordingPlayer:
     def __init__(self, path: str | Path, device: str | None = None) -> None:
         import soundfile as sf
 
-        data, self.rate = sf.read(str(path), dtype="float32", always_2d=True)
+        try:
+            data, self.rate = sf.read(str(path), dtype="float32", always_2d=True)
+        except (RuntimeError, ValueError, TypeError) as exc:  # libsndfile's own errors
+            raise RecordingUnreadable(f"{Path(path).name} cannot be decoded ({exc})") from None
+        if self.rate <= 0:
+            raise RecordingUnreadable(f"{Path(path).name} says its sample rate is {self.rate}")
         self.samples = data.mean(axis=1).astype(np.float32)  # caller and agent, mixed
         self.device = device
         self.position = 0  # next sample to play

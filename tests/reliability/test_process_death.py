@@ -1,0 +1,116 @@
+"""SIGKILL at random moments of a real call (audio on virtual devices), many times.
+
+After every kill the session must open, its events must hold every line the call had
+reported as written (in order, to the last flushed line), and the recording must hold
+all but at most the last second of what the call had reached.
+
+ENDCALL_RELIABILITY=full kills 50 calls instead of 4; ENDCALL_KILL_SEED repeats a run.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import soundfile as sf
+
+from console.core.eventlog import read_events
+from console.session.reader import open_session, recover
+from console.session.writer import RECORDING_FILE
+from tests.conftest import ROOT
+from tests.reliability.budget import budget
+
+RUNS = budget(4, 50)
+SEED = int(os.environ.get("ENDCALL_KILL_SEED", random.randrange(1_000_000)))
+CALL_S = 9.0  # about how long the child's call runs, start to close
+
+
+class Child:
+    def __init__(self, mic: str, speaker: str, folder: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.reliability.kill_child", mic, speaker, str(folder)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def kill(self) -> list[str]:
+        """SIGKILL; every complete line it had printed before."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        time.sleep(0.1)  # let the reader take the last lines out of the pipe
+        said = []
+        while not self.lines.empty():
+            said.append(self.lines.get())
+        return said
+
+
+def check_session(folder: Path, said: list[str], seed_note: str) -> str:
+    session = open_session(folder)  # never raises
+    assert session.meta, f"{seed_note}: meta unreadable: {session.problems}"
+    closed = "closed" in said
+    if closed:
+        assert session.status == "complete", (seed_note, session.status, session.problems)
+    else:
+        assert session.status == "crashed", (seed_note, session.status)
+        recover(session)
+        session = open_session(folder)
+        assert session.status == "recovered", seed_note
+    events, problems = read_events(folder / "events.jsonl")
+    assert problems == [], (seed_note, problems)  # recovery removed a half-written line
+    reported = [line.split()[1:] for line in said if line.startswith("event ")]
+    on_disk = [[e.kind, f"{e.t:.6f}"] for e in events]
+    assert on_disk[: len(reported)] == reported, f"{seed_note}: events lost"
+    reached = max((float(line.split()[1]) for line in said if line.startswith("clock ")), default=0)
+    drop = next((e.t for e in events if e.kind == "line_dropped"), None)
+    if drop is not None:
+        reached = min(reached, drop)
+    wav = folder / RECORDING_FILE
+    if reached > 1.0:
+        info = sf.info(str(wav))
+        assert info.channels == 2
+        data, rate = sf.read(str(wav))
+        kept = len(data) / rate
+        assert kept >= reached - 1.0, f"{seed_note}: {kept:.2f} s kept of {reached:.2f} s"
+    return "complete" if closed else "crashed"
+
+
+def test_random_kills_lose_nothing_flushed(virtual_audio, tmp_path):
+    rng = random.Random(SEED)
+    print(f"ENDCALL_KILL_SEED={SEED}")
+    outcomes = []
+    for run in range(RUNS):
+        note = f"ENDCALL_KILL_SEED={SEED} run {run}"
+        sessions = tmp_path / f"run{run}"
+        sessions.mkdir()
+        child = Child(virtual_audio.mic, virtual_audio.speaker, sessions)
+        # Spread the kills over the whole life of the process: starting up, the
+        # greeting, the turns and an edit, the goodbye, the drop, and after the close.
+        time.sleep(rng.uniform(0.3, CALL_S + 1.5))
+        said = child.kill()
+        folder = next((Path(x.split(" ", 1)[1]) for x in said if x.startswith("session ")), None)
+        if folder is None:  # killed while starting: whatever is there must open
+            for f in sessions.iterdir():
+                open_session(f)
+            outcomes.append("before the session")
+            continue
+        outcomes.append(check_session(folder, said, note))
+    print(f"seed {SEED}: {outcomes}")
+    if RUNS >= 4:
+        assert "crashed" in outcomes, f"seed {SEED}: no kill landed mid-call: {outcomes}"
