@@ -205,6 +205,18 @@ class CallEngine:
         if fatal and self.store.current.agent.turn_taking.on_error == "end":
             self._drop(ev.ERROR, f"{source}: {message}")
 
+    def voice_lost(self, voice: VoicePort, message: str) -> None:
+        """The agent's audio path is gone (its device stopped). Unless the fault ends the
+        call, what was playing ends cut short now and later lines go to `voice` (timed
+        text): the call goes on instead of waiting for audio that will never play."""
+        self.fault("audio", message, fatal=True)
+        if not self.active or self.voice is voice:
+            return
+        self.voice = voice
+        if self._playing is not None:
+            self._finish_playing(self.clock.now(), cut_short=True)
+            self._after_playing()
+
     # -- inputs: the agent's audio -------------------------------------------------------
     def agent_audio_started(self, utterance_id: int, t: float | None = None) -> None:
         p = self._playing

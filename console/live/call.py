@@ -182,6 +182,7 @@ class LiveCall:
         assert self.io is not None and self.host is not None
         self.pump = AudioPump(self.io, self.clock, self.host, self.on_level)
         self.pump.muted = self._muted
+        self.pump.on_lost = self._audio_lost
         try:
             self.io.start()
         except AudioUnavailable as exc:
@@ -211,6 +212,16 @@ class LiveCall:
                 self.model, self.io.rate, endpoint, final, partial
             )
             self.pump.recognizer = self.recognizer
+
+    def _audio_lost(self, message: str) -> None:
+        """A device stopped mid-call (pump thread): from now on the agent's lines are
+        timed text, so a call configured to go on (on_error: continue) really does."""
+        host, engine = self.host, self.engine
+        assert host is not None and engine is not None
+        if "audio lost" not in self.mode:
+            self.mode = "text (audio lost)"
+        voice = SimulatedVoice(host, lambda: engine)
+        host.submit(lambda e: e.voice_lost(voice, message))
 
     # -- the tester ----------------------------------------------------------------------
     def say(self, text: str, start: float | None = None, end: float | None = None) -> None:

@@ -39,6 +39,8 @@ class AudioPump:
         self.recorder: CallRecorder | None = None
         self.recognizer: StreamingRecognizer | None = None
         self.monitor: Callable[[InputBlock], None] | None = None  # tests: see the raw blocks
+        # A device stopped for good: the call decides what happens (see LiveCall).
+        self.on_lost: Callable[[str], None] | None = None
         self.muted = False
         self._zero_wanted = False
         self.zero_set = threading.Event()
@@ -180,7 +182,10 @@ class AudioPump:
             self.host.submit(lambda e: e.fault("audio", message))
 
     def _fault(self, message: str, fatal: bool) -> None:
-        self.host.submit(lambda e: e.fault("audio", message, fatal=fatal))
+        if fatal and self.on_lost is not None:
+            self.on_lost(message)
+        else:
+            self.host.submit(lambda e: e.fault("audio", message, fatal=fatal))
 
 
 def _at(host: CallHost, t: float, fn: Callable[[], None]) -> None:

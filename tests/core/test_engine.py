@@ -187,3 +187,29 @@ def test_empty_utterances_are_ignored():
     call.finish_speech(1.0)
     assert call.engine.caller_utterance("   ", 1.0, 1.1)
     assert call.of(ev.CallerSpeech) == []
+
+
+def test_voice_lost_mid_line_cuts_it_and_later_lines_use_the_new_voice():
+    from tests.conftest import ManualVoice
+
+    call = Call().start()
+    call.at(0.5)
+    spare = ManualVoice()
+    call.engine.voice_lost(spare, "the output device stopped")
+    speech = call.one(ev.AgentSpeech)
+    assert speech.cut_short and speech.end == 0.5
+    assert call.engine.state is CallState.LISTENING
+    notice = call.one(ev.Notice)
+    assert notice.level == "error" and notice.message == "the output device stopped"
+    call.caller("yes", 1.0, 1.5)
+    assert spare.played and spare.played[-1].text.startswith("Do you own")
+
+
+def test_voice_lost_ends_the_call_when_configured():
+    from tests.conftest import ManualVoice
+
+    call = Call(make_config(**{"agent.turn_taking.on_error": "end"})).start()
+    call.at(0.5)
+    call.engine.voice_lost(ManualVoice(), "the output device stopped")
+    drop = call.one(ev.LineDropped)
+    assert drop.reason == ev.ERROR and "output device stopped" in drop.detail

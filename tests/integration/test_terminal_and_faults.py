@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from console.audio.recorder import repair_wav
@@ -84,12 +85,17 @@ def test_ctrl_c_hangs_up_cleanly(tmp_path):
     assert meta["status"] == "complete" and meta["drop_reason"] == "caller_hung_up"
 
 
-def test_missing_device_falls_back_to_typed_input_and_says_why(tmp_path):
+@pytest.mark.parametrize(
+    "devices",
+    [{"input_device": "no such microphone"}, {"output_device": "no such speaker"}],
+    ids=["no input", "no output"],
+)
+def test_missing_device_falls_back_to_typed_input_and_says_why(tmp_path, devices):
     store = ConfigStore(parse_config({"agent": {"main_prompt": '1. Ask "Ready?"'}}))
     events: list[ev.Event] = []
     call = LiveCall(
         store,
-        LiveOptions(input_device="no such microphone", sessions_dir=tmp_path),
+        LiveOptions(**devices, sessions_dir=tmp_path),
         listeners=[events.append],
     )
     call.start()
@@ -167,21 +173,29 @@ import sys, time, json
 from pathlib import Path
 from console.core.config import ConfigStore, parse_config
 from console.live.call import LiveCall, LiveOptions
-store = ConfigStore(parse_config({"agent": {"greeting": "Hello there. " * 10}}))
+store = ConfigStore(parse_config({"agent": {
+    "greeting": "Hello there. " * 10,
+    "main_prompt": '1. Ask "Are you still there?"\\n2. Ask "Shall I go on?"',
+    "turn_taking": {"on_error": sys.argv[2], "response_delay_ms": 0}}}))
 call = LiveCall(store, LiveOptions(input_device="pulse", output_device="pulse",
                                    sessions_dir=Path(sys.argv[1]), recognise=False),
                 listeners=[lambda e: print(json.dumps(e.to_dict()), flush=True)])
 call.start()
 print("STARTED", call.mode, flush=True)
 time.sleep(6)
+if call.engine.active:
+    call.say("hello, can you hear me?")  # typed: the call goes on without audio
+    time.sleep(2)
 call.hang_up()
 call.close()
 print("CLOSED", flush=True)
 """
 
 
-def test_sound_server_dying_mid_call_is_on_the_timeline_and_loses_nothing(tmp_path):
-    """A device that disappears: the call's own PulseAudio server is killed mid-call."""
+@pytest.mark.parametrize("on_error", ["continue", "end"])
+def test_sound_server_dying_mid_call_is_on_the_timeline_and_loses_nothing(tmp_path, on_error):
+    """A device that disappears: the call's own PulseAudio server is killed mid-call.
+    The call goes on typed (on_error: continue) or ends with reason "error" (end)."""
     import shutil
 
     from tests.parts import require
@@ -212,7 +226,7 @@ def test_sound_server_dying_mid_call_is_on_the_timeline_and_loses_nothing(tmp_pa
             assert time.monotonic() < deadline, "pulseaudio did not start"
             time.sleep(0.1)
         child = subprocess.Popen(
-            [sys.executable, "-c", SERVER_CHILD, str(tmp_path / "s")],
+            [sys.executable, "-c", SERVER_CHILD, str(tmp_path / "s"), on_error],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -237,7 +251,15 @@ def test_sound_server_dying_mid_call_is_on_the_timeline_and_loses_nothing(tmp_pa
     events = [json.loads(line) for line in lines if line.startswith("{")]
     errors = [e for e in events if e["kind"] == "notice" and e["level"] == "error"]
     assert errors and "stopped" in errors[0]["message"], events
-    assert events[-2]["kind"] == "line_dropped" or any(e["kind"] == "line_dropped" for e in events)
+    lost_at = errors[0]["t"]
+    (drop,) = [e for e in events if e["kind"] == "line_dropped"]
+    if on_error == "end":
+        assert drop["reason"] == "error" and drop["t"] - lost_at < 1.0
+    else:
+        assert drop["reason"] == "caller_hung_up"
+        typed = [e for e in events if e["kind"] == "caller_speech" and e["t"] > lost_at]
+        answers = [e for e in events if e["kind"] == "agent_speech" and e["t"] > lost_at]
+        assert typed and answers, events  # the call went on after the loss
     (folder,) = (tmp_path / "s").iterdir()
     wav = folder / RECORDING_FILE
     repair_wav(wav)
