@@ -134,6 +134,10 @@ def test_many_calls_with_mixed_model_faults_neither_hang_nor_leak(llm, tmp_path)
         if any(k in m for m in notices)
     }
     assert len(kinds) >= 3, notices  # the faults really happened, and were named
+    print(
+        f"\n{CALLS} calls, {AT_ONCE} at once: {len(notices)} faults named ({sorted(kinds)}); "
+        f"slowest close {max(r['closed_in'] for r in results):.2f} s"
+    )
 
     # Model requests still waiting on slow replies finish within the timeout; then every
     # thread the calls started is gone and no socket or file is left open.

@@ -93,6 +93,7 @@ def test_long_live_call_through_audio_stays_steady(virtual_audio, tmp_path):
         assert call.wait(20)
     finally:
         call.close()
+    print(f"\nlive soak {LIVE_S} s: {turns} turns, {edits} edits; after warm-up {warm}, end {end}")
     assert turns >= LIVE_S / 6 and edits >= 1
     answers = [e for e in rec.of(ev.AgentSpeech) if e.text.startswith(("This is", "It is"))]
     assert len(answers) >= turns - 1  # every turn answered (the last may be cut by hang-up)
@@ -143,6 +144,10 @@ def test_hours_of_call_on_the_virtual_clock_stay_steady(tmp_path):
     finally:
         tracemalloc.stop()
     call_s = max(e.t for e in result.events)
+    print(
+        f"\nvirtual soak {call_s / 3600:.2f} h, {len(result.events)} events: Python heap "
+        f"{probe['warm'] / 1e6:.2f} MB after the first quarter -> {end / 1e6:.2f} MB at the end"
+    )
     assert call_s >= VIRTUAL_MIN * 60 * 0.9
     # The call keeps its own timeline in memory (events grow with the call): allow what
     # the events themselves need, and nothing that grows beyond them.
