@@ -94,6 +94,16 @@ def test_export_command(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_zip_entries_stay_inside_the_session_folder(tmp_path):
+    folder = recorded(tmp_path, "01-seed-no-to-ready.yaml")
+    (folder / "session.json").write_text(
+        json.dumps({**json.loads((folder / "session.json").read_text()), "name": "../../evil"})
+    )
+    out = to_zip(open_session(folder), tmp_path / "r.zip")
+    names = zipfile.ZipFile(out).namelist()
+    assert names and all(n.startswith(f"{folder.name}/") and ".." not in n for n in names)
+
+
 def test_replayed_session_passes_as_a_scenario(tmp_path):
     for name in (
         "09-edit-skip-goodbye-mid-call.yaml",
