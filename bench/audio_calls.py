@@ -95,7 +95,7 @@ def one_call(
     caller, agent = _spans(data[:, 0], rate), _spans(data[:, 1], rate)
     events = call.engine.events
     block = call.options.block / rate
-    out: dict = {"turn": [], "onset_err": [], "block_s": block}
+    out: dict = {"turn": [], "final": [], "answer": [], "onset_err": [], "block_s": block}
     speech = [e for e in events if isinstance(e, (ev.AgentSpeech, ev.Goodbye))]
     for e in speech:  # timeline vs recording: each utterance's onset
         near = [a for a, _ in agent if abs(a - e.start) < 0.3]
@@ -106,6 +106,9 @@ def one_call(
         replies = [a for a, _ in agent if heard and a > heard[-1]]
         if heard and replies:
             out["turn"].append(replies[0] - heard[-1])
+            if cs.heard_at is not None:  # the turn in two: recognition, then the agent
+                out["final"].append(cs.heard_at - heard[-1])
+                out["answer"].append(replies[0] - cs.heard_at)
     action = next((e for e in events if isinstance(e, ev.ActionInvoked)), None)
     goodbye = next((e for e in events if isinstance(e, ev.Goodbye)), None)
     drop = next((e for e in events if isinstance(e, ev.LineDropped)), None)
@@ -232,6 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     row(
         f"  of which the console's (turn - {args.endpoint_ms} ms endpoint silence)",
         [t - args.endpoint_ms / 1000 for t in turn],
+        "report",
+    )
+    row(
+        "  caller's last sample -> utterance final (endpoint + decoding)",
+        [x for r in results for x in r["final"]],
+        "report",
+    )
+    row(
+        "  utterance final -> agent's first sample (decide, synthesise, play)",
+        [x for r in results for x in r["answer"]],
         "report",
     )
     row("action -> goodbye's first sample", [r["action_to_goodbye"] for r in good], "p50<=60 ms")

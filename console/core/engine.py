@@ -173,6 +173,7 @@ class CallEngine:
                 start=start,
                 end=end,
                 turn=self.turn,
+                heard_at=self.clock.now(),
             )
         )
         self._barge_in(start)

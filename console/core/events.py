@@ -54,6 +54,10 @@ class CallerSpeech(Event):
     start: float
     end: float
     turn: int
+    # When the utterance became final and reached the agent: end -> heard_at is the
+    # endpoint silence plus recognition, heard_at -> the agent's first sample is the
+    # agent's own share of the turn.
+    heard_at: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -102,7 +102,7 @@ class TimelineModel:
                     e.start,
                     e.end,
                     e.text,
-                    f"caller #{e.turn}, {e.start:.2f}-{e.end:.2f} s:\n{e.text}",
+                    f"caller #{e.turn}, {e.start:.2f}-{e.end:.2f} s{_heard(e)}:\n{e.text}",
                     e,
                 )
             )
@@ -479,3 +479,10 @@ class TimelineView(QWidget):
         # Under the bracket when it is wide enough, else just left of its start.
         x = (x0 + x1 - width) / 2 if x1 - x0 > width + 4 else x0 - width - 3
         p.drawText(QPointF(x, y - 5), lat.label)
+
+
+def _heard(e: ev.CallerSpeech) -> str:
+    """How long after the caller's last word the utterance was final (endpoint+decoding)."""
+    if e.heard_at is None or e.heard_at < e.end:
+        return ""
+    return f", final {1000 * (e.heard_at - e.end):.0f} ms after the last word"

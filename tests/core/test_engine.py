@@ -213,3 +213,12 @@ def test_voice_lost_ends_the_call_when_configured():
     call.engine.voice_lost(ManualVoice(), "the output device stopped")
     drop = call.one(ev.LineDropped)
     assert drop.reason == ev.ERROR and "output device stopped" in drop.detail
+
+
+def test_caller_speech_says_when_it_became_final():
+    call = Call().start()
+    call.finish_speech(1.0)
+    call.at(2.7)
+    call.engine.caller_utterance("yes", 1.5, 2.0)  # final 0.7 s after the last word
+    speech = call.one(ev.CallerSpeech)
+    assert (speech.end, speech.heard_at) == (2.0, 2.7)
