@@ -189,3 +189,12 @@ def korean_model():
 
     vosk.SetLogLevel(-1)
     return vosk.Model(str(korean_model_path()))
+
+
+def on_virtual_devices(audio, sessions_dir: Path, **options):
+    """LiveOptions for a call on the test session's virtual microphone and speaker."""
+    from console.live.call import LiveOptions
+
+    return LiveOptions(
+        input_device=audio.mic, output_device=audio.speaker, sessions_dir=sessions_dir, **options
+    )

@@ -23,8 +23,8 @@ from console.audio.recorder import repair_wav
 from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
 from console.core.eventlog import read_events
-from console.live.call import RECORDING_FILE, LiveCall, LiveOptions
-from tests.conftest import ROOT, EventWaiter
+from console.live.call import RECORDING_FILE, LiveCall
+from tests.conftest import ROOT, EventWaiter, on_virtual_devices
 from tests.recording_checks import assert_recording_matches_timeline
 
 RATE, BLOCK = 16000, 320
@@ -92,9 +92,7 @@ class SpeakerCapture:
 def live(store: ConfigStore, audio, tmp_path: Path, events: EventWaiter, **opts: Any) -> LiveCall:
     call = LiveCall(
         store,
-        LiveOptions(
-            input_device=audio.mic, output_device=audio.speaker, sessions_dir=tmp_path, **opts
-        ),
+        on_virtual_devices(audio, tmp_path, **opts),
         listeners=[events],
     )
     call.start()
@@ -200,11 +198,7 @@ def test_speech_into_the_virtual_mic_is_recognised(virtual_audio, korean_model, 
     store.edit({"agent.turn_taking.endpoint_silence_ms": 400})
     call = LiveCall(
         store,
-        LiveOptions(
-            input_device=virtual_audio.mic,
-            output_device=virtual_audio.speaker,
-            sessions_dir=tmp_path,
-        ),
+        on_virtual_devices(virtual_audio, tmp_path),
         listeners=[events],
         on_partial=partials.append,
         model=korean_model,

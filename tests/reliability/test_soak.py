@@ -16,10 +16,10 @@ import tracemalloc
 from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
 from console.core.eventlog import read_events
-from console.live.call import LiveCall, LiveOptions
+from console.live.call import LiveCall
 from console.scenario.model import CallerStep, Scenario
 from console.scenario.runner import run_scenario
-from tests.conftest import EventWaiter
+from tests.conftest import EventWaiter, on_virtual_devices
 from tests.recording_checks import assert_recording_matches_timeline
 from tests.reliability.budget import budget, open_fds, our_threads
 
@@ -60,12 +60,7 @@ def test_long_live_call_through_audio_stays_steady(virtual_audio, tmp_path):
     rec = EventWaiter()
     call = LiveCall(
         store,
-        LiveOptions(
-            input_device=virtual_audio.mic,
-            output_device=virtual_audio.speaker,
-            sessions_dir=tmp_path,
-            recognise=False,
-        ),
+        on_virtual_devices(virtual_audio, tmp_path, recognise=False),
         listeners=[rec],
     )
     call.start()
