@@ -124,6 +124,13 @@ def test_cut_short_and_hover_text(view):
     )
     cut = [i for i in view.model.items if i.cut]
     assert cut and "cut short" in cut[0].tooltip
+    view.add_event(
+        ev.CallerSpeech(
+            t=7.0, config_version=1, seq=8, text="ok", start=7.0, end=7.5, turn=3, heard_at=7.83
+        )
+    )
+    said = [i for i in view.model.items if i.lane == "caller" and i.start == 7.0]
+    assert "final 330 ms after the last word" in said[0].tooltip
     assert view.item_at(view.item_rect(cut[0]).center()) is cut[0]
 
 
