@@ -18,6 +18,7 @@ from typing import Any
 
 from console.agent.base import Agent
 from console.agent.offline import OfflineAgent
+from console.audio.io import BLOCK
 from console.core import events as ev
 from console.core.clock import MonotonicClock
 from console.core.config import ConfigStore, EditResult
@@ -32,7 +33,7 @@ class LiveOptions:
     input_device: str | None = None
     output_device: str | None = None
     rate: int = 16000
-    block: int = 320
+    block: int = BLOCK  # frames per audio callback (console/audio/io.py)
     model_path: str | None = None
     text_only: bool = False  # no audio at all: typed input, simulated speech timing
     recognise: bool = True  # False: audio plays and records, the caller's turns are typed

@@ -34,7 +34,7 @@ import numpy as np
 PARTIAL_EVERY_S = 0.1
 VOICE_MIN_RMS = 0.004  # about -48 dBFS: quieter than this is never speech
 VOICE_OVER_FLOOR = 4.0  # louder than 4x the quietest recent block is speech
-FLOOR_WINDOW_BLOCKS = 150  # about 3 s of 20 ms blocks
+FLOOR_WINDOW_BLOCKS = 300  # about 3 s of the console's 10 ms blocks
 EARLY_FLUSH_S = 0.08  # quiet this long: flush the decoder while the endpoint silence runs
 
 
