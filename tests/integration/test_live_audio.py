@@ -19,6 +19,7 @@ import soundfile as sf
 from console.audio.clock import FrameTimes
 from console.audio.devices import open_stream, resolve
 from console.audio.inject import Injector
+from console.audio.io import BLOCK
 from console.audio.recorder import repair_wav
 from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
@@ -27,7 +28,7 @@ from console.live.call import RECORDING_FILE, LiveCall
 from tests.conftest import ROOT, EventWaiter, on_virtual_devices
 from tests.recording_checks import assert_recording_matches_timeline
 
-RATE, BLOCK = 16000, 320
+RATE = 16000  # BLOCK: the console's frames per callback; 'within one block' uses it
 BLOCK_S = BLOCK / RATE
 LOUD = 0.01
 PROMPT = (

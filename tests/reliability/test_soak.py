@@ -3,7 +3,8 @@ recording at the end.
 
 Two soaks: a live call through real audio (virtual devices, real time: 45 s here, 15
 minutes with ENDCALL_RELIABILITY=full) and a call on the virtual clock, faster than real
-time, with its events written to disk (1 hour of call time here, 6 hours in full: the runner stops any call there).
+time, with its events written to disk (1 hour of call time here, 6 hours in full: the
+runner stops any call there).
 Both have a caller turn every few seconds and a config edit every fifth turn.
 """
 
