@@ -219,10 +219,13 @@ class LiveCall:
         timed text, so a call configured to go on (on_error: continue) really does."""
         host, engine = self.host, self.engine
         assert host is not None and engine is not None
-        if "audio lost" not in self.mode:
+        if self._lost_voice is None:  # input and output usually both report the loss
             self.mode = "text (audio lost)"
-        voice = SimulatedVoice(host, lambda: engine)
+            self._lost_voice = SimulatedVoice(host, lambda: engine)
+        voice = self._lost_voice
         host.submit(lambda e: e.voice_lost(voice, message))
+
+    _lost_voice: SimulatedVoice | None = None
 
     # -- the tester ----------------------------------------------------------------------
     def say(self, text: str, start: float | None = None, end: float | None = None) -> None:
