@@ -53,6 +53,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from console.session.writer import default_sessions_dir
 
     sessions = None if args.no_save else Path(args.sessions or default_sessions_dir())
+    sessions = _usable_sessions_dir(sessions)
     t0 = time.perf_counter()
     results, errors = [], []
     for name in args.scenario:
@@ -60,7 +61,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             scenario, config = load_scenario(name)
         except ScenarioError as exc:
             errors.append((name, str(exc)))
-            print(f"ERROR  {name}: {exc}\n")
+            print(f"ERROR  {tty(name)}: {tty(exc)}\n")
             continue
         mode = "text: virtual clock, speech timed from the text"
         if args.audio:
@@ -78,22 +79,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 result, mode = run_scenario_audio(scenario, config, name, opts)
             except Exception as exc:
                 errors.append((name, str(exc)))
-                print(f"ERROR  {name}: {exc}\n")
+                print(f"ERROR  {tty(name)}: {tty(exc)}\n")
                 continue
         else:
-            result = run_scenario(scenario, config, source=name, sessions_dir=sessions)
+            try:
+                result = run_scenario(scenario, config, source=name, sessions_dir=sessions)
+            except OSError as exc:  # the session could not be saved: run it unsaved
+                print(f"warning: {tty(name)}: the session is not saved ({tty(exc)})")
+                try:
+                    result = run_scenario(scenario, config, source=name, sessions_dir=None)
+                except Exception as again:
+                    errors.append((name, str(again)))
+                    print(f"ERROR  {tty(name)}: {tty(again)}\n")
+                    continue
+            except Exception as exc:  # one scenario never stops the others
+                errors.append((name, f"{type(exc).__name__}: {exc}"))
+                print(
+                    f"ERROR  {tty(name)}: the run failed ({tty(type(exc).__name__)}: {tty(exc)})\n"
+                )
+                continue
         results.append(result)
         status = "PASS" if result.passed else "FAIL"
-        print(f"{status}  {scenario.name}  ({name})")
-        print(f"  mode: {mode}")
+        print(f"{status}  {tty(scenario.name)}  ({tty(name)})")
+        print(f"  mode: {tty(mode)}")
         if not args.quiet:
             print(format_timeline(result.events))
             for lint in result.lints:
-                print(f"  lint: {lint}")
+                print(f"  lint: {tty(lint)}")
         for failure in result.failures:
-            print(f"  FAILED: {failure}")
+            print(f"  FAILED: {tty(failure)}")
         if result.session_dir is not None and not args.quiet:
-            print(f"  session: {result.session_dir}")
+            print(f"  session: {tty(result.session_dir)}")
         print()
     seconds = time.perf_counter() - t0
     failed = sum(1 for r in results if not r.passed)
@@ -104,10 +120,44 @@ def _cmd_run(args: argparse.Namespace) -> int:
         + f" in {seconds:.2f} s"
     )
     if args.junit:
-        write_junit(results, errors, Path(args.junit), seconds)
+        try:
+            write_junit(results, errors, Path(args.junit), seconds)
+        except OSError as exc:
+            print(
+                f"error: cannot write the JUnit file {tty(args.junit)} ({tty(exc)})",
+                file=sys.stderr,
+            )
+            return 2
     if errors:
         return 2
     return 1 if failed else 0
+
+
+def tty(value: object) -> str:
+    """Text someone else chose, made safe to print: no escape sequence acts, no secret."""
+    from console.report.escape import terminal
+
+    return terminal(value)
+
+
+def _usable_sessions_dir(sessions: Path | None) -> Path | None:
+    """The sessions folder if a session can be created in it, else None with a warning
+    (scenarios still run; they are not saved)."""
+    if sessions is None:
+        return None
+    import tempfile
+
+    try:
+        sessions.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".probe-", dir=sessions):
+            pass
+    except OSError as exc:
+        from console.core.eventlog import describe_write_error
+
+        why = describe_write_error(sessions / "x", exc)
+        print(f"warning: sessions are not saved: {tty(why)}", file=sys.stderr)
+        return None
+    return sessions
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -189,32 +239,45 @@ def _open_for_report(name: str):
 
     session = open_session(name)
     if not session.meta and not session.events:
-        print(f"error: {name}: " + "; ".join(session.problems), file=sys.stderr)
+        print(f"error: {tty(name)}: " + tty("; ".join(session.problems)), file=sys.stderr)
         return None
     for problem in session.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(f"warning: {tty(problem)}", file=sys.stderr)
     return session
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from console.report import export
 
+    problem = export.clip_seconds_problem(args.clip) if args.clip is not None else ""
+    if problem:
+        print(f"error: --clip: {tty(problem)}", file=sys.stderr)
+        return 2
     session = _open_for_report(args.session)
     if session is None:
         return 2
-    clip = export.clip_around_action(session, args.clip) if args.clip else None
+    clip = export.clip_around_action(session, args.clip) if args.clip is not None else None
     suffix = {"html": ".html", "md": ".md", "zip": ".zip"}[args.format]
     out = Path(args.out) if args.out else Path(f"{session.name}{suffix}")
-    if args.format == "zip":
-        export.to_zip(session, out, clip)
-    else:
-        text = (
-            export.to_html(session, clip)
-            if args.format == "html"
-            else export.to_markdown(session, clip)
+    try:
+        if args.format == "zip":
+            export.to_zip(session, out, clip)
+        else:
+            text = (
+                export.to_html(session, clip)
+                if args.format == "html"
+                else export.to_markdown(session, clip)
+            )
+            out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        from console.core.eventlog import describe_write_error
+
+        print(
+            f"error: the report is not written: {tty(describe_write_error(out, exc))}",
+            file=sys.stderr,
         )
-        out.write_text(text, encoding="utf-8")
-    print(f"wrote {out}")
+        return 2
+    print(f"wrote {tty(out)}")
     return 0
 
 
@@ -231,33 +294,58 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    text = yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True, width=100)
+    from console.core.redact import redact_obj
+
+    text = yaml.safe_dump(redact_obj(scenario), sort_keys=False, allow_unicode=True, width=100)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}; run it with: endcall-console run {args.out}")
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            from console.core.eventlog import describe_write_error
+
+            why = describe_write_error(Path(args.out), exc)
+            print(f"error: the scenario is not written: {tty(why)}", file=sys.stderr)
+            return 2
+        print(f"wrote {tty(args.out)}; run it with: endcall-console run {tty(args.out)}")
     else:
-        print(text)
+        print(tty_lines(text))
     return 0
+
+
+def tty_lines(text: str) -> str:
+    """Many lines of text made safe to print, line by line."""
+    return "\n".join(tty(line) for line in text.split("\n"))
 
 
 def _cmd_sessions(args: argparse.Namespace) -> int:
     from console.report.verdict import verdict
-    from console.session.reader import list_sessions, recover
+    from console.session.reader import folder_problem, list_sessions, recover
     from console.session.writer import default_sessions_dir
 
     root = Path(args.dir or default_sessions_dir())
+    problem = folder_problem(root)
+    if problem:
+        print(f"error: {tty(problem)}", file=sys.stderr)
+        return 2
     sessions = list_sessions(root)
     if not sessions:
-        print(f"no sessions in {root}")
+        print(f"no sessions in {tty(root)}")
+    worst = 0
     for s in sessions:
         if args.action == "recover" and s.status == "crashed":
             done = recover(s)
-            print(f"recovered {s.folder}: " + "; ".join(done))
+            ok = done and done[-1] == "marked as recovered"
+            print(
+                f"{'recovered' if ok else 'NOT recovered'} {tty(s.folder)}: " + tty("; ".join(done))
+            )
+            worst = worst if ok else 1
+        elif args.action == "recover" and s.status == "damaged":
+            print(f"skipped {tty(s.folder)}: damaged (" + tty("; ".join(s.problems)) + ")")
         elif args.action == "list":
-            print(f"{s.name}  [{s.status}]  {s.duration:6.1f} s  {verdict(s.events)}")
+            print(f"{tty(s.name)}  [{s.status}]  {s.duration:6.1f} s  {tty(verdict(s.events))}")
             for problem in s.problems:
-                print(f"    ! {problem}")
-    return 0
+                print(f"    ! {tty(problem)}")
+    return worst
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
@@ -268,6 +356,17 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 def _cmd_call(args: argparse.Namespace) -> int:
     from console.live.terminal import run_terminal_call
+
+    if getattr(args, "llm", None):
+        from console.core.redact import split_url_credentials
+
+        _clean, user, password = split_url_credentials(args.llm)
+        if user or password:  # registered as secrets: masked everywhere from now on
+            print(
+                "note: the user name and password in the --llm URL are used for this call "
+                "only; they are never saved, logged or shown",
+                file=sys.stderr,
+            )
 
     return run_terminal_call(args)
 
@@ -381,6 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERNAL = 70  # an unexpected fault in the console itself (sysexits' EX_SOFTWARE)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -392,6 +494,23 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file or folder the command needed: say which and why
+        from console.core.eventlog import describe_os_error
+
+        print(f"error: {tty(describe_os_error(exc))}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        # No traceback for a user: one line saying what failed; ENDCALL_DEBUG=1 shows it.
+        import os
+
+        if os.environ.get("ENDCALL_DEBUG"):
+            raise
+        print(
+            f"error: the console failed unexpectedly ({tty(type(exc).__name__)}: {tty(exc)}); "
+            "run again with ENDCALL_DEBUG=1 to see where",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -8,14 +8,23 @@ up to date every half second, so a process killed mid-call leaves a WAV that ope
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from console.core.eventlog import WriteFailed
+from console.core.files import FileRefused, open_regular
+
 _HEADER = 44
 CALLER, AGENT = 0, 1
+# What a WAV this console writes can hold: 16-bit PCM, a speech or studio rate.
+CHANNELS_OK = range(1, 9)
+RATE_OK = range(8_000, 384_001)
 
 
 def _header(rate: int, channels: int, data_bytes: int) -> bytes:
@@ -31,80 +40,198 @@ def _header(rate: int, channels: int, data_bytes: int) -> bytes:
 
 
 class WavWriter:
-    """16-bit PCM WAV, appended to, header patched as it grows."""
+    """16-bit PCM WAV, appended to, header patched as it grows.
 
-    def __init__(self, path: str | Path, rate: int, channels: int, patch_every_s: float = 0.5):
+    A write that fails (a full disk) never raises into the audio thread: the file is cut
+    back to its last whole frame with its header made to match (it still plays, up to
+    there), writing stops, and `on_error` hears once what happened and when, e.g. "the
+    sessions folder is full (...): recording stopped at 12.4 s; the call goes on".
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        rate: int,
+        channels: int,
+        patch_every_s: float = 0.5,
+        on_error: Callable[[str], None] | None = None,
+    ):
         self.path = Path(path)
         self.rate = rate
         self.channels = channels
         self.frames = 0
-        self._fh = open(self.path, "wb")  # noqa: SIM115 - kept open for the whole call
-        self._fh.write(_header(rate, channels, 0))
+        self.on_error = on_error
+        self.failure = ""  # why writing stopped, in words ("" while it goes on)
+        try:
+            self._fd: int | None = os.open(
+                self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o644
+            )
+            _write_all(self._fd, _header(rate, channels, 0))
+        except OSError as exc:
+            raise WriteFailed(self.path, exc) from None
         self._patch_every = max(1, int(rate * patch_every_s))
         self._since_patch = 0
 
     def write(self, frames: np.ndarray) -> None:
-        """frames: float32 in [-1, 1], shape (n, channels)."""
+        """frames: float32 in [-1, 1], shape (n, channels). Never raises for the disk."""
+        if self._fd is None or self.failure:
+            return
         pcm = np.clip(frames, -1.0, 1.0)
-        self._fh.write((pcm * 32767.0).astype("<i2").tobytes())
+        data = (pcm * 32767.0).astype("<i2").tobytes()
+        try:
+            _write_all(self._fd, data)
+        except OSError as exc:
+            self._fail(exc)
+            return
         self.frames += len(frames)
         self._since_patch += len(frames)
         if self._since_patch >= self._patch_every:
-            self._patch()
+            try:
+                self._patch()
+            except OSError as exc:
+                self._fail(exc)
 
     def _patch(self) -> None:
+        assert self._fd is not None
         data = self.frames * self.channels * 2
-        here = self._fh.tell()
-        self._fh.seek(4)
-        self._fh.write(struct.pack("<I", 36 + data))
-        self._fh.seek(40)
-        self._fh.write(struct.pack("<I", data))
-        self._fh.seek(here)
-        self._fh.flush()
+        os.pwrite(self._fd, struct.pack("<I", 36 + data), 4)
+        os.pwrite(self._fd, struct.pack("<I", data), 40)
         self._since_patch = 0
 
-    def close(self) -> None:
-        if self._fh.closed:
-            return
-        self._patch()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
+    def _fail(self, exc: OSError) -> None:
+        """Keep what is on disk playable: whole frames only, a header that matches."""
+        assert self._fd is not None
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, _HEADER + self.frames * self.channels * 2)
+        with contextlib.suppress(OSError):
+            self._patch()
+        reason = str(WriteFailed(self.path, exc))
+        self.failure = (
+            f"{reason}: recording stopped at {self.frames / self.rate:.1f} s; the call goes on"
+        )
+        report = self.on_error or _to_stderr
+        with contextlib.suppress(Exception):
+            report(self.failure)
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+    def close(self) -> str:
+        """Bring the header up to date and close. Never raises; returns a problem in
+        words, or ""."""
+        if self._fd is None:
+            return ""
+        fd, problem = self._fd, ""
+        try:
+            self._patch()
+            os.fsync(fd)
+        except OSError as exc:
+            problem = str(WriteFailed(self.path, exc))
+        finally:
+            self._fd = None
+            os.close(fd)
+        return problem
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _to_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def wav_problem(path: str | Path) -> str:
     """ "" if the WAV opens as this console writes them, else what is wrong, in words."""
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(_HEADER)
+        fd = open_regular(path, follow_links=False)
+    except FileNotFoundError:
+        return "the file is missing"
     except OSError as exc:
-        return f"cannot be read ({exc})"
+        return f"not read: it {exc}" if isinstance(exc, FileRefused) else f"cannot be read ({exc})"
+    try:
+        size = os.fstat(fd).st_size
+        head = os.pread(fd, _HEADER, 0)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    finally:
+        os.close(fd)
+    return header_problem(head, size)
+
+
+def format_problem(head: bytes) -> str:
+    """What is wrong with the format part of a 44-byte header (everything but the two
+    size fields), for the kind of WAV this console writes; "" if nothing."""
     if len(head) < _HEADER or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return "not a WAV file"
+    if head[12:16] != b"fmt " or head[36:40] != b"data":
+        return "a WAV file of a layout this console does not write"
+    fmt_size, fmt, channels, rate, byte_rate, block_align, bits = struct.unpack(
+        "<IHHIIHH", head[16:36]
+    )
+    if fmt_size != 16 or fmt != 1 or bits != 16:
+        return (
+            f"its header says format {fmt}, {bits} bits: this console writes 16-bit PCM "
+            "(format 1, 16 bits)"
+        )
+    if channels not in CHANNELS_OK:
+        return f"its header says {channels} channels (1 to 8 is possible)"
+    if rate not in RATE_OK:
+        return f"its header says {rate} samples per second (8,000 to 384,000 is possible)"
+    if block_align != channels * 2 or byte_rate != rate * block_align:
+        return (
+            f"its header does not add up: {channels} channels of 16 bits need "
+            f"{channels * 2} bytes per frame and {rate * channels * 2} bytes per second, "
+            f"it says {block_align} and {byte_rate}"
+        )
+    return ""
+
+
+def header_problem(head: bytes, size: int) -> str:
+    """What is wrong with a 44-byte header given the file's size; "" if nothing."""
+    problem = format_problem(head)
+    if problem:
+        return problem
+    riff = struct.unpack("<I", head[4:8])[0]
     data_hdr = struct.unpack("<I", head[40:44])[0]
-    size = path.stat().st_size
     if data_hdr + _HEADER != size:
         return (
             f"its header says {data_hdr} bytes of audio but the file holds "
             f"{size - _HEADER}: the call was cut off (recover the session to repair it)"
         )
+    if riff + 8 != size:
+        return (
+            f"its RIFF size says {riff + 8} bytes but the file is {size}: the call was cut "
+            "off (recover the session to repair it)"
+        )
     return ""
 
 
 def repair_wav(path: str | Path) -> bool:
-    """Make a WAV's header match its data (after a crash). Returns True if it changed."""
+    """Make a WAV's header match its data (after a crash). Returns True if it changed.
+
+    ValueError (in words) for a file that is not a WAV this console writes: only the two
+    size fields are ever repaired, never a format field."""
     path = Path(path)
-    size = path.stat().st_size
-    with open(path, "r+b") as fh:
+    try:
+        fd = open_regular(path, write=True, follow_links=False)
+    except FileNotFoundError:
+        raise ValueError(f"{path.name} is missing") from None
+    except OSError as exc:
+        raise ValueError(f"{path.name}: {exc}") from None
+    with os.fdopen(fd, "r+b") as fh:
+        size = os.fstat(fd).st_size
         head = fh.read(_HEADER)
-        if len(head) < _HEADER or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        problem = format_problem(head)
+        if problem == "not a WAV file":
             raise ValueError(f"{path} is not a WAV file this console wrote")
-        channels, block_align = (
-            struct.unpack("<H", head[22:24])[0],
-            struct.unpack("<H", head[32:34])[0],
-        )
-        if head[36:40] != b"data" or channels < 1 or block_align < 1:
-            raise ValueError(f"{path} has a WAV header this console does not write")
+        if problem:
+            raise ValueError(f"{path} has a WAV header this console does not write ({problem})")
+        block_align = struct.unpack("<H", head[32:34])[0]
         data = (size - _HEADER) // block_align * block_align
         riff, data_hdr = struct.unpack("<I", head[4:8])[0], struct.unpack("<I", head[40:44])[0]
         if riff == 36 + data and data_hdr == data and size == _HEADER + data:
@@ -126,9 +253,9 @@ class CallRecorder:
     samples arrives. The line drop ends the recording at its exact sample.
     """
 
-    def __init__(self, path: str | Path, rate: int):
+    def __init__(self, path: str | Path, rate: int, on_error: Callable[[str], None] | None = None):
         self.rate = rate
-        self.writer = WavWriter(path, rate, 2)
+        self.writer = WavWriter(path, rate, 2, on_error=on_error)
         self._agent: list[tuple[int, np.ndarray]] = []  # (first sample index, samples)
         self.end_index: int | None = None
         self.late_agent_samples = 0  # agent audio that came after its place was written
@@ -169,8 +296,24 @@ class CallRecorder:
         self.end_index = max(index, 0) if self.end_index is None else self.end_index
 
     @property
-    def complete(self) -> bool:
-        return self.end_index is not None and self.writer.frames >= self.end_index
+    def on_error(self) -> Callable[[str], None] | None:
+        """Told once, in words, if the disk stops taking the recording (pump thread)."""
+        return self.writer.on_error
 
-    def close(self) -> None:
-        self.writer.close()
+    @on_error.setter
+    def on_error(self, fn: Callable[[str], None] | None) -> None:
+        self.writer.on_error = fn
+
+    @property
+    def failure(self) -> str:
+        return self.writer.failure
+
+    @property
+    def complete(self) -> bool:
+        """The line dropped and everything up to it is written (or writing had stopped)."""
+        return self.end_index is not None and (
+            self.writer.frames >= self.end_index or bool(self.writer.failure)
+        )
+
+    def close(self) -> str:
+        return self.writer.close()

@@ -195,21 +195,39 @@ def read_data_file(path: Path) -> Any:
     """Read JSON or YAML (chosen by suffix; YAML is a superset, so it is the fallback).
 
     YAML is loaded with the safe loader so a file can never make the console run code.
+    Only a regular file of at most MAX_DATA_FILE bytes is read (a FIFO, /dev/zero or a
+    huge file is refused before reading), and data nested deeper than the console's own
+    files ever are, or a YAML alias bomb, is refused by name.
     """
+    from console.core.files import FileRefused, data_shape_problem, read_text_limited
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_limited(path, MAX_DATA_FILE)
     except FileNotFoundError:
         raise ConfigError([FieldProblem("", "file not found")], str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([FieldProblem("", f"cannot read the file ({exc})")], str(path)) from None
+    except OSError as exc:
+        reason = f"it {exc}" if isinstance(exc, FileRefused) else f"({exc})"
+        raise ConfigError(
+            [FieldProblem("", f"cannot read the file: {reason}")], str(path)
+        ) from None
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(
             [FieldProblem("", f"not valid {_kind(path)}: {exc}")], str(path)
         ) from None
+    except RecursionError:
+        data = None
+        shape = "is nested too deeply to read"
+    else:
+        shape = data_shape_problem(data)
+    if shape:
+        raise ConfigError([FieldProblem("", f"the {_kind(path)} data {shape}")], str(path))
+    return data
+
+
+MAX_DATA_FILE = 2 * 1024 * 1024  # a config or scenario file (prompts inline are 100k chars)
+MAX_PROMPT_FILE = 512 * 1024  # main_prompt_file: 100,000 characters of UTF-8 at most
 
 
 def _kind(path: Path) -> str:
@@ -245,11 +263,22 @@ def resolve_includes(data: Any, folder: Path) -> Any:
                 )
             ]
         )
-    try:
-        agent["main_prompt"] = (folder / str(rel)).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    from console.core.files import FileRefused, read_text_limited
+
+    if not isinstance(rel, str) or not rel.strip():
         raise ConfigError(
-            [FieldProblem("agent.main_prompt_file", f"cannot read {rel!r} ({exc})")]
+            [FieldProblem("agent.main_prompt_file", "must be a file name (text)")]
+        ) from None
+    try:
+        agent["main_prompt"] = read_text_limited(folder / rel, MAX_PROMPT_FILE)
+    except FileNotFoundError:
+        raise ConfigError(
+            [FieldProblem("agent.main_prompt_file", f"cannot read {rel!r} (file not found)")]
+        ) from None
+    except (OSError, ValueError) as exc:
+        reason = f"it {exc}" if isinstance(exc, FileRefused) else f"({exc})"
+        raise ConfigError(
+            [FieldProblem("agent.main_prompt_file", f"cannot read {rel!r}: {reason}")]
         ) from None
     return {**data, "agent": agent}
 

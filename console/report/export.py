@@ -3,22 +3,33 @@
 The HTML needs nothing beside it: the timeline is an inline SVG in the app's colours,
 the recording (or, with a clip, the seconds around the action) is embedded, and the
 config is shown as it was when the action fired, with every change between versions.
-Secrets never reach a report: sessions hold none, and metadata keys that look like one
-are dropped on the way out all the same.
+
+Reports are shared with other people, so:
+- secrets never reach one: sessions hold none, metadata keys that look like one are
+  dropped, and every string is redacted on the way out all the same;
+- text someone else chose (caller words, model replies, prompts, notes, names) is
+  escaped for the target (console.report.escape): it shows, it never acts;
+- the zip holds regular files only (a symbolic link in the folder is not followed) and
+  its generated entries never share a name with a file of the session.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
+import os
 import re
 import zipfile
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from console.core import events as ev
 from console.core.config import diff_configs, dump_config
+from console.core.files import open_regular, regular_file
+from console.core.redact import redact, redact_obj
+from console.report.escape import html_text as escape
+from console.report.escape import md_code, md_code_block, md_inline
 from console.report.svg import timeline_svg
 from console.report.table import describe
 from console.report.verdict import verdict
@@ -35,10 +46,28 @@ class Clip:
 
 
 def clip_around_action(session: Session, seconds: float = 5.0) -> Clip:
-    """The seconds around the action (or the drop, if the action never fired)."""
+    """The seconds around the action (or the drop, if the action never fired).
+
+    ValueError for a length that is not a positive, finite number of seconds."""
+    problem = clip_seconds_problem(seconds)
+    if problem:
+        raise ValueError(problem)
     action = session.first(ev.ActionInvoked) or session.first(ev.LineDropped)
     centre = action.t if action is not None else session.duration
     return Clip(max(0.0, centre - seconds), centre + seconds)
+
+
+def clip_seconds_problem(seconds: object) -> str:
+    """ "" for a usable clip length, else why not (NaN and infinity included)."""
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or seconds <= 0
+        or seconds > 24 * 3600
+    ):
+        return f"the clip must be a number of seconds above 0 and up to a day (got {seconds!r})"
+    return ""
 
 
 def _in_clip(events: list[ev.Event], clip: Clip | None) -> list[ev.Event]:
@@ -48,7 +77,10 @@ def _in_clip(events: list[ev.Event], clip: Clip | None) -> list[ev.Event]:
 
 
 def safe_meta(meta: dict) -> dict:
-    return {k: v for k, v in meta.items() if not _SECRET_KEY.search(str(k))}
+    """The metadata fit for a report: keys that name a secret dropped, values redacted."""
+    return {
+        redact(str(k)): redact_obj(v) for k, v in meta.items() if not _SECRET_KEY.search(str(k))
+    }
 
 
 def config_changes(session: Session) -> list[tuple[int, float, list[tuple[str, object, object]]]]:
@@ -71,18 +103,26 @@ def transcript_rows(events: list[ev.Event]) -> list[tuple[str, str, str]]:
 
 
 def recording_wav(session: Session, clip: Clip | None) -> bytes | None:
+    """The recording (or the clip of it) as WAV bytes; None when there is none, it is
+    too long to embed, or it cannot be read (the report says there is no recording)."""
     path = session.recording
-    if path is None:
+    if path is None or session.damaged:
         return None
     import soundfile as sf
 
     try:
-        data, rate = sf.read(str(path), dtype="int16", always_2d=True)
-    except Exception:
-        return None
-    if clip is not None:
-        data = data[int(clip.start * rate) : int(clip.end * rate)]
-    elif len(data) / rate > EMBED_AUDIO_MAX_S:
+        info = sf.info(str(path))
+        rate = int(info.samplerate)
+        if rate <= 0:
+            return None
+        if clip is not None:
+            start, stop = int(clip.start * rate), int(clip.end * rate)
+        elif info.frames / rate > EMBED_AUDIO_MAX_S:
+            return None
+        else:
+            start, stop = 0, None
+        data, rate = sf.read(str(path), start=start, stop=stop, dtype="int16", always_2d=True)
+    except Exception:  # soundfile raises its own errors for a damaged file
         return None
     buf = io.BytesIO()
     sf.write(buf, data, rate, format="WAV", subtype="PCM_16")
@@ -101,44 +141,53 @@ def _action_config(session: Session) -> tuple[int, str]:
 
 
 def to_markdown(session: Session, clip: Clip | None = None) -> str:
+    """A summary to paste into an issue tracker. Every piece of text from the call is
+    escaped, so the report shows it and it can never add a heading, an image, a link or
+    HTML of its own; the config sits in a fence no content can close."""
     events = _in_clip(session.events, clip)
     meta = safe_meta(session.meta)
     version, config_yaml = _action_config(session)
+    m = md_inline
     lines = [
-        f"## End Call session {session.name}",
+        f"## End Call session {m(session.name)}",
         "",
-        f"**Verdict:** {verdict(session.events)}",
+        f"**Verdict:** {m(verdict(session.events))}",
         "",
-        f"- App: endcall-console {meta.get('app_version', '?')} on {meta.get('os', '?')}",
-        f"- Agent backend: {meta.get('agent_backend', '?')}; mode: {meta.get('mode', '?')}",
-        f"- Devices: {meta.get('devices') or 'none (typed input)'}",
-        f"- Models: {meta.get('models') or 'none'}",
-        f"- Duration: {session.duration:.2f} s; status: {session.status}",
+        f"- App: endcall-console {m(meta.get('app_version', '?'))} on {m(meta.get('os', '?'))}",
+        f"- Agent backend: {m(meta.get('agent_backend', '?'))}; mode: {m(meta.get('mode', '?'))}",
+        f"- Devices: {m(meta.get('devices') or 'none (typed input)')}",
+        f"- Models: {m(meta.get('models') or 'none')}",
+        f"- Duration: {session.duration:.2f} s; status: {m(session.status)}",
     ]
+    marked, note = session.bug
+    if marked:
+        lines.append(f"- Marked as a bug: {m(note) if note else '(no note)'}")
     if clip is not None:
         lines.append(f"- Clip: {clip.start:.2f}-{clip.end:.2f} s of the call")
     if session.problems:
-        lines += ["", "**Problems reading this session:**"] + [f"- {p}" for p in session.problems]
+        lines += ["", "**Problems reading this session:**"] + [
+            f"- {m(p)}" for p in session.problems
+        ]
     lines += ["", "| time (s) | lane | what happened |", "| --- | --- | --- |"]
     for when, lane, text in transcript_rows(events):
-        lines.append(f"| {when.strip()} | {lane} | {text.replace('|', '/')} |")
+        lines.append(f"| {m(when.strip())} | {m(lane)} | {m(text)} |")
     changes = config_changes(session)
     if changes:
         lines += ["", "**Config changes during the call:**"]
         for v, t, diff in changes:
             for field, old, new in diff:
-                lines.append(f"- v{v} at {t:.2f} s: `{field}` {old!r} -> {new!r}")
+                lines.append(
+                    f"- v{v} at {t:.2f} s: {md_code(field)} {m(repr(old))} -> {m(repr(new))}"
+                )
     lines += [
         "",
         f"<details><summary>Config v{version} (in force when the call ended)</summary>",
         "",
-        "```yaml",
-        config_yaml.rstrip(),
-        "```",
+        md_code_block(config_yaml.rstrip(), "yaml"),
         "</details>",
         "",
     ]
-    return "\n".join(lines)
+    return redact("\n".join(lines))
 
 
 def to_html(session: Session, clip: Clip | None = None) -> str:
@@ -157,7 +206,7 @@ def to_html(session: Session, clip: Clip | None = None) -> str:
         "the session folder and the zip export).</p>"
     )
     rows = "\n".join(
-        f"<tr class='{escape(lane.split()[0])}'><td>{escape(when)}</td><td>{escape(lane)}</td>"
+        f"<tr class='{_row_class(lane)}'><td>{escape(when)}</td><td>{escape(lane)}</td>"
         f"<td>{escape(text)}</td></tr>"
         for when, lane, text in transcript_rows(events)
     )
@@ -171,12 +220,14 @@ def to_html(session: Session, clip: Clip | None = None) -> str:
         or "<li>none</li>"
     )
     problems = "".join(f"<li>{escape(p)}</li>" for p in session.problems)
+    marked, note = session.bug
+    bug = f"<p class=verdict><b>Marked as a bug:</b> {escape(note or '(no note)')}</p>"
     facts = "".join(
         f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
         for k, v in meta.items()
-        if k not in ("pid",)
+        if k not in ("pid", "bug")
     )
-    return f"""<!doctype html>
+    return redact(f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>End Call session {escape(session.name)}</title>
 <style>
@@ -192,6 +243,7 @@ pre {{ background: #f6f6f6; padding: 1em; overflow: auto; }} .note {{ color: #66
 </style></head><body>
 <h1>End Call session <small>{escape(session.name)}</small></h1>
 <p class="verdict"><b>Verdict:</b> {escape(verdict(session.events))}</p>
+{bug if marked else ""}
 {"<h2>Problems reading this session</h2><ul>" + problems + "</ul>" if problems else ""}
 <h2>Timeline{f" (clip {clip.start:.2f}-{clip.end:.2f} s)" if clip else ""}</h2>
 {svg}
@@ -208,18 +260,70 @@ pre {{ background: #f6f6f6; padding: 1em; overflow: auto; }} .note {{ color: #66
 <h2>About this session</h2>
 <table>{facts}</table>
 </body></html>
-"""
+""")
+
+
+_ROW_CLASSES = {"line", "caller", "agent", "goodbye", "action", "model", "config"}
+
+
+def _row_class(lane: str) -> str:
+    """The CSS class of a transcript row: a known lane, a notice level, or "other"."""
+    word = (lane.split() or ["other"])[0]
+    if word in _ROW_CLASSES or word in ("warning", "error"):
+        return word
+    return "other"
 
 
 def to_zip(session: Session, dest: Path, clip: Clip | None = None) -> Path:
+    """Everything in one zip under the session folder's name: the session's regular
+    files (not links, not temporary files), then the reports. A session file whose name
+    a generated entry uses is kept under `session-files/`, so no two entries share one."""
+    generated = {
+        "report.html": to_html(session, clip),
+        "report.md": to_markdown(session, clip),
+    }
+    if clip is not None:
+        wav = recording_wav(session, clip)
+        if wav:
+            generated["clip.wav"] = wav
+    root = session.name
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in sorted(session.folder.iterdir()):
-            if path.is_file() and not path.name.endswith(".tmp"):
-                z.write(path, f"{session.name}/{path.name}")
-        z.writestr(f"{session.name}/report.html", to_html(session, clip))
-        z.writestr(f"{session.name}/report.md", to_markdown(session, clip))
-        if clip is not None:
-            wav = recording_wav(session, clip)
-            if wav:
-                z.writestr(f"{session.name}/clip.wav", wav)
+        for path in _session_files(session.folder):
+            name = path.name
+            entry = f"{root}/session-files/{name}" if name in generated else f"{root}/{name}"
+            _add_file(z, path, entry)
+        for name, content in generated.items():
+            z.writestr(f"{root}/{name}", content)
     return dest
+
+
+def _session_files(folder: Path) -> list[Path]:
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [
+        folder / n
+        for n in names
+        if not n.startswith(".") and not n.endswith(".tmp") and regular_file(folder / n)
+    ]
+
+
+_TEXT_SUFFIXES = (".json", ".jsonl", ".txt", ".md", ".yaml", ".yml", ".log")
+
+
+def _add_file(z: zipfile.ZipFile, path: Path, entry: str) -> None:
+    """Copy one regular file in (text files redacted on the way); a file that changed
+    into something else since it was listed, or cannot be read, is left out."""
+    try:
+        fd = open_regular(path, follow_links=False)
+    except OSError:
+        return
+    with os.fdopen(fd, "rb") as src:
+        if path.suffix.lower() in _TEXT_SUFFIXES:
+            text = src.read().decode("utf-8", "replace")
+            z.writestr(entry, redact(text))
+            return
+        with z.open(entry, "w") as out:
+            while chunk := src.read(1024 * 1024):
+                out.write(chunk)

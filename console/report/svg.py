@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from console.core import events as ev
 from console.report.colors import COLORS, LANE_TITLES, LANES
+from console.report.escape import html_text as escape
 
 LANE_H, GAP, TOP, LEFT, WIDTH = 26, 6, 24, 80, 1000
 

@@ -10,6 +10,7 @@ import shutil
 import textwrap
 
 from console.core import events as ev
+from console.report.escape import printable
 
 LANE_WIDTH = 9
 TIME_WIDTH = 13
@@ -20,7 +21,18 @@ def _span(start: float, end: float) -> str:
 
 
 def describe(e: ev.Event) -> tuple[str, str, str] | None:
-    """(time, lane, text) for one event, or None for bookkeeping events."""
+    """(time, lane, text) for one event, or None for bookkeeping events.
+
+    The lane and text are inert: control characters (a terminal's escape sequences, a
+    carriage return that would overwrite the line) show as symbols, secrets as ***."""
+    row = _describe(e)
+    if row is None:
+        return None
+    when, lane, text = row
+    return when, printable(lane), printable(text)
+
+
+def _describe(e: ev.Event) -> tuple[str, str, str] | None:
     if isinstance(e, ev.CallStarted):
         devices = ", ".join(f"{k}: {v}" for k, v in e.devices.items())
         extra = f"; {devices}" if devices else ""
@@ -77,7 +89,7 @@ def model_call_text(e: ev.ModelCall) -> str:
     timing = f"total {e.total_s:.2f} s"
     if e.ttft_s is not None:
         timing = f"first token {e.ttft_s:.2f} s, " + timing
-    calls = ", ".join(f"{c['name']}({c['arguments']})" for c in e.tool_calls)
+    calls = ", ".join(f"{c.get('name', '?')}({c.get('arguments', '')})" for c in e.tool_calls)
     said = f' said "{e.text}"' if e.text else ""
     did = f" -> {e.outcome}" if e.outcome else ""
     error = f" ERROR: {e.error}" if e.error else ""

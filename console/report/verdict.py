@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from console.core import events as ev
+from console.report.escape import printable
 
 
 def verdict(events: list[ev.Event]) -> str:
@@ -38,11 +39,10 @@ def verdict(events: list[ev.Event]) -> str:
     else:
         label = {
             ev.CALLER_HUNG_UP: "the caller hung up",
+            ev.TESTER_HUNG_UP: "the tester hung up",
             ev.TIMEOUT: "a timeout",
             ev.ERROR: "an error",
         }.get(drop.reason, drop.reason)
-        parts.append(
-            f"line dropped at {drop.t:.2f} s by {label}"
-            + (f" ({drop.detail})" if drop.detail else "")
-        )
-    return "; ".join(parts)
+        detail = f" ({drop.detail})" if drop.detail and drop.detail != label else ""
+        parts.append(f"line dropped at {drop.t:.2f} s: {label}{detail}")
+    return printable("; ".join(parts))

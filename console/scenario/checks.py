@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TypeVar
 
 from console.agent.lints import Lint
@@ -80,9 +81,20 @@ def check_expectations(exp: Expectations, events: list[ev.Event], lints: list[Li
         "action_to_drop": drop.since_action_s if drop else None,
     }
     for name, bound in exp.max_latency.items():
-        got = latencies[name]
-        if got is None:
+        got = latencies.get(name)
+        # NaN compares false with everything: a NaN bound (or latency) would pass always.
+        if (
+            isinstance(bound, bool)
+            or not isinstance(bound, (int, float))
+            or not (math.isfinite(bound) and bound >= 0)
+        ):
+            fails.append(
+                f"max_latency.{name} must be a number of seconds, 0 or more (got {bound!r})"
+            )
+        elif name not in latencies:
+            fails.append(f"max_latency.{name} is not a latency the console measures")
+        elif got is None:
             fails.append(f"expected {name} below {bound:g} s, but it did not happen")
-        elif got > bound + 1e-9:
+        elif not math.isfinite(got) or got > bound + 1e-9:
             fails.append(f"expected {name} below {bound:g} s, got {got:.3f} s")
     return fails

@@ -7,15 +7,24 @@
 
 Everything is appended and flushed as the call runs, so a killed process leaves a folder
 that still opens; `session.json` is rewritten atomically when the call ends.
+
+The call never depends on the disk: once the session is created, a write that fails (a
+full disk, a folder made read-only) never raises into the call. The writer stops writing
+the timeline, keeps the files as they were (whole lines), tells `on_error` once in words
+("the sessions folder is full (...): the timeline is saved up to 12.4 s; the call goes
+on"), and at the end still marks the session complete, using a small reserve of space
+it set aside when the session started. Every string is redacted on its way to disk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import re
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,12 +32,15 @@ from typing import Any
 from console import __version__
 from console.core import events as ev
 from console.core.config import ConfigStore
-from console.core.eventlog import EventLog, JsonlWriter
+from console.core.eventlog import EventLog, JsonlWriter, WriteFailed
+from console.core.redact import redact_obj
 
 EVENTS_FILE = "events.jsonl"
 CONFIGS_FILE = "config_versions.jsonl"
 META_FILE = "session.json"
 RECORDING_FILE = "recording.wav"
+RESERVE_FILE = ".space-reserve"  # room kept for the last session.json on a full disk
+RESERVE_BYTES = 32 * 1024
 
 
 def default_sessions_dir() -> Path:
@@ -45,9 +57,13 @@ def safe_slug(name: str, limit: int = 48) -> str:
 
 
 def new_session_dir(root: Path, name: str) -> Path:
+    """A new, empty folder for one call; WriteFailed (an OSError) says why there is none."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"{stamp}-{safe_slug(name)}"
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(root / base, exc) from None
     for n in range(1000):
         candidate = root / (base if n == 0 else f"{base}-{n + 1}")
         try:
@@ -55,15 +71,32 @@ def new_session_dir(root: Path, name: str) -> Path:
             return candidate
         except FileExistsError:
             continue
-    raise RuntimeError(f"cannot create a session folder in {root}")
+        except OSError as exc:
+            raise WriteFailed(candidate, exc) from None
+    raise WriteFailed(root / base, FileExistsError(f"1000 sessions named {base} already"))
 
 
 class SessionWriter:
-    """Listens to the engine and keeps the session folder up to date."""
+    """Listens to the engine and keeps the session folder up to date.
 
-    def __init__(self, folder: Path, store: ConfigStore, meta: dict[str, Any] | None = None):
+    Creating it raises WriteFailed if the session cannot be started on disk at all;
+    after that nothing it does raises: a write failure goes to `on_error` (once) and to
+    `failure`, and the call goes on without its files.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        store: ConfigStore,
+        meta: dict[str, Any] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ):
         self.folder = folder
         self.store = store
+        self.on_error = on_error
+        self.failure = ""  # the first write failure, in words ("" while all is on disk)
+        self.unsaved = 0  # events that reached the writer after it stopped writing
+        self.last_t = 0.0  # session time of the last event written
         self.meta: dict[str, Any] = {
             "app": "endcall-console",
             "app_version": __version__,
@@ -74,6 +107,7 @@ class SessionWriter:
             "pid": os.getpid(),  # lets a later start tell a crashed call from a live one
             **(meta or {}),
         }
+        self._reserve()
         self._events = EventLog(folder / EVENTS_FILE)
         self._configs = JsonlWriter(folder / CONFIGS_FILE)
         self._written_versions: set[int] = set()
@@ -81,19 +115,38 @@ class SessionWriter:
         self._write_config(store.version, 0.0)
 
     def __call__(self, event: ev.Event) -> None:
-        self._events(event)
-        if isinstance(event, ev.ConfigChanged):
-            self._write_config(event.version, event.t)
-        elif isinstance(event, ev.CallStarted):
+        if isinstance(event, ev.CallStarted):
             self.meta.update(
                 agent_backend=event.agent_backend,
                 mode=event.mode,
                 devices=event.devices,
                 models=event.models,
             )
-            self._write_meta()
         elif isinstance(event, ev.LineDropped):
             self.meta.update(drop_reason=event.reason, duration_s=round(event.t, 3))
+        if self.failure:
+            self.unsaved += 1
+            return
+        try:
+            self._events(event)
+            if isinstance(event, ev.ConfigChanged):
+                self._write_config(event.version, event.t)
+            elif isinstance(event, ev.CallStarted):
+                self._write_meta()
+        except (OSError, ValueError) as exc:
+            self.unsaved += 1
+            self._fail(exc)
+            return
+        self.last_t = max(self.last_t, event.t)
+
+    def _fail(self, exc: BaseException) -> None:
+        reason = str(exc) if isinstance(exc, WriteFailed) else f"cannot write the session ({exc})"
+        self.failure = (
+            f"{reason}: the timeline is saved up to {self.last_t:.1f} s; the call goes on"
+        )
+        report = self.on_error or _to_stderr
+        with contextlib.suppress(Exception):  # a broken listener must not break the call
+            report(self.failure)
 
     def _write_config(self, version: int, t: float) -> None:
         if version in self._written_versions:
@@ -103,12 +156,57 @@ class SessionWriter:
         self._configs.write({"version": version, "t": t, "config": config.model_dump(mode="json")})
 
     def _write_meta(self) -> None:
-        tmp = self.folder / (META_FILE + ".tmp")
-        tmp.write_text(json.dumps(self.meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        tmp.replace(self.folder / META_FILE)
+        write_meta(self.folder, self.meta)
 
-    def close(self, **extra: Any) -> None:
+    def _reserve(self) -> None:
+        """Set aside a little space, freed for the last session.json if the disk fills."""
+        try:
+            with open(self.folder / RESERVE_FILE, "wb") as fh:
+                fh.write(b"\0" * RESERVE_BYTES)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                (self.folder / RESERVE_FILE).unlink()
+            raise WriteFailed(self.folder / RESERVE_FILE, exc) from None
+
+    def close(self, **extra: Any) -> list[str]:
+        """Mark the session complete and close its files. Never raises; returns what could
+        not be done, in words (empty when everything is on disk)."""
+        problems: list[str] = [self.failure] if self.failure else []
         self.meta.update(status="complete", **extra)
-        self._write_meta()
-        self._events.close()
-        self._configs.close()
+        if self.failure:
+            self.meta.update(write_failure=self.failure, events_not_saved=self.unsaved)
+        for log in (self._events, self._configs):
+            try:
+                log.close()
+            except OSError as exc:
+                problems.append(str(exc))
+        with contextlib.suppress(OSError):
+            (self.folder / RESERVE_FILE).unlink()
+        try:
+            self._write_meta()
+        except OSError as exc:
+            problems.append(
+                f"{exc}: the session stays marked as recording; "
+                "`endcall-console sessions recover` repairs it later"
+            )
+        return problems
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """session.json, redacted and replaced atomically. WriteFailed if it cannot be: the
+    old one, if any, is left as it was, and no half-written temporary file stays."""
+    path = folder / META_FILE
+    tmp = folder / (META_FILE + ".tmp")
+    text = json.dumps(redact_obj(meta), indent=2, ensure_ascii=False, default=str) + "\n"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise WriteFailed(path, exc) from None
+
+
+def _to_stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)

@@ -7,7 +7,7 @@ on the timeline (click an event to hear it), a bug mark with a note, and Export.
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -32,10 +32,11 @@ from PySide6.QtWidgets import (
 
 from console.core import events as ev
 from console.report.colors import COLORS
+from console.report.escape import qt_rich
 from console.report.table import describe
 from console.report.verdict import verdict
 from console.session.reader import Session, list_sessions, open_session, recover
-from console.session.writer import META_FILE
+from console.session.writer import write_meta
 from console.ui.timeline import TimelineView
 
 
@@ -59,13 +60,16 @@ def goodbye_played(session: Session) -> str:
 
 
 def set_bug(session: Session, marked: bool, note: str) -> None:
-    """Mark (or unmark) a session as a bug, with a note, in its session.json."""
+    """Mark (or unmark) a session as a bug, with a note, in its session.json.
+
+    OSError (in words) if it cannot be saved; the session.json on disk is then as it was.
+    A damaged session is not written to (ValueError): its session.json is not one the
+    console can safely rewrite."""
+    if session.damaged or not session.meta:
+        raise ValueError("this session is damaged; its mark cannot be saved")
     meta = dict(session.meta)
     meta["bug"] = {"marked": marked, "note": note}
-    path = session.folder / META_FILE
-    tmp = path.with_name(META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    tmp.replace(path)
+    write_meta(session.folder, meta)
     session.meta = meta
 
 
@@ -177,14 +181,14 @@ class SessionBrowser(QDialog):
         self.sessions = list_sessions(self.root)
         self.table.setRowCount(len(self.sessions))
         for row, s in enumerate(self.sessions):
-            bug = s.meta.get("bug") or {}
+            marked, note = s.bug
             values = (
                 s.name,
                 f"{s.duration:.1f} s",
                 outcome(s),
                 goodbye_played(s),
                 s.status,
-                "🐞 " + bug.get("note", "") if bug.get("marked") else "",
+                "🐞 " + note if marked else "",
             )
             for col, value in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(value))
@@ -216,13 +220,16 @@ class SessionBrowser(QDialog):
             row = describe(event)
             if row is not None:
                 self.transcript.addItem(f"{row[0]}  {row[1]}: {row[2]}")
+        # Rich text for the bold name; everything from the session is escaped so a name,
+        # a caller's words or a problem text shows as written and never as markup.
         self.verdict.setText(
-            f"<b>{session.name}</b> [{session.status}]<br>{verdict(session.events)}"
+            f"<b>{qt_rich(session.name)}</b> [{qt_rich(session.status)}]<br>"
+            f"{qt_rich(verdict(session.events))}"
         )
-        self.problems.setText("<br>".join(session.problems))
-        bug = session.meta.get("bug") or {}
-        self.bug.setChecked(bool(bug.get("marked")))
-        self.note.setText(bug.get("note", ""))
+        self.problems.setText("<br>".join(qt_rich(p) for p in session.problems))
+        marked, note = session.bug
+        self.bug.setChecked(marked)
+        self.note.setText(note)
         self.recover_button.setVisible(session.status == "crashed")
         has_audio = session.recording is not None
         self.play_button.setEnabled(has_audio)
@@ -265,7 +272,11 @@ class SessionBrowser(QDialog):
 
     def _save_bug(self) -> None:
         if self.session is not None:
-            set_bug(self.session, self.bug.isChecked(), self.note.text())
+            try:
+                set_bug(self.session, self.bug.isChecked(), self.note.text())
+            except (OSError, ValueError) as exc:
+                QMessageBox.warning(self, "Bug mark", f"The mark is not saved: {exc}")
+                return
             folder = self.session.folder
             self.refresh()
             self.select(folder)
@@ -304,7 +315,15 @@ class SessionBrowser(QDialog):
             return
         fmt = "zip" if name.endswith(".zip") else "md" if name.endswith(".md") else "html"
         clip = 5.0 if "around the action" in chosen else None
-        path = self.export(Path(name), fmt, clip)
+        try:
+            path = self.export(Path(name), fmt, clip)
+        except OSError as exc:
+            from console.core.eventlog import describe_os_error
+
+            QMessageBox.warning(
+                self, "Export", f"The report is not written: {describe_os_error(exc)}"
+            )
+            return
         QMessageBox.information(self, "Export", f"Wrote {path}")
 
     def closeEvent(self, event) -> None:
@@ -313,4 +332,35 @@ class SessionBrowser(QDialog):
 
 
 def crashed_sessions(root: Path) -> list[Session]:
-    return [s for s in list_sessions(root) if s.status == "crashed"]
+    """Sessions whose process died mid-call (damaged ones are not among them: see
+    scan_for_recovery). Never raises, whatever the folder holds."""
+    return scan_for_recovery(root).crashed
+
+
+@dataclass
+class RecoveryScan:
+    """What the window finds in the sessions folder when it starts."""
+
+    crashed: list[Session] = field(default_factory=list)  # to repair and offer
+    damaged: list[Session] = field(default_factory=list)  # named, skipped, left as they are
+    problem: str = ""  # the folder itself cannot be read
+
+    def damaged_text(self, limit: int = 10) -> str:
+        """The damaged sessions, one line each with their first problem (for a notice)."""
+        lines = [f"{s.name}: {s.problems[0] if s.problems else 'damaged'}" for s in self.damaged]
+        more = len(lines) - limit
+        return "\n".join(lines[:limit] + ([f"... and {more} more"] if more > 0 else []))
+
+
+def scan_for_recovery(root: Path) -> RecoveryScan:
+    """Crashed sessions (to recover) and damaged ones (to name and skip). Never raises:
+    one bad folder never stops the others or the window."""
+    from console.session.reader import folder_problem
+
+    scan = RecoveryScan(problem=folder_problem(root))
+    for s in list_sessions(root):
+        if s.status == "crashed":
+            scan.crashed.append(s)
+        elif s.status == "damaged":
+            scan.damaged.append(s)
+    return scan

@@ -57,7 +57,7 @@ def test_markdown_and_html_reports(tmp_path):
     add_recording(folder)
     s = open_session(folder)
     md = to_markdown(s)
-    assert "**Verdict:**" in md and "| caller #3 |" in md
+    assert "**Verdict:**" in md and "| caller \\#3 |" in md
     assert "`end_call.skip_goodbye` False -> True" in md
     html = to_html(s)
     assert html.startswith("<!doctype html>") and "<svg" in html
