@@ -55,6 +55,49 @@ class EndCallAction(_Strict):
         ),
         max_length=4000,
     )
+    # The platforms' own hang-up features (console/platforms). Each is off by default, so a
+    # config without them behaves exactly as before.
+    enabled: bool = Field(
+        True,
+        description=(
+            "Off: the agent has no End Call tool (a platform agent without one) and can never "
+            "invoke the action; only an end-call phrase, a timeout or the caller ends the call."
+        ),
+    )
+    goodbye_message: str = Field(
+        "",
+        description=(
+            "A fixed goodbye: set, it is spoken word for word ({variables} filled in) when the "
+            "action fires, instead of a generated one (Vapi endCallMessage, Retell static "
+            "text). Empty: the goodbye is generated as usual."
+        ),
+        max_length=4000,
+    )
+    phrases: list[str] = Field(
+        default_factory=list,
+        description=(
+            "End-call phrases (Vapi endCallPhrases): the call ends once the agent itself has "
+            "finished saying one. Empty: off."
+        ),
+        max_length=100,
+    )
+    phrase_match: Literal["substring", "whole_words"] = Field(
+        "substring",
+        description=(
+            "How a phrase matches the agent's words: 'substring' (Vapi's rule: any case, "
+            "anywhere, even inside a longer word) or 'whole_words'."
+        ),
+    )
+
+    @field_validator("phrases")
+    @classmethod
+    def _usable_phrases(cls, value: list[str]) -> list[str]:
+        for phrase in value:
+            if not phrase.strip():
+                raise ValueError("an end-call phrase cannot be empty")
+            if len(phrase) > 200:
+                raise ValueError(f"an end-call phrase is at most 200 characters (got {phrase!r})")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -137,12 +180,57 @@ class SpeechSettings(_Strict):
     )
 
 
+class PlatformVoicemail(_Strict):
+    """A platform's voicemail settings, kept as imported (the console does not act on them
+    yet): shown in sessions and reports, and written back on export."""
+
+    detection: bool | None = Field(None, description="Detection on/off; empty: not in the file.")
+    action: Literal["", "hang_up", "message", "prompt", "transfer"] = Field(
+        "", description="What the platform does on a machine; empty: not in the file."
+    )
+    message: str = Field(
+        "", max_length=4000, description="The message left (or the prompt that makes it)."
+    )
+
+
+class PlatformRecord(_Strict):
+    """Where an imported config came from, so every session says which agent was tested."""
+
+    name: Literal["vapi", "retell", "elevenlabs", "livekit"]
+    source_file: str = Field(
+        "", max_length=1000, description="The imported file name(s), without folders."
+    )
+    description_is_default: bool = Field(
+        False,
+        description=(
+            "The platform file left the tool description empty, so the platform sends its "
+            "own default text; the console's description is a stand-in for it."
+        ),
+    )
+    shadowed_goodbye: str = Field(
+        "",
+        max_length=4000,
+        description=(
+            "A platform end-call message the platform never speaks (Vapi: endCallMessage "
+            "when the endCall tool has its own request-start message)."
+        ),
+    )
+    voicemail: PlatformVoicemail = Field(default_factory=PlatformVoicemail)
+
+
 class CallConfig(_Strict):
     """Everything that shapes one call. Saved with every session, one copy per version."""
 
     end_call: EndCallAction = Field(default_factory=EndCallAction)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    platform: PlatformRecord | None = Field(
+        None,
+        description=(
+            "Set when the config was imported from a voice-agent platform (File > Import "
+            "agent, `endcall-console import`): which platform and file."
+        ),
+    )
 
 
 class ConfigError(ValueError):

@@ -127,7 +127,17 @@ def test_main_prompt_file_is_read_relative_to_the_config(tmp_path):
 def test_schema_describes_the_config():
     schema = config_schema()
     end_call = schema["$defs"]["EndCallAction"]["properties"]
-    assert set(end_call) == {"name", "description", "skip_goodbye", "goodbye_prompt"}
+    assert set(end_call) == {
+        "name",
+        "description",
+        "skip_goodbye",
+        "goodbye_prompt",
+        # the platforms' hang-up features (console/platforms), off by default
+        "enabled",
+        "goodbye_message",
+        "phrases",
+        "phrase_match",
+    }
     assert end_call["name"]["pattern"].startswith("^[A-Za-z_]")
     import jsonschema
 
