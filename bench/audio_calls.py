@@ -178,16 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    import vosk
-
     from bench.common import report, summary
     from console.audio.inject import Injector
     from console.audio.virtual import VirtualAudioServer
-    from console.speech.models import find_model
+    from console.speech.models import load_model
     from console.speech.synth import Synthesizer
 
-    vosk.SetLogLevel(-1)
-    model = vosk.Model(str(find_model().path))
+    model = load_model()
     synth = Synthesizer(16000)
     server = VirtualAudioServer()
     audio = server.start()
@@ -204,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 skips.append(
                     one_call(audio, model, synth, injector, True, Path(tmp), args.endpoint_ms)
                 )
-        base_cpu, our_cpu = recognition_overhead(model, synth)
+        base_cpu, our_cpu = recognition_overhead(model.model, synth)
     finally:
         injector.close()
         synth.close()

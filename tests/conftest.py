@@ -185,10 +185,9 @@ def virtual_audio(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def korean_model():
-    import vosk
+    from console.speech.models import load_model
 
-    vosk.SetLogLevel(-1)
-    return vosk.Model(str(korean_model_path()))
+    return load_model(korean_model_path())
 
 
 def on_virtual_devices(audio, sessions_dir: Path, **options):

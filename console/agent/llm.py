@@ -5,11 +5,15 @@ model gets exactly what a voice platform would give it: the main prompt as the s
 message, the conversation, and the End Call action as its only tool, with the
 configured name and description read afresh at every turn (live edits reach it).
 
-Replies stream: each sentence is handed to the engine as soon as it is complete, so the
-agent starts speaking before the whole reply has arrived. Every model call becomes a
-timeline event with its time to first token, total time, raw tool calls, and what the
+It fulfils the agent contract (console/core/agent_port.py): each request runs on a
+thread of its own and reports through `emit`, every output naming the turn it answers.
+Replies stream: each sentence is emitted as soon as it is complete. A request is bounded
+(`max_tokens`, and an overall deadline that holds even when a server sends only
+keep-alives), cancelled when the caller moves past its turn (its tail is never spoken),
+and stripped of chat-template control text. Every request becomes a typed
+`ModelCallRecord` with its time to first token, total time, raw tool calls, and what the
 console did with the reply. Faults (endpoint down, timeout, HTTP error, a tool call to
-another name, unreadable arguments, an empty reply) become readable events; the call
+another name, unreadable arguments, an empty reply) become readable notices; the call
 goes on, or ends with reason "error" if so configured.
 
 The API key comes from the settings or the environment and is never written anywhere:
@@ -18,21 +22,32 @@ sessions record the base URL and model only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from console.agent.base import EndRequest, Final, GoodbyeReady, GoodbyeText, Say
+from console.agent.model_text import SpokenText, clean_reply
 from console.agent.tool import tool_definition
+from console.core.agent_port import (
+    AgentRequest,
+    Emit,
+    EndRequest,
+    GoodbyeDone,
+    GoodbyeText,
+    ModelCallRecord,
+    Purpose,
+    Say,
+    ToolCall,
+    TurnDone,
+)
 from console.core.config import CallConfig
 
 KEY_ENV = ("ENDCALL_LLM_API_KEY", "OPENAI_API_KEY")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass
@@ -40,9 +55,12 @@ class LLMSettings:
     base_url: str = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible API
     model: str = "llama3.1"
     api_key: str = ""  # empty: from ENDCALL_LLM_API_KEY or OPENAI_API_KEY
-    timeout_s: float = 20.0
+    timeout_s: float = 20.0  # connecting, and each wait for the next piece of a reply
     stream: bool = True
     temperature: float = 0.2
+    max_tokens: int = 300  # a spoken reply is short; a looping model is stopped here
+    reply_deadline_s: float = 30.0  # a whole reply, however slowly it trickles in
+    seed: int | None = None
 
     def key(self) -> str:
         if self.api_key:
@@ -75,10 +93,23 @@ class BadReply(ValueError):
     """The endpoint answered, but not with the chat-completions protocol."""
 
 
+class _Cancelled(Exception):
+    """The caller moved past the turn this request answered."""
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
 def describe_error(exc: Exception, settings: LLMSettings) -> str:
     import openai
 
     where = settings.base_url
+    if isinstance(exc, _DeadlinePassed):
+        return (
+            f"the model at {where} was still answering after {settings.reply_deadline_s:g} s "
+            "(reply_deadline_s): the request was stopped"
+        )
     if isinstance(exc, openai.APITimeoutError):
         return f"the model at {where} did not answer within {settings.timeout_s:g} s"
     if isinstance(exc, openai.APIConnectionError):
@@ -88,10 +119,21 @@ def describe_error(exc: Exception, settings: LLMSettings) -> str:
     if isinstance(exc, openai.NotFoundError):
         return f"{where} answered 404: is the model {settings.model!r} installed there?"
     if isinstance(exc, openai.APIStatusError):
-        return f"{where} answered HTTP {exc.status_code}: {str(exc)[:200]}"
+        return f"{where} answered HTTP {exc.status_code}: {_error_message(exc)}"
     if isinstance(exc, BadReply):
         return f"the model's answer could not be read: {exc}"
     return f"the model's answer could not be read ({type(exc).__name__}: {str(exc)[:200]})"
+
+
+def _error_message(exc: Any) -> str:
+    """The server's own error message, short: never the whole body (it may echo the
+    request, headers included)."""
+    body = getattr(exc, "body", None)
+    message = ""
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = str(inner.get("message", "")) if isinstance(inner, dict) else str(inner)
+    return (message or getattr(exc, "message", "") or "no message")[:200]
 
 
 def _completion(response: Any) -> Any:
@@ -111,6 +153,39 @@ def list_models(settings: LLMSettings) -> list[str]:
         raise RuntimeError(describe_error(exc, settings)) from None
 
 
+@dataclass
+class _Job:
+    """One request in flight: cancellable from the engine's thread, bounded in time."""
+
+    request: AgentRequest
+    emit: Emit
+    started: float = field(default_factory=time.monotonic)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    deadline_passed: bool = False
+    stream: Any = None  # the open stream, closed to stop a blocked read
+
+    def close_stream(self) -> None:
+        stream = self.stream
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+    def check(self) -> None:
+        if self.cancelled.is_set():
+            raise _Cancelled
+        if self.deadline_passed:
+            raise _DeadlinePassed
+
+
+@dataclass
+class _Reply:
+    text: str = ""  # what was spoken of it
+    raw: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    ttft: float | None = None
+    notices: list[str] = field(default_factory=list)
+
+
 class LLMAgent:
     backend = "llm"
 
@@ -119,229 +194,394 @@ class LLMAgent:
         self.client = client or make_client(settings)
         self.history: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._jobs: list[_Job] = []
+        self._closed = False
 
-    # -- the engine's entry points (return at once; work runs on a thread) ---------------
-    def begin_start(self, config: CallConfig, sink: Callable[[Any], None]) -> None:
-        greeting = config.agent.greeting.strip()
-        if greeting:
-            self.history.append({"role": "assistant", "content": greeting})
-            sink(Say(greeting, "greeting"))
-            sink(Final())
+    # -- the agent contract --------------------------------------------------------------
+    def describe(self) -> dict[str, str]:
+        return {"llm": self.settings.describe()}  # base URL and model, never the key
+
+    def prepared_lines(self, config: CallConfig) -> list[str]:
+        return []  # a model's words are not known before it says them
+
+    def begin(self, request: AgentRequest, emit: Emit) -> None:
+        if request.purpose is Purpose.OPENING and request.config.agent.greeting.strip():
+            greeting = request.config.agent.greeting.strip()
+            with self._lock:
+                self.history.append({"role": "assistant", "content": greeting})
+            emit(Say(request.turn, greeting, "greeting"))
+            emit(TurnDone(request.turn))
             return
-        self._spawn(self._turn, config, sink, "opening")
-
-    def begin_respond(
-        self, config: CallConfig, text: str, turn: int, sink: Callable[[Any], None]
-    ) -> None:
+        if request.purpose is Purpose.REPLY:
+            with self._lock:
+                self.history.append({"role": "user", "content": request.caller_text})
+        job = _Job(request, emit)
         with self._lock:
-            self.history.append({"role": "user", "content": text})
-        self._spawn(self._turn, config, sink, "reply")
+            self._jobs.append(job)
+        target = self._goodbye if request.purpose is Purpose.GOODBYE else self._turn
+        threading.Thread(target=self._run, args=(target, job), name="llm", daemon=True).start()
 
-    def begin_goodbye(
-        self, config: CallConfig, end: EndRequest, sink: Callable[[Any], None]
-    ) -> None:
-        self._spawn(self._goodbye, config, sink, end)
+    def cancel(self, turn: int) -> None:
+        with self._lock:
+            jobs = [
+                j
+                for j in self._jobs
+                if j.request.turn <= turn and j.request.purpose is not Purpose.GOODBYE
+            ]
+        for job in jobs:
+            job.cancelled.set()
+            job.close_stream()
 
-    def _spawn(self, fn: Callable[..., None], *args: Any) -> None:
-        threading.Thread(target=fn, args=args, name="llm", daemon=True).start()
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            jobs = list(self._jobs)
+        for job in jobs:
+            job.cancelled.set()
+            job.close_stream()
 
-    # -- one turn -------------------------------------------------------------------------
+    # -- running one request ------------------------------------------------------------
+    def _run(self, target: Any, job: _Job) -> None:
+        timer = threading.Timer(self.settings.reply_deadline_s, self._deadline, args=(job,))
+        timer.daemon = True
+        timer.start()
+        try:
+            target(job)
+        finally:
+            timer.cancel()
+            with self._lock:
+                if job in self._jobs:
+                    self._jobs.remove(job)
+
+    @staticmethod
+    def _deadline(job: _Job) -> None:
+        job.deadline_passed = True
+        job.close_stream()
+
     def _messages(self, config: CallConfig) -> list[dict[str, Any]]:
         with self._lock:
             return [{"role": "system", "content": config.agent.main_prompt}, *self.history]
 
-    def _turn(self, config: CallConfig, sink: Callable[[Any], None], purpose: str) -> None:
+    def _options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {
+            "model": self.settings.model,
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_tokens,
+        }
+        if self.settings.seed is not None:
+            options["seed"] = self.settings.seed
+        return options
+
+    def _turn(self, job: _Job) -> None:
+        request = job.request
+        config = request.config
         action = config.end_call  # read at this turn: live edits reach the model
-        t0 = time.monotonic()
-        call: dict[str, Any] = {"purpose": purpose, "model": self.settings.describe()}
+        purpose = request.purpose.value
+        record = {"purpose": purpose, "model": self.settings.describe()}
         try:
-            text, tool_calls, ttft = (self._stream if self.settings.stream else self._once)(
-                config, sink, t0
-            )
-        except Exception as exc:
-            call.update(
-                total_s=time.monotonic() - t0,
-                error=describe_error(exc, self.settings),
-                outcome="nothing said; the call goes on unless on_error is 'end'",
-            )
-            sink(Final(error=call["error"], model_call=call))
-            return
-        call.update(
-            ttft_s=ttft,
-            total_s=time.monotonic() - t0,
-            text=text,
-            tool_calls=[{"name": n, "arguments": a} for n, a in tool_calls],
-        )
-        with self._lock:
-            message: dict[str, Any] = {"role": "assistant", "content": text}
-            if tool_calls:
-                message["tool_calls"] = [
-                    {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}}
-                    for i, (n, a) in enumerate(tool_calls)
-                ]
-            self.history.append(message)
-            for i, (name, _) in enumerate(tool_calls):
-                self.history.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": f"call_{i}",
-                        "content": "ok" if name == action.name else f"error: no tool named {name}",
-                    }
+            reply = self._ask(job, self._messages(config), [tool_definition(action)])
+        except _Cancelled:
+            job.emit(
+                TurnDone(
+                    request.turn,
+                    model_call=ModelCallRecord(
+                        **record,
+                        total_s=time.monotonic() - job.started,
+                        outcome="cancelled: the caller moved on before it finished",
+                    ),
                 )
-        notices: list[str] = []
+            )
+            return
+        except Exception as exc:
+            error = describe_error(exc, self.settings)
+            job.emit(
+                TurnDone(
+                    request.turn,
+                    error=error,
+                    model_call=ModelCallRecord(
+                        **record,
+                        total_s=time.monotonic() - job.started,
+                        error=error,
+                        outcome="nothing more said; the call goes on unless on_error is 'end'",
+                    ),
+                )
+            )
+            return
+        if job.cancelled.is_set():
+            return  # superseded while finishing: the engine drops whatever comes
+        self._remember(reply, action.name)
+        notices = list(reply.notices)
         end = None
-        for name, arguments in tool_calls:
-            if name != action.name:
+        for call in reply.tool_calls:
+            if call.name != action.name:
                 notices.append(
-                    f"the model called '{name}', but the End Call action is named "
+                    f"the model called '{call.name}', but the End Call action is named "
                     f"'{action.name}': ignored, the call goes on"
                 )
                 continue
             try:
-                args = json.loads(arguments or "{}")
+                args = json.loads(call.arguments or "{}")
                 reason = str(args.get("reason", "")) if isinstance(args, dict) else ""
             except json.JSONDecodeError:
                 notices.append(
-                    f"the model called {name} with arguments that are not JSON "
-                    f"({arguments[:80]!r}); the action is invoked all the same"
+                    f"the model called {call.name} with arguments that are not JSON "
+                    f"({call.arguments[:80]!r}); the action is invoked all the same"
                 )
                 reason = ""
             end = EndRequest(
-                name,
-                why=f"the model called {name}(reason={reason!r})",
+                call.name,
+                why=f"the model called {call.name}(reason={reason!r})",
                 rule="model tool call",
-                trigger_words=self._last_user(),
+                trigger_words=request.caller_text,
             )
         if end is not None:
-            call["outcome"] = f"{end.action_name} invoked" + (
+            outcome = f"{end.action_name} invoked" + (
                 "; the text beside the tool call is spoken before the action"
-                if text.strip()
+                if reply.text.strip()
                 else ""
             )
-        elif text.strip():
-            call["outcome"] = "spoken"
+        elif reply.text.strip():
+            outcome = "spoken"
+        elif reply.tool_calls:
+            outcome = "a tool call the console does not know: nothing said"
         else:
             notices.append("the model returned an empty reply: the agent says nothing")
-            call["outcome"] = "empty reply: nothing said"
-        sink(Final(end=end, notices=tuple(notices), model_call=call))
-
-    def _last_user(self) -> str:
-        with self._lock:
-            return next((m["content"] for m in reversed(self.history) if m["role"] == "user"), "")
-
-    def _once(self, config: CallConfig, sink: Callable[[Any], None], t0: float):
-        response = _completion(
-            self.client.chat.completions.create(
-                model=self.settings.model,
-                messages=self._messages(config),
-                tools=[tool_definition(config.end_call)],
-                temperature=self.settings.temperature,
+            outcome = "empty reply: nothing said"
+        job.emit(
+            TurnDone(
+                request.turn,
+                end=end,
+                notices=tuple(notices),
+                model_call=ModelCallRecord(
+                    **record,
+                    ttft_s=reply.ttft,
+                    total_s=time.monotonic() - job.started,
+                    text=reply.text,
+                    tool_calls=tuple(reply.tool_calls),
+                    outcome=outcome,
+                ),
             )
         )
-        ttft = time.monotonic() - t0
-        if not response.choices:
-            return "", [], ttft
-        message = response.choices[0].message
-        text = message.content or ""
-        for sentence in _sentences(text):
-            sink(Say(sentence, "model reply"))
-        calls = [(c.function.name, c.function.arguments or "") for c in message.tool_calls or []]
-        return text, calls, ttft
 
-    def _stream(self, config: CallConfig, sink: Callable[[Any], None], t0: float):
-        stream = self.client.chat.completions.create(
-            model=self.settings.model,
-            messages=self._messages(config),
-            tools=[tool_definition(config.end_call)],
-            temperature=self.settings.temperature,
-            stream=True,
+    def _remember(self, reply: _Reply, action_name: str) -> None:
+        with self._lock:
+            message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+            if reply.tool_calls:
+                message["tool_calls"] = [
+                    {
+                        "id": f"call_{i}",
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.arguments},
+                    }
+                    for i, c in enumerate(reply.tool_calls)
+                ]
+            self.history.append(message)
+            for i, c in enumerate(reply.tool_calls):
+                ok = c.name == action_name
+                self.history.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": f"call_{i}",
+                        "content": "ok" if ok else f"error: no tool named {c.name}",
+                    }
+                )
+
+    def _ask(
+        self,
+        job: _Job,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        speak: bool = True,
+    ) -> _Reply:
+        """One chat completion, streamed or not; speech is emitted as it completes."""
+        options = self._options()
+        if tools:
+            options["tools"] = tools
+        if self.settings.stream:
+            return self._stream(job, messages, options, speak)
+        return self._once(job, messages, options, speak)
+
+    def _once(
+        self, job: _Job, messages: list[dict[str, Any]], options: dict[str, Any], speak: bool
+    ) -> _Reply:
+        response = _completion(self.client.chat.completions.create(messages=messages, **options))
+        job.check()
+        reply = _Reply()  # not streamed: no first token to time, only the whole
+        if not response.choices:
+            return reply
+        choice = response.choices[0]
+        message = choice.message
+        reply.raw = message.content or ""
+        reply.text, reply.notices = clean_reply(reply.raw)
+        if speak and reply.text:
+            self._say(job, [reply.text])
+        reply.tool_calls = [
+            ToolCall(c.function.name, c.function.arguments or "") for c in message.tool_calls or []
+        ]
+        if choice.finish_reason == "length":
+            reply.notices.append(self._length_notice())
+        return reply
+
+    def _stream(
+        self, job: _Job, messages: list[dict[str, Any]], options: dict[str, Any], speak: bool
+    ) -> _Reply:
+        job.stream = stream = self.client.chat.completions.create(
+            messages=messages, stream=True, **options
         )
+        if job.cancelled.is_set() or job.deadline_passed:
+            job.close_stream()
         response = getattr(stream, "response", None)
         ctype = response.headers.get("content-type", "") if response is not None else ""
         if ctype and "event-stream" not in ctype:
             raise BadReply(f"the endpoint answered {ctype!r}, not a chat-completions stream")
-        text, pending, ttft, finished = "", "", None, False
+        reply = _Reply()
+        spoken = SpokenText()
         calls: dict[int, list[str]] = {}
-        for chunk in stream:
+        finish: str | None = None
+        for chunk in self._chunks(job, stream):
+            if reply.ttft is None:
+                reply.ttft = time.monotonic() - job.started
             if not chunk.choices:
                 continue
-            finished = finished or chunk.choices[0].finish_reason is not None
-            delta = chunk.choices[0].delta
-            if ttft is None and (delta.content or delta.tool_calls):
-                ttft = time.monotonic() - t0
+            choice = chunk.choices[0]
+            finish = finish or choice.finish_reason
+            delta = choice.delta
+            if delta is None:
+                continue
             if delta.content:
-                text += delta.content
-                pending += delta.content
-                # Speak each sentence as soon as it is complete.
-                parts = _SENTENCE_END.split(pending)
-                pending = parts.pop()
-                if pending.rstrip().endswith((".", "!", "?")):
-                    parts.append(pending)  # a sentence ends with this token: say it now
-                    pending = ""
-                for sentence in parts:
-                    if sentence.strip():
-                        sink(Say(sentence.strip(), "model reply (streamed)"))
+                sentences = spoken.feed(delta.content)
+                if speak:
+                    self._say(job, sentences)
+                if spoken.stopped:
+                    finish = finish or "stop"
+                    job.close_stream()  # the rest is the model playing the caller
+                    break
             for tc in delta.tool_calls or []:
                 slot = calls.setdefault(tc.index or 0, ["", ""])
                 if tc.function is not None:
-                    slot[0] += tc.function.name or ""
+                    slot[0] = _merge_name(slot[0], tc.function.name or "")
                     slot[1] += tc.function.arguments or ""
-        if not finished:
+        if finish is None:
             # The connection closed mid-reply: what was said stays said, the unfinished
             # rest is not spoken, and the timeline says why.
             raise BadReply(
-                f"the streamed reply stopped before it finished, after {len(text)} "
-                f"characters ({text[-40:]!r}): the connection closed"
+                f"the streamed reply stopped before it finished, after {len(spoken.raw)} "
+                f"characters ({spoken.raw[-40:]!r}): the connection closed"
             )
-        if pending.strip():
-            sink(Say(pending.strip(), "model reply (streamed)"))
-        return text, [(n, a) for n, a in (calls[i] for i in sorted(calls))], ttft
+        rest = spoken.finish()
+        if speak:
+            self._say(job, rest)
+        reply.raw, reply.text, reply.notices = spoken.raw, spoken.spoken, list(spoken.notices)
+        reply.tool_calls = [ToolCall(*calls[i]) for i in sorted(calls)]
+        if finish == "length":
+            reply.notices.append(self._length_notice())
+        return reply
+
+    @staticmethod
+    def _chunks(job: _Job, stream: Any) -> Iterator[Any]:
+        """The stream's chunks; a stream closed by cancel or the deadline says which."""
+        try:
+            for chunk in stream:
+                job.check()
+                yield chunk
+        except (_Cancelled, _DeadlinePassed):
+            raise
+        except Exception:
+            job.check()  # closed on purpose: name why instead of the socket error
+            raise
+        job.check()
+
+    def _length_notice(self) -> str:
+        return (
+            f"the reply reached max_tokens ({self.settings.max_tokens}) and was cut there; "
+            "what came before was spoken"
+        )
+
+    @staticmethod
+    def _say(job: _Job, sentences: list[str]) -> None:
+        for sentence in sentences:
+            if sentence and not job.cancelled.is_set():
+                job.emit(Say(job.request.turn, sentence, "model reply"))
 
     # -- the goodbye ----------------------------------------------------------------------
-    def _goodbye(self, config: CallConfig, sink: Callable[[Any], None], end: EndRequest) -> None:
+    def _goodbye(self, job: _Job) -> None:
         """Invariant 3 for a model: from the goodbye prompt if set, else from the main
-        prompt and the conversation."""
+        prompt and the conversation. The instruction is a system message: a model that
+        repeats it back is caught, and never heard."""
+        request = job.request
+        config = request.config
         prompt = config.end_call.goodbye_prompt.strip()
         if prompt:
             source, detail = "goodbye_prompt", "generated from the goodbye prompt"
             instruction = (
-                f"The call is ending. Say only the goodbye, following this instruction: {prompt}"
+                "The call is ending now. Reply with only the goodbye you say to the contact, "
+                f"following this instruction: {prompt}"
             )
         else:
             source, detail = "main_prompt", "generated from the main prompt and the conversation"
             instruction = (
-                "The call is ending now. Say only a short goodbye to the contact, as "
+                "The call is ending now. Reply with only a short goodbye to the contact, as "
                 "your instructions above ask; nothing else."
             )
-        messages = [*self._messages(config), {"role": "user", "content": f"[{instruction}]"}]
-        t0 = time.monotonic()
-        call: dict[str, Any] = {"purpose": "goodbye", "model": self.settings.describe()}
+        messages = [*self._messages(config), {"role": "system", "content": instruction}]
+        record = {"purpose": "goodbye", "model": self.settings.describe()}
         try:
-            response = _completion(
-                self.client.chat.completions.create(
-                    model=self.settings.model,
-                    messages=messages,
-                    temperature=self.settings.temperature,
+            reply = self._ask(job, messages, None, speak=False)
+        except Exception as exc:
+            error = describe_error(exc, self.settings)
+            job.emit(
+                GoodbyeDone(
+                    request.turn,
+                    None,
+                    error=error,
+                    model_call=ModelCallRecord(
+                        **record,
+                        total_s=time.monotonic() - job.started,
+                        error=error,
+                        outcome="no goodbye",
+                    ),
                 )
             )
-            text = (response.choices[0].message.content or "").strip() if response.choices else ""
-        except Exception as exc:
-            call.update(
-                total_s=time.monotonic() - t0,
-                error=describe_error(exc, self.settings),
-                outcome="no goodbye",
-            )
-            sink(GoodbyeReady(None, call["error"], call))
             return
-        total = time.monotonic() - t0
-        call.update(
-            ttft_s=total,
-            total_s=total,
-            text=text,
-            outcome="played as the goodbye" if text else "empty: no goodbye",
+        text, notices = reply.text.strip(), list(reply.notices)
+        if text and _echoes(text):
+            notices.append(
+                f"the model repeated the console's instruction instead of a goodbye "
+                f"({text[:80]!r}); it was not spoken"
+            )
+            text = ""
+        outcome = "played as the goodbye" if text else "no goodbye"
+        job.emit(
+            GoodbyeDone(
+                request.turn,
+                GoodbyeText(text, source, detail) if text else None,
+                error="" if text else (notices[-1] if notices else "the model said nothing"),
+                notices=tuple(notices) if text else (),
+                model_call=ModelCallRecord(
+                    **record,
+                    ttft_s=reply.ttft,
+                    total_s=time.monotonic() - job.started,
+                    text=reply.text,
+                    outcome=outcome,
+                ),
+            )
         )
-        sink(GoodbyeReady(GoodbyeText(text, source, detail) if text else None, "", call))
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+def _merge_name(have: str, piece: str) -> str:
+    """Streamed tool names arrive once (OpenAI) or whole in every chunk (llama.cpp's
+    server): a repeat of the whole name is not more of it."""
+    if not piece or piece == have:
+        return have
+    if have and piece.startswith(have):
+        return piece  # a server that sends the name so far, growing
+    return have + piece
+
+
+def _echoes(text: str) -> bool:
+    """The generated goodbye is the console's own instruction read back."""
+    lowered = text.lower()
+    return lowered.startswith("[") or any(
+        part in lowered
+        for part in ("the call is ending", "reply with only", "following this instruction")
+    )

@@ -21,11 +21,22 @@ decides"):
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from console.agent import intents as it
-from console.agent.base import Decision, EndRequest, GoodbyeText
+from console.agent.base import Decision
 from console.agent.matching import Triggers, description_triggers, match_condition
 from console.agent.prompt import Action, ParsedPrompt, Rule, fill_variables, parse_prompt, quotes
+from console.core.agent_port import (
+    AgentRequest,
+    Emit,
+    EndRequest,
+    GoodbyeDone,
+    GoodbyeText,
+    Purpose,
+    Say,
+    TurnDone,
+)
 from console.core.config import CallConfig
 
 DEFAULT_GOODBYE = "Thank you for your time. Goodbye."
@@ -43,6 +54,37 @@ class OfflineAgent:
     def __init__(self) -> None:
         self.current_step: int | None = None  # the step whose question awaits an answer
         self.finished = False  # the script has no steps left
+
+    # -- the agent contract (console/core/agent_port.py) ---------------------------------
+    def describe(self) -> dict[str, str]:
+        return {}
+
+    def prepared_lines(self, config: CallConfig) -> list[str]:
+        return self.prepared_goodbyes(config)
+
+    def begin(self, request: AgentRequest, emit: Emit) -> None:
+        """Decide at once and emit: the engine applies the response delay."""
+        config, turn = request.config, request.turn
+        if request.purpose is Purpose.GOODBYE:
+            assert request.end is not None
+            t0 = time.perf_counter()
+            goodbye = self.goodbye(config, request.end)
+            ms = (time.perf_counter() - t0) * 1000.0
+            emit(GoodbyeDone(turn, goodbye, generation_ms=ms))
+            return
+        if request.purpose is Purpose.OPENING:
+            decision = self.start(config)
+        else:
+            decision = self.respond(config, request.caller_text, turn)
+        if decision.say:
+            emit(Say(turn, decision.say, decision.why))
+        emit(TurnDone(turn, end=decision.end, notices=decision.notices))
+
+    def cancel(self, turn: int) -> None:
+        """Nothing runs in the background: a decision is made at once."""
+
+    def close(self) -> None:
+        pass
 
     # -- turns -------------------------------------------------------------------------
     def start(self, config: CallConfig) -> Decision:

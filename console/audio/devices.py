@@ -171,3 +171,51 @@ def open_stream(kind: str, choice: DeviceChoice, **kwargs: Any) -> Any:
             f"cannot open the {kind} device {choice.label!r}: {exc}. It may be busy or "
             "unplugged; choose another device or use typed input."
         ) from None
+
+
+@dataclass(frozen=True)
+class PulseEndpoint:
+    """A PulseAudio/PipeWire sink or source, opened through the `pulse:NAME` spec."""
+
+    kind: str  # "input" (a source) or "output" (a sink)
+    name: str
+    description: str
+
+    @property
+    def spec(self) -> str:
+        return f"pulse:{self.name}"
+
+
+def pulse_endpoints(timeout: float = 2.0) -> list[PulseEndpoint]:
+    """The sound server's sources and sinks by name; empty when there is no PulseAudio or
+    PipeWire (or no `pactl` to ask it). Monitors of sinks are left out of the inputs:
+    they are what a speaker plays, not a microphone."""
+    import json
+    import shutil
+    import subprocess
+
+    pactl = shutil.which("pactl")
+    if pactl is None:
+        return []
+    out: list[PulseEndpoint] = []
+    for what, kind in (("sources", "input"), ("sinks", "output")):
+        try:
+            done = subprocess.run(
+                [pactl, "-f", "json", "list", what],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            items = json.loads(done.stdout) if done.returncode == 0 else []
+        except (OSError, subprocess.SubprocessError, ValueError):
+            items = []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            name = item["name"]
+            if kind == "input" and item.get("monitor_of_sink") not in (None, "", "n/a"):
+                continue
+            description = str(item.get("description") or name)
+            out.append(PulseEndpoint(kind, name, description))
+    return out

@@ -22,6 +22,7 @@ class RecordingPlayer:
     def __init__(self, path: str | Path, device: str | None = None) -> None:
         import soundfile as sf
 
+        self.path = Path(path)
         try:
             data, self.rate = sf.read(str(path), dtype="float32", always_2d=True)
         except (RuntimeError, ValueError, TypeError) as exc:  # libsndfile's own errors

@@ -444,6 +444,21 @@ class ConfigStore:
 
     def edit(self, changes: dict[str, Any]) -> EditResult:
         """Apply {"end_call.skip_goodbye": True, ...} atomically."""
+        new, problems = self._candidate(changes)
+        if new is None:
+            return EditResult(False, self._version, problems=problems)
+        return self._accept(new)
+
+    def check(self, changes: dict[str, Any]) -> EditResult:
+        """What `edit` would do, without doing it: validation for a thread that must not
+        wait for the one that applies edits (the window during a call)."""
+        new, problems = self._candidate(changes)
+        if new is None:
+            return EditResult(False, self._version, problems=problems)
+        changed = diff_configs(self._current, new)
+        return EditResult(True, self._version + (1 if changed else 0), changes=changed)
+
+    def _candidate(self, changes: dict[str, Any]) -> tuple[CallConfig | None, list[FieldProblem]]:
         data = self._current.model_dump(mode="python")
         problems: list[FieldProblem] = []
         for path, value in changes.items():
@@ -459,12 +474,11 @@ class ConfigStore:
                 continue
             target[parts[-1]] = copy.deepcopy(value)
         if problems:
-            return EditResult(False, self._version, problems=problems)
+            return None, problems
         try:
-            new = CallConfig.model_validate(data)
+            return CallConfig.model_validate(data), []
         except ValidationError as exc:
-            return EditResult(False, self._version, problems=problems_from(exc))
-        return self._accept(new)
+            return None, problems_from(exc)
 
     def replace(self, new: CallConfig | dict[str, Any]) -> EditResult:
         if not isinstance(new, CallConfig):

@@ -5,12 +5,20 @@ The engine is driven from outside, from one thread, by plain method calls:
 - the caller: `caller_speech_started`, `caller_utterance` (text with start/end times),
   `hang_up`;
 - the agent's audio path (a `VoicePort`): `agent_audio_started`, `agent_audio_finished`;
+- the agent (console/core/agent_port.py): it asks with `Agent.begin` and the outputs come
+  back through `post` onto this thread;
 - time: `tick()` at or after `next_deadline()`;
 - the tester: `edit_config`, and `fault` for device or backend trouble.
 
 It answers by calling the VoicePort (play, stop, drop the line) and by emitting typed
 events to its listeners. Because every input is an explicit call with explicit times,
 the same engine serves typed input, the microphone, the scenario runner and the tests.
+
+Every agent output names the caller turn it answers. The engine holds outputs until the
+response delay has passed (for every agent alike), and drops output that answers a turn
+the caller has moved past, with a `reply_discarded` event (invariant 9). An End Call
+request the agent completed stands even when the speech before it is cut: the tool was
+invoked.
 
 The End Call rules it enforces are those of the semantics doc:
 1. skip goodbye: no agent audio after the action; speech then playing is cut; the line
@@ -24,15 +32,25 @@ The End Call rules it enforces are those of the semantics doc:
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
-from console.agent.base import Agent, Decision, EndRequest, Final, GoodbyeReady, Say
 from console.core import events as ev
+from console.core.agent_port import (
+    Agent,
+    AgentOutput,
+    AgentRequest,
+    EndRequest,
+    GoodbyeDone,
+    GoodbyeText,
+    ModelCallRecord,
+    Purpose,
+    Say,
+    TurnDone,
+)
 from console.core.clock import SessionClock
 from console.core.config import ConfigStore, EditResult
 
@@ -52,6 +70,7 @@ class Utterance:
     text: str
     kind: str  # "speech" or "goodbye"
     why: str = ""
+    turn: int = 0  # the caller turn it answers
 
 
 class VoicePort(Protocol):
@@ -75,13 +94,59 @@ class _Playing:
 
 
 @dataclass
-class _Pending:
-    """A decision made, waiting for the agent's response delay to pass."""
+class _Request:
+    """One question put to the agent, and what has become of it."""
 
-    due: float
-    decision: Decision
+    id: int
+    purpose: Purpose
+    turn: int
+    started: float
+    due: float  # outputs wait until then: the response delay
+    caller_end: float | None
+    done: bool = False
+    discarded: bool = False
+    said: list[str] = field(default_factory=list)  # speech received, for a discard's record
+
+
+@dataclass(frozen=True)
+class _Held:
+    """An agent output waiting for its request's response delay to pass."""
+
+    request: _Request
+    output: AgentOutput
+
+
+@dataclass(frozen=True)
+class _SpeechItem:
+    utt: Utterance
+
+
+@dataclass(frozen=True)
+class _EndItem:
+    """An End Call request that waits for the speech queued before it."""
+
+    end: EndRequest
     turn: int
     caller_end: float | None
+
+
+_Queued = _SpeechItem | _EndItem
+
+
+@dataclass
+class Ending:
+    """The call's ending, from the action to the drop, as one record."""
+
+    action_at: float
+    end: EndRequest
+    turn: int
+    caller_end: float | None
+    goodbye: GoodbyeText | None = None
+    goodbye_ms: float = 0.0  # how long the goodbye took to produce
+    awaiting_goodbye: bool = False
+    goodbye_end: float | None = None  # its last sample (or when it was given up)
+    drop_at: float | None = None
+    drop_detail: str = ""
 
 
 class CallEngine:
@@ -102,23 +167,18 @@ class CallEngine:
         self.events: list[ev.Event] = []
         self.turn = 0
         self.drop_reason: str | None = None
-        self._seq = 0
-        self._next_utt = 1
-        self._playing: _Playing | None = None
-        self._queue: deque[tuple[str, Any]] = deque()  # ("speech", Utterance) | ("end", ...)
-        self._pending: list[_Pending] = []
-        self._last_caller_end: float | None = None
-        self._last_activity = 0.0
-        self._action_at: float | None = None
-        self._goodbye_end: float | None = None
-        self._drop_at: float | None = None
-        self._drop_detail = ""
+        self.ending: Ending | None = None
         # Agents that answer over time (a language model) report from their own threads;
         # a host sets `post` to bring those reports onto the engine's thread.
         self.post: Callable[[Callable[[], None]], None] = lambda fn: fn()
-        self._request = 0
-        self._request_started: dict[int, float] = {}
-        self._awaiting_goodbye = False
+        self._seq = 0
+        self._next_utt = 1
+        self._next_request = 1
+        self._playing: _Playing | None = None
+        self._queue: deque[_Queued] = deque()
+        self._requests: dict[int, _Request] = {}  # open: not done, not discarded
+        self._held: list[_Held] = []
+        self._last_activity = 0.0
 
     # -- inputs: the call ----------------------------------------------------------------
     def place_call(
@@ -141,10 +201,7 @@ class CallEngine:
         )
         self._set_state(CallState.CONNECTED)
         self._last_activity = self.clock.now()
-        if hasattr(self.agent, "begin_start"):
-            self._begin("opening", lambda cfg, sink: self.agent.begin_start(cfg, sink), 0, None)
-        else:
-            self._decide(lambda cfg: self.agent.start(cfg), turn=0, caller_end=None)
+        self._ask(Purpose.OPENING, 0, None)
         if self.state is CallState.CONNECTED:
             self._set_state(CallState.LISTENING)
 
@@ -153,7 +210,7 @@ class CallEngine:
         if not self.active:
             return
         t = self.clock.now() if t is None else t
-        self._barge_in(t)
+        self._barge_in(t, self.turn + 1, "the caller barged in")
 
     def caller_utterance(self, text: str, start: float, end: float) -> bool:
         """One final caller utterance. Returns False when the call no longer listens."""
@@ -163,7 +220,6 @@ class CallEngine:
         if not text:
             return True
         self.turn += 1
-        self._last_caller_end = end
         self._last_activity = max(self._last_activity, end)
         self._emit(
             ev.CallerSpeech(
@@ -174,28 +230,25 @@ class CallEngine:
                 end=end,
                 turn=self.turn,
                 heard_at=self.clock.now(),
+                after_action=self.ending is not None,
             )
         )
-        self._barge_in(start)
-        if self.state is CallState.ENDING or self._action_at is not None:
+        self._barge_in(start, self.turn, "the caller spoke again")
+        self._supersede(self.turn, "the caller spoke again")
+        if self.ending is not None:
             return True  # the call is ending: words are logged, the agent decides no more
-        turn = self.turn
-        if hasattr(self.agent, "begin_respond"):
-            self._begin(
-                "reply",
-                lambda cfg, sink: self.agent.begin_respond(cfg, text, turn, sink),
-                turn,
-                end,
-            )
-        else:
-            self._decide(lambda cfg: self.agent.respond(cfg, text, turn), turn=turn, caller_end=end)
+        self._ask(Purpose.REPLY, self.turn, end, caller_text=text)
         return True
 
-    def hang_up(self, t: float | None = None) -> None:
-        """The caller hangs up: whatever plays is cut, the line drops now."""
+    def hang_up(self, t: float | None = None, by_tester: bool = False) -> None:
+        """The caller (or the tester at the console) hangs up: whatever plays is cut, the
+        line drops now."""
         if not self.active:
             return
-        self._drop(ev.CALLER_HUNG_UP, "the caller hung up", t)
+        if by_tester:
+            self._drop(ev.TESTER_HUNG_UP, "the tester hung up", t)
+        else:
+            self._drop(ev.CALLER_HUNG_UP, "the caller hung up", t)
 
     def fault(self, source: str, message: str, fatal: bool = False) -> None:
         """A device, model or backend problem. Fatal ones end the call if so configured."""
@@ -250,12 +303,12 @@ class CallEngine:
         if not self.active:
             return  # between calls the store changes for the next call; no timeline
         if result.accepted:
-            for field, old, new in result.changes:
+            for field_name, old, new in result.changes:
                 self._emit(
                     ev.ConfigChanged(
                         t=self.clock.now(),
                         config_version=result.version,
-                        field=field,
+                        field=field_name,
                         old=old,
                         new=new,
                         version=result.version,
@@ -274,9 +327,9 @@ class CallEngine:
         """The session time at which `tick()` has something to do, if any."""
         if self.state is CallState.DROPPED or self.state is CallState.IDLE:
             return None
-        times = [p.due for p in self._pending]
-        if self._drop_at is not None:
-            times.append(self._drop_at)
+        times = [h.request.due for h in self._held]
+        if self.ending is not None and self.ending.drop_at is not None:
+            times.append(self.ending.drop_at)
         tt = self.store.current.agent.turn_taking
         if tt.max_call_s is not None:
             times.append(tt.max_call_s)
@@ -286,17 +339,12 @@ class CallEngine:
 
     def tick(self) -> None:
         now = self.clock.now()
-        while self.active:
-            due = [p for p in self._pending if p.due <= now]
-            if not due:
-                break
-            p = min(due, key=lambda p: p.due)
-            self._pending.remove(p)
-            self._apply(p)
+        self._release_held(now)
         if not self.active:
             return
-        if self._drop_at is not None and now >= self._drop_at:
-            self._drop(ev.END_CALL_ACTION, self._drop_detail, self._drop_at)
+        ending = self.ending
+        if ending is not None and ending.drop_at is not None and now >= ending.drop_at:
+            self._drop(ev.END_CALL_ACTION, ending.drop_detail, ending.drop_at)
             return
         tt = self.store.current.agent.turn_taking
         if tt.max_call_s is not None and now >= tt.max_call_s:
@@ -316,8 +364,18 @@ class CallEngine:
 
     @property
     def awaiting_caller(self) -> bool:
-        """Listening, with nothing decided or playing: the caller's turn."""
-        return self.state is CallState.LISTENING and not self._pending and self._action_at is None
+        """Listening, with nothing asked, decided or playing: the caller's turn."""
+        return (
+            self.state is CallState.LISTENING
+            and not self._requests
+            and not self._held
+            and self.ending is None
+        )
+
+    @property
+    def agent_busy(self) -> bool:
+        """The agent is still working on a request (a model call in flight)."""
+        return any(not r.done for r in self._requests.values())
 
     @property
     def playing(self) -> Utterance | None:
@@ -338,7 +396,7 @@ class CallEngine:
 
     def _emit(self, event: ev.Event) -> None:
         self._seq += 1
-        event = _with_seq(event, self._seq)
+        event = dataclasses.replace(event, seq=self._seq)
         self.events.append(event)
         for listener in self.listeners:
             listener(event)
@@ -354,110 +412,165 @@ class CallEngine:
             )
         )
 
-    # -- decisions -----------------------------------------------------------------------
-    def _decide(self, ask: Callable[[Any], Decision], turn: int, caller_end: float | None) -> None:
-        """Ask the agent now (with the config in force now) and apply after its delay."""
-        cfg = self.store.current
-        try:
-            decision = ask(cfg)
-        except Exception as exc:  # an agent bug must not take the call down silently
-            self.fault("agent", f"the agent failed to decide: {exc!r}", fatal=True)
-            return
-        delay = cfg.agent.turn_taking.response_delay_ms / 1000.0
-        pending = _Pending(self.clock.now() + delay, decision, turn, caller_end)
-        if delay <= 0:
-            self._apply(pending)
-        else:
-            self._pending.append(pending)
-
-    def _begin(
-        self, purpose: str, begin: Callable[[Any, Any], None], turn: int, caller_end: float | None
+    # -- asking the agent ----------------------------------------------------------------
+    def _ask(
+        self,
+        purpose: Purpose,
+        turn: int,
+        caller_end: float | None,
+        caller_text: str = "",
+        end: EndRequest | None = None,
     ) -> None:
-        """Start an agent turn that reports over time; its outputs come back through post."""
-        self._request += 1
-        rid = self._request
-        self._request_started[rid] = self.clock.now()
+        """Put one request to the agent with the config in force now."""
+        cfg = self.store.current
+        now = self.clock.now()
+        # The thinking time belongs to answers; a goodbye follows the action at once.
+        delay = 0.0 if purpose is Purpose.GOODBYE else cfg.agent.turn_taking.response_delay_ms
+        request = _Request(self._next_request, purpose, turn, now, now + delay / 1000.0, caller_end)
+        self._next_request += 1
+        self._requests[request.id] = request
 
-        def sink(out: Any) -> None:
-            self.post(lambda: self._agent_output(rid, out, turn, caller_end))
+        def emit(output: AgentOutput) -> None:
+            self.post(lambda: self._receive(request, output))
 
         try:
-            begin(self.store.current, sink)
-        except Exception as exc:
-            self.fault("backend", f"the agent could not start its {purpose}: {exc!r}", fatal=True)
+            self.agent.begin(AgentRequest(purpose, turn, cfg, caller_text, end), emit)
+        except Exception as exc:  # an agent bug must not take the call down silently
+            self._close_request(request)
+            if purpose is Purpose.GOODBYE:
+                self._receive(request, GoodbyeDone(turn, None, error=repr(exc)))
+            else:
+                self.fault("agent", f"the agent failed to answer: {exc!r}", fatal=True)
 
-    def _agent_output(self, rid: int, out: Any, turn: int, caller_end: float | None) -> None:
+    def _receive(self, request: _Request, output: AgentOutput) -> None:
+        """An output arrived (on this thread): hold it for the delay, drop it if stale."""
         if not self.active:
             return
-        model_call = getattr(out, "model_call", None)
-        if model_call:
-            t = self._request_started.get(rid, self.clock.now())
-            self._emit(ev.ModelCall(t=t, config_version=self.store.version, **model_call))
-        if isinstance(out, Say):
-            if self._action_at is None and out.text.strip():
-                self._enqueue_speech(out.text, "speech", out.why)
-                self._advance()
-        elif isinstance(out, Final):
-            for message in out.notices:
-                self._notice("warning", "backend", message)
-            if out.error:
-                self.fault("backend", out.error, fatal=True)
-                return
-            if out.end is not None and self._action_at is None:
-                speaking = self._playing is not None or any(k == "speech" for k, _ in self._queue)
-                if speaking:  # what the model said beside its tool call is said first
-                    self._queue.append(("end", (out.end, turn, caller_end)))
-                    self._advance()
-                else:
-                    self._invoke(out.end, turn, caller_end)
-            else:
-                self._advance()
-        elif isinstance(out, GoodbyeReady) and self._awaiting_goodbye:
-            self._awaiting_goodbye = False
-            if out.goodbye is None or not out.goodbye.text.strip():
-                self._notice(
-                    "warning",
-                    "backend",
-                    f"no goodbye could be generated ({out.error or 'empty reply'}); "
-                    "the line drops without one",
-                )
-                self._goodbye_end = self.clock.now()
-                self._after_playing()
-                return
-            self._goodbye_source, self._goodbye_detail = out.goodbye.source, out.goodbye.detail
-            self._goodbye_ms = 1000.0 * float((model_call or {}).get("total_s", 0.0))
-            self._enqueue_speech(out.goodbye.text, "goodbye", "goodbye")
-            self._advance()
+        if request.discarded:
+            self._log_model_call(request, output, superseded=True)
+            if isinstance(output, TurnDone | GoodbyeDone):
+                request.done = True
+            return
+        if self.clock.now() < request.due or any(h.request is request for h in self._held):
+            self._held.append(_Held(request, output))
+            return
+        self._apply(request, output)
 
-    def _apply(self, p: _Pending) -> None:
-        d = p.decision
-        for message in d.notices:
-            self._notice("warning", "agent", message)
-        if d.say:
-            self._enqueue_speech(d.say, "speech", d.why)
-        if d.end is not None:
-            if d.say:
-                self._queue.append(("end", (d.end, p.turn, p.caller_end)))
-            else:
-                self._invoke(d.end, p.turn, p.caller_end)
+    def _release_held(self, now: float) -> None:
+        while self.active:
+            due = [h for h in self._held if h.request.due <= now]
+            if not due:
                 return
+            first = min(due, key=lambda h: h.request.due)  # stable: arrival order kept
+            self._held.remove(first)
+            if first.request.discarded:
+                continue
+            self._apply(first.request, first.output)
+
+    def _close_request(self, request: _Request) -> None:
+        request.done = True
+        self._requests.pop(request.id, None)
+
+    def _log_model_call(
+        self, request: _Request, output: AgentOutput, superseded: bool = False
+    ) -> None:
+        record: ModelCallRecord | None = getattr(output, "model_call", None)
+        if record is None:
+            return
+        fields = record.event_fields()
+        if superseded:
+            fields["outcome"] = (
+                f"discarded: the caller moved past turn {request.turn} before it was spoken"
+            )
+        self._emit(ev.ModelCall(t=request.started, config_version=self.store.version, **fields))
+
+    def _apply(self, request: _Request, output: AgentOutput) -> None:
+        self._log_model_call(request, output)
+        if isinstance(output, Say):
+            if self.ending is None and output.text.strip():
+                request.said.append(output.text.strip())
+                self._enqueue_speech(output.text, "speech", output.why, request.turn)
+                self._advance()
+        elif isinstance(output, TurnDone):
+            self._turn_done(request, output)
+        elif isinstance(output, GoodbyeDone):
+            self._goodbye_done(request, output)
+
+    def _turn_done(self, request: _Request, out: TurnDone) -> None:
+        self._close_request(request)
+        self._last_activity = max(self._last_activity, self.clock.now())
+        for message in out.notices:
+            self._notice("warning", "agent", message)
+        if out.error:
+            self.fault("backend", out.error, fatal=True)
+            if self.active:
+                self._advance()
+            return
+        if out.end is not None and self.ending is None:
+            # What this reply says before the action is said first; anything older that
+            # is still playing (barge-in off) is cut by the action.
+            playing = self._playing is not None and self._playing.utt.turn == request.turn
+            speaking = playing or any(
+                isinstance(item, _SpeechItem) and item.utt.turn == request.turn
+                for item in self._queue
+            )
+            if speaking:
+                self._queue.append(_EndItem(out.end, request.turn, request.caller_end))
+                self._advance()
+            else:
+                self._invoke(out.end, request.turn, request.caller_end)
+            return
         self._advance()
 
-    def _enqueue_speech(self, text: str, kind: str, why: str) -> None:
-        utt = Utterance(self._next_utt, text, kind, why)
+    def _supersede(self, turn: int, reason: str) -> None:
+        """The caller moved on to `turn`: answers to earlier turns are never spoken."""
+        stale: dict[int, list[str]] = {}
+        for request in list(self._requests.values()):
+            if request.turn < turn and request.purpose is not Purpose.GOODBYE:
+                request.discarded = True
+                self._requests.pop(request.id, None)
+                self.agent.cancel(request.turn)
+                waiting = [
+                    h.output.text
+                    for h in self._held
+                    if h.request is request and isinstance(h.output, Say)
+                ]
+                stale.setdefault(request.turn, []).extend(waiting)
+        self._held = [h for h in self._held if not h.request.discarded]
+        kept: deque[_Queued] = deque()
+        for item in self._queue:
+            if isinstance(item, _SpeechItem) and item.utt.turn < turn:
+                stale.setdefault(item.utt.turn, []).append(item.utt.text)
+            else:
+                kept.append(item)
+        self._queue = kept
+        for old_turn in sorted(stale):
+            self._emit(
+                ev.ReplyDiscarded(
+                    t=self.clock.now(),
+                    config_version=self.store.version,
+                    turn=old_turn,
+                    superseded_by=turn,
+                    reason=reason,
+                    text=" ".join(t.strip() for t in stale[old_turn] if t.strip()),
+                )
+            )
+
+    # -- speaking ------------------------------------------------------------------------
+    def _enqueue_speech(self, text: str, kind: str, why: str, turn: int) -> None:
+        utt = Utterance(self._next_utt, text, kind, why, turn)
         self._next_utt += 1
-        self._queue.append(("speech", utt))
+        self._queue.append(_SpeechItem(utt))
 
     def _advance(self) -> None:
         """Start the next queued item once nothing is playing."""
         while self.active and self._playing is None and self._queue:
-            kind, item = self._queue.popleft()
-            if kind == "speech":
-                self._play(item)
+            item = self._queue.popleft()
+            if isinstance(item, _SpeechItem):
+                self._play(item.utt)
             else:
-                end, turn, caller_end = item
-                self._invoke(end, turn, caller_end)
-        if self.active and self._playing is None and not self._queue and self._action_at is None:
+                self._invoke(item.end, item.turn, item.caller_end)
+        if self.active and self._playing is None and not self._queue and self.ending is None:
             self._set_state(CallState.LISTENING)
 
     def _play(self, utt: Utterance) -> None:
@@ -472,21 +585,22 @@ class CallEngine:
         start = p.started if p.started is not None else p.requested
         self._last_activity = max(self._last_activity, end)
         cfg_version = self.store.version
-        if p.utt.kind == "goodbye":
-            self._goodbye_end = end
-            since = start - self._action_at if self._action_at is not None else 0.0
+        ending = self.ending
+        if p.utt.kind == "goodbye" and ending is not None:
+            ending.goodbye_end = end
+            goodbye = ending.goodbye or GoodbyeText(p.utt.text, "", "")
             self._emit(
                 ev.Goodbye(
                     t=start,
                     config_version=cfg_version,
                     text=p.utt.text,
-                    source=self._goodbye_source,
-                    detail=self._goodbye_detail,
+                    source=goodbye.source,
+                    detail=goodbye.detail,
                     start=start,
                     end=end,
                     cut_short=cut_short,
-                    generation_ms=self._goodbye_ms,
-                    since_action_s=since,
+                    generation_ms=ending.goodbye_ms,
+                    since_action_s=start - ending.action_at,
                 )
             )
         else:
@@ -504,12 +618,13 @@ class CallEngine:
             )
 
     def _after_playing(self) -> None:
-        if self._goodbye_end is not None and self._drop_at is None:
+        ending = self.ending
+        if ending is not None and ending.goodbye_end is not None and ending.drop_at is None:
             guard = self.store.current.agent.turn_taking.drop_guard_ms / 1000.0
-            self._drop_at = self._goodbye_end + guard
-            self._drop_detail = f"guard {guard:g} s"
+            ending.drop_at = ending.goodbye_end + guard
+            ending.drop_detail = f"guard {guard:g} s"
             if guard <= 0:
-                self._drop(ev.END_CALL_ACTION, self._drop_detail, self._drop_at)
+                self._drop(ev.END_CALL_ACTION, ending.drop_detail, ending.drop_at)
             return
         self._advance()
 
@@ -521,27 +636,25 @@ class CallEngine:
         self.voice.stop(p.utt.id)
         self._finish_playing(max(t, p.started or p.requested), cut_short=True)
 
-    def _barge_in(self, t: float) -> None:
-        """The caller spoke (from t on) over the agent. The cut happens now: audio played
-        between t and now was heard, and the timeline must say so."""
-        p = self._playing
-        if p is None:
-            return
-        t = max(t, self.clock.now())
+    def _barge_in(self, t: float, turn: int, reason: str) -> None:
+        """The caller spoke (from t on; their turn `turn`) over the agent. The cut happens
+        now: audio played between t and now was heard, and the timeline must say so."""
         tt = self.store.current.agent.turn_taking
-        if p.utt.kind == "speech" and tt.barge_in:
-            self._cut(t)
-            self._queue = deque(item for item in self._queue if item[0] != "speech")
-            self._advance()
-        elif p.utt.kind == "goodbye" and tt.barge_in_cuts_goodbye:
-            self._cut(t)
-            self._after_playing()
+        p = self._playing
+        if self.ending is not None:
+            if p is not None and p.utt.kind == "goodbye" and tt.barge_in_cuts_goodbye:
+                self._cut(max(t, self.clock.now()))
+                self._after_playing()
+            return
+        if not tt.barge_in:
+            return
+        if p is not None:
+            self._cut(max(t, self.clock.now()))
+        # Whatever answered the caller's earlier turns is no longer wanted.
+        self._supersede(turn, reason)
+        self._advance()
 
     # -- the End Call action -------------------------------------------------------------
-    _goodbye_source = ""
-    _goodbye_detail = ""
-    _goodbye_ms = 0.0
-
     def _invoke(self, end: EndRequest, turn: int, caller_end: float | None) -> None:
         cfg = self.store.current
         configured = cfg.end_call.name
@@ -555,7 +668,7 @@ class CallEngine:
             self._advance()
             return
         now = self.clock.now()
-        self._action_at = now
+        self.ending = ending = Ending(action_at=now, end=end, turn=turn, caller_end=caller_end)
         skip = cfg.end_call.skip_goodbye
         latency = None if caller_end is None else max(0.0, now - caller_end)
         self._emit(
@@ -573,32 +686,43 @@ class CallEngine:
         )
         # Whatever the agent was saying or about to say gives way to the ending.
         self._queue.clear()
-        self._pending.clear()
+        self._held.clear()
+        for request in list(self._requests.values()):
+            request.discarded = True
+            self.agent.cancel(request.turn)
+        self._requests.clear()
         self._cut(now)
         if skip:
             self._drop(ev.END_CALL_ACTION, "skip goodbye is on: dropped at the action", now)
             return
-        if hasattr(self.agent, "begin_goodbye"):
-            self._awaiting_goodbye = True
-            self._set_state(CallState.ENDING)
-            self._begin(
-                "goodbye", lambda c, sink: self.agent.begin_goodbye(c, end, sink), turn, caller_end
-            )
+        ending.awaiting_goodbye = True
+        self._set_state(CallState.ENDING)
+        self._ask(Purpose.GOODBYE, turn, caller_end, end=end)
+
+    def _goodbye_done(self, request: _Request, out: GoodbyeDone) -> None:
+        self._close_request(request)
+        ending = self.ending
+        if ending is None or not ending.awaiting_goodbye:
             return
-        t0 = time.perf_counter()
-        try:
-            goodbye = self.agent.goodbye(cfg, end)
-        except Exception as exc:
-            self.fault("agent", f"goodbye generation failed: {exc!r}")
-            goodbye = None
-        self._goodbye_ms = (time.perf_counter() - t0) * 1000.0
-        if goodbye is None or not goodbye.text.strip():
-            self._notice("warning", "agent", "the goodbye came out empty: nothing was said")
-            self._goodbye_end = now
+        ending.awaiting_goodbye = False
+        for message in out.notices:
+            self._notice("warning", "agent", message)
+        if out.goodbye is None or not out.goodbye.text.strip():
+            why = out.error or "empty reply"
+            self._notice(
+                "warning",
+                "agent",
+                f"no goodbye could be produced ({why}); the line drops without one",
+            )
+            ending.goodbye_end = self.clock.now()
             self._after_playing()
             return
-        self._goodbye_source, self._goodbye_detail = goodbye.source, goodbye.detail
-        self._enqueue_speech(goodbye.text, "goodbye", end.why)
+        ending.goodbye = out.goodbye
+        if out.model_call is not None:
+            ending.goodbye_ms = 1000.0 * out.model_call.total_s
+        else:
+            ending.goodbye_ms = out.generation_ms
+        self._enqueue_speech(out.goodbye.text, "goodbye", ending.end.why, request.turn)
         self._advance()
 
     def _drop(self, reason: str, detail: str, t: float | None = None) -> None:
@@ -607,10 +731,16 @@ class CallEngine:
         now = self.clock.now() if t is None else t
         self._cut(now)
         self._queue.clear()
-        self._pending.clear()
+        self._held.clear()
+        for request in self._requests.values():
+            request.discarded = True
+        self._requests.clear()
         self.drop_reason = reason
-        since_action = None if self._action_at is None else now - self._action_at
-        since_goodbye = None if self._goodbye_end is None else now - self._goodbye_end
+        ending = self.ending
+        since_action = None if ending is None else now - ending.action_at
+        since_goodbye = (
+            None if ending is None or ending.goodbye_end is None else now - ending.goodbye_end
+        )
         self._emit(
             ev.LineDropped(
                 t=now,
@@ -623,7 +753,4 @@ class CallEngine:
         )
         self._set_state(CallState.DROPPED)
         self.voice.line_dropped()
-
-
-def _with_seq(event: ev.Event, seq: int) -> ev.Event:
-    return dataclasses.replace(event, seq=seq)
+        self.agent.close()

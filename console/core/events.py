@@ -14,10 +14,11 @@ from typing import Any, ClassVar
 
 # Drop reasons, as the timeline and reports name them.
 END_CALL_ACTION = "end_call_action"
-CALLER_HUNG_UP = "caller_hung_up"
+CALLER_HUNG_UP = "caller_hung_up"  # the caller in the call (a script's hang_up step)
+TESTER_HUNG_UP = "tester_hung_up"  # the person at the console pressed Hang up
 ERROR = "error"
 TIMEOUT = "timeout"
-DROP_REASONS = (END_CALL_ACTION, CALLER_HUNG_UP, ERROR, TIMEOUT)
+DROP_REASONS = (END_CALL_ACTION, CALLER_HUNG_UP, TESTER_HUNG_UP, ERROR, TIMEOUT)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,6 +59,9 @@ class CallerSpeech(Event):
     # endpoint silence plus recognition, heard_at -> the agent's first sample is the
     # agent's own share of the turn.
     heard_at: float | None = None
+    # Spoken after the End Call action (e.g. during the goodbye): evidence, not a turn the
+    # agent answers (invariant 8).
+    after_action: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +107,18 @@ class LineDropped(Event):
     detail: str = ""
     since_action_s: float | None = None
     since_goodbye_end_s: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplyDiscarded(Event):
+    """An agent reply that answers a turn the caller has moved past: never spoken
+    (invariant 9). `text` is what it would have said, as far as it had got."""
+
+    kind: ClassVar[str] = "reply_discarded"
+    turn: int  # the caller turn the reply answered (0: the opening)
+    superseded_by: int  # the caller turn that replaced it
+    reason: str
+    text: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,6 +168,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ConfigChanged,
         Notice,
         ModelCall,
+        ReplyDiscarded,
     )
 }
 

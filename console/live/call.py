@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from console.agent.base import Agent
 from console.agent.offline import OfflineAgent
 from console.audio.io import BLOCK
 from console.core import events as ev
+from console.core.agent_port import Agent
 from console.core.clock import MonotonicClock
-from console.core.config import ConfigStore, EditResult
+from console.core.config import CallConfig, ConfigStore, EditResult
 from console.core.engine import CallEngine
 from console.core.host import CallHost
 from console.core.text_voice import SimulatedVoice
 from console.session.writer import RECORDING_FILE, SessionWriter, new_session_dir
+from console.speech.models import LoadedModel
 
 
 @dataclass
@@ -50,7 +51,7 @@ class LiveCall:
         listeners: list[Callable[[ev.Event], None]] | None = None,
         on_partial: Callable[[str], None] | None = None,
         on_level: Callable[[float], None] | None = None,
-        model: Any = None,
+        model: LoadedModel | None = None,
         transcript: Callable[[str], str] | None = None,
     ) -> None:
         self.store = store
@@ -59,7 +60,7 @@ class LiveCall:
         self.listeners = list(listeners or [])
         self.on_partial = on_partial
         self.on_level = on_level
-        self.model = model  # a loaded vosk.Model may be passed in (the GUI preloads it)
+        self.model: LoadedModel | None = model  # the window preloads it; else loaded here
         # Replaces what vosk heard, keeping vosk's timing (benchmarks with a model that
         # cannot understand the caller's language).
         self.transcript = transcript
@@ -77,6 +78,8 @@ class LiveCall:
         self.devices: dict[str, str] = {}
         self.models: dict[str, str] = {}
         self._closed = False
+        self._muted = False
+        self._lost_voice: SimulatedVoice | None = None  # the stand-in once a device is lost
 
     # -- starting ------------------------------------------------------------------------
     def start(self) -> None:
@@ -90,9 +93,7 @@ class LiveCall:
         else:
             self.clock = MonotonicClock()
         self.host = CallHost(self.clock)
-        settings = getattr(self.agent, "settings", None)
-        if settings is not None and hasattr(settings, "describe"):
-            self.models["llm"] = settings.describe()  # base URL and model, never the key
+        self.models.update(self.agent.describe())  # e.g. a model's URL and name, never a key
         if opts.sessions_dir is not None:
             self.session_dir = new_session_dir(opts.sessions_dir, opts.name)
             self.writer = SessionWriter(
@@ -138,13 +139,10 @@ class LiveCall:
 
             self.synth = Synthesizer(opts.rate)
             self.models["tts"] = self.synth.engine_name
-            if not self.store.current.end_call.skip_goodbye and isinstance(
-                self.agent, OfflineAgent
-            ):
-                voice = self.store.current.agent.voice
-                self.synth.prepare(
-                    self.agent.prepared_goodbyes(self.store.current), voice.name, voice.rate_wpm
-                )
+            config = self.store.current
+            lines = [] if config.end_call.skip_goodbye else self.agent.prepared_lines(config)
+            if lines:
+                self.synth.prepare(lines, config.agent.voice.name, config.agent.voice.rate_wpm)
         except SpeechUnavailable as exc:
             self.notices.append(("speech", f"{exc}; agent lines are timed but not spoken"))
             self.synth = None
@@ -155,23 +153,16 @@ class LiveCall:
             self.mode += ", caller turns from the script"
 
     def _load_model(self) -> None:
-        from console.speech.models import ModelError, find_model
+        from console.speech.models import ModelError, load_model
 
         try:
             if self.model is None:
-                info = find_model(self.options.model_path, self.store.current.speech.model_path)
-                import vosk
-
-                vosk.SetLogLevel(-1)
-                self.model = vosk.Model(str(info.path))
-                self.models["stt"] = f"vosk {info.name} ({info.source})"
-            else:
-                self.models["stt"] = "vosk (preloaded)"
+                self.model = load_model(
+                    self.options.model_path, self.store.current.speech.model_path
+                )
+            self.models["stt"] = self.model.label()
         except ModelError as exc:
             self.notices.append(("speech", str(exc)))
-            self.mode += ", typed caller"
-        except Exception as exc:
-            self.notices.append(("speech", f"the speech model failed to load: {exc}"))
             self.mode += ", typed caller"
             self.model = None
 
@@ -210,7 +201,7 @@ class LiveCall:
                     self.on_partial(text)
 
             self.recognizer = StreamingRecognizer(
-                self.model, self.io.rate, endpoint, final, partial
+                self.model.model, self.io.rate, endpoint, final, partial
             )
             self.pump.recognizer = self.recognizer
 
@@ -224,8 +215,6 @@ class LiveCall:
             self._lost_voice = SimulatedVoice(host, lambda: engine)
         voice = self._lost_voice
         host.submit(lambda e: e.voice_lost(voice, message))
-
-    _lost_voice: SimulatedVoice | None = None
 
     # -- the tester ----------------------------------------------------------------------
     def say(self, text: str, start: float | None = None, end: float | None = None) -> None:
@@ -251,30 +240,40 @@ class LiveCall:
         if self.pump is not None:
             self.pump.muted = value
 
-    _muted = False
-
     def speech_started(self) -> None:
         """The caller started speaking now (barge-in), when no recogniser says so."""
         if self.host is not None:
             self.host.submit(lambda e: e.caller_speech_started())
 
     def hang_up(self) -> None:
+        """The caller hangs up (a script's hang_up step)."""
         if self.host is not None:
             self.host.submit(lambda e: e.hang_up())
 
-    def edit(self, changes: dict[str, Any], timeout: float = 5.0) -> EditResult:
-        """Apply a config edit on the engine's thread and return what became of it."""
-        assert self.host is not None
-        done: Future = Future()
-        self.host.submit(lambda e: done.set_result(e.edit_config(changes)))
-        return done.result(timeout)
+    def tester_hang_up(self) -> None:
+        """The person at the console hangs up (Hang up, Ctrl+C, closing the window)."""
+        if self.host is not None:
+            self.host.submit(lambda e: e.hang_up(by_tester=True))
 
-    def replace(self, config: Any, timeout: float = 5.0) -> EditResult:
-        """Put a whole config in force mid-call (undo, loading a file)."""
+    def edit(self, changes: dict[str, Any]) -> Future[EditResult]:
+        """Submit a config edit to the engine's thread; never waits. What became of it is
+        on the timeline (a config change, or a notice saying why it was refused) and in
+        the returned future."""
         assert self.host is not None
-        done: Future = Future()
+        done: Future[EditResult] = Future()
+        self.host.submit(lambda e: done.set_result(e.edit_config(changes)))
+        return done
+
+    def replace(self, config: CallConfig) -> Future[EditResult]:
+        """Put a whole config in force mid-call (undo, loading a file); never waits."""
+        assert self.host is not None
+        done: Future[EditResult] = Future()
         self.host.submit(lambda e: done.set_result(e.replace_config(config)))
-        return done.result(timeout)
+        return done
+
+    def now(self) -> float:
+        """Session time now, from any thread (the clocks are safe to read)."""
+        return self.clock.now() if self.clock is not None else 0.0
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the line to drop and the recording to be complete."""
@@ -295,8 +294,8 @@ class LiveCall:
         if self._closed:
             return
         self._closed = True
-        if self.host is not None and self.engine is not None and self.engine.active:
-            self.hang_up()
+        if self.host is not None and self.engine is not None and not self.host.dropped.is_set():
+            self.tester_hang_up()
             self.host.wait_dropped(3.0)
         if self.pump is not None:
             self.pump.finished.wait(3.0)

@@ -80,7 +80,9 @@ class Expectations(_Strict):
     goodbye_contains: str | None = None
     goodbye_absent: bool | None = None
     goodbye_source: Literal["goodbye_prompt", "main_prompt"] | None = None
-    drop_reason: Literal["end_call_action", "caller_hung_up", "error", "timeout"] | None = None
+    drop_reason: (
+        Literal["end_call_action", "caller_hung_up", "tester_hung_up", "error", "timeout"] | None
+    ) = None
     agent_says: list[str] = Field(default_factory=list)
     agent_never_says: list[str] = Field(default_factory=list)
     notices_contain: list[str] = Field(default_factory=list)

@@ -49,7 +49,9 @@ def session_to_scenario(session: Session) -> dict[str, Any]:
         expect["goodbye_absent"] = True
     if drop is not None:
         expect["drop_reason"] = drop.reason
-        if drop.reason == ev.CALLER_HUNG_UP:
+        if drop.reason in (ev.CALLER_HUNG_UP, ev.TESTER_HUNG_UP):
+            # In a scenario the script's caller hangs up, whoever did in the call.
+            expect["drop_reason"] = ev.CALLER_HUNG_UP
             steps.append({"hang_up": True, "pause": 0.5})
         elif drop.reason == ev.TIMEOUT:
             steps.append({"wait": 24 * 3600})

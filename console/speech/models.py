@@ -124,6 +124,31 @@ def find_model(explicit: str | Path | None = None, config_path: str = "") -> Mod
     )
 
 
+@dataclass(frozen=True)
+class LoadedModel:
+    """A vosk model in memory, with what the session records about it."""
+
+    model: object  # vosk.Model
+    info: ModelInfo
+
+    def label(self) -> str:
+        return f"vosk {self.info.name} ({self.info.source})"
+
+
+def load_model(explicit: str | Path | None = None, config_path: str = "") -> LoadedModel:
+    """Find and load the speech model: the one loader for the window, the live call and
+    the benchmarks. Slow (seconds): call it off the GUI thread."""
+    info = find_model(explicit, config_path)
+    try:
+        import vosk
+
+        vosk.SetLogLevel(-1)
+        model = vosk.Model(str(info.path))
+    except Exception as exc:  # vosk raises plain Exceptions for a damaged model
+        raise ModelError(f"the speech model {info.path} failed to load: {exc}") from None
+    return LoadedModel(model, info)
+
+
 def verify_model(path: Path, load: bool = True) -> list[str]:
     """Problems with a model folder (empty list: it is usable)."""
     problems = [f"missing {p}/" for p in _REQUIRED if not (path / p).is_dir()]

@@ -1,13 +1,16 @@
 """One place where the GUI changes the config: live during a call, with undo and redo.
 
-During a call an edit goes through the call (the engine's thread logs it on the timeline
-and the agent sees it at its next decision); between calls it goes to the store. Undo
-and redo re-apply an earlier config as a new edit: versions only ever grow, so the
-timeline never shows a version number twice.
+An edit is validated here, on the GUI thread, so a refusal shows at once. During a call it
+is then handed to the call without waiting (the engine's thread applies it, logs it on
+the timeline, and the agent sees it at its next decision); the outcome comes back as a
+queued Qt signal. Between calls it goes straight to the store. Undo and redo re-apply an
+earlier config as a new edit: versions only ever grow, so the timeline never shows a
+version number twice.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -20,36 +23,41 @@ class ConfigController(QObject):
     refused = Signal(object)  # EditResult
     undoAvailable = Signal(bool)
     redoAvailable = Signal(bool)
+    _outcome = Signal(object)  # EditResult from the engine's thread, queued to this one
 
     def __init__(self, store: ConfigStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.call: Any = None  # a LiveCall while one runs
+        self.call: Any = None  # a LiveCall while one runs (set by the call controller)
         self._undo: list[CallConfig] = []
         self._redo: list[CallConfig] = []
+        self._outcome.connect(self._settled)
 
     @property
     def config(self) -> CallConfig:
         return self.store.current
 
     def edit(self, changes: dict[str, Any]) -> EditResult:
-        before = self.store.current
-        result = self._apply(lambda: self._edit_now(changes))
-        if result.accepted and result.changes:
-            self._undo.append(before)
-            self._redo.clear()
-            self._announce(result)
-        return result
+        """Validate now; apply (mid-call: submit) if valid. Returns the validation."""
+        checked = self.store.check(changes)
+        if not checked.accepted:
+            self.refused.emit(checked)
+            return checked
+        if checked.changes:
+            self._record(self.store.current)
+            if self.call is not None:
+                self._submit(self.call.edit(changes))
+            else:
+                self._settled(self.store.edit(changes))
+        return checked
 
-    def replace(self, config: CallConfig, record: bool = True) -> EditResult:
-        before = self.store.current
-        result = self._apply(lambda: self._replace_now(config))
-        if result.accepted and result.changes:
-            if record:
-                self._undo.append(before)
-                self._redo.clear()
-            self._announce(result)
-        return result
+    def replace(self, config: CallConfig, record: bool = True) -> None:
+        if record:
+            self._record(self.store.current)
+        if self.call is not None:
+            self._submit(self.call.replace(config))
+        else:
+            self._settled(self.store.replace(config))
 
     def undo(self) -> None:
         if self._undo:
@@ -66,24 +74,20 @@ class ConfigController(QObject):
             self._availability()
 
     # -- internals -----------------------------------------------------------------------
-    def _edit_now(self, changes: dict[str, Any]) -> EditResult:
-        if self.call is not None and self.call.engine is not None and self.call.engine.active:
-            return self.call.edit(changes)
-        return self.store.edit(changes)
+    def _record(self, before: CallConfig) -> None:
+        self._undo.append(before)
+        self._redo.clear()
+        self._availability()
 
-    def _replace_now(self, config: CallConfig) -> EditResult:
-        if self.call is not None and self.call.engine is not None and self.call.engine.active:
-            return self.call.replace(config)
-        return self.store.replace(config)
+    def _submit(self, future: Future[EditResult]) -> None:
+        # The callback runs on the engine's thread: a signal carries it over.
+        future.add_done_callback(lambda f: self._outcome.emit(f.result()))
 
-    def _apply(self, fn) -> EditResult:
-        result = fn()
+    def _settled(self, result: EditResult) -> None:
         if not result.accepted:
             self.refused.emit(result)
-        return result
-
-    def _announce(self, result: EditResult) -> None:
-        self.changed.emit(result.version)
+        elif result.changes:
+            self.changed.emit(result.version)
         self._availability()
 
     def _availability(self) -> None:

@@ -47,6 +47,7 @@ def outcome(session: Session) -> str:
     return {
         "end_call_action": "End Call",
         "caller_hung_up": "caller hung up",
+        "tester_hung_up": "tester hung up",
         "timeout": "timeout",
         "error": "error",
     }.get(drop.reason, drop.reason)
@@ -166,7 +167,7 @@ class SessionBrowser(QDialog):
         self.play_button.clicked.connect(lambda: self.play(self.timeline.playhead or 0.0))
         self.stop_button.clicked.connect(self.stop)
         self.save_bug.clicked.connect(self._save_bug)
-        self.export_button.clicked.connect(self._export_dialog)
+        self.export_button.clicked.connect(self.export_dialog)
         self.recover_button.clicked.connect(self._recover)
         self.refresh_button.clicked.connect(self.refresh)
         self.timeline.itemClicked.connect(lambda item: self.play(item.start))
@@ -301,7 +302,7 @@ class SessionBrowser(QDialog):
         path.write_text(text, encoding="utf-8")
         return path
 
-    def _export_dialog(self) -> None:
+    def export_dialog(self) -> None:
         if self.session is None:
             return
         name, chosen = QFileDialog.getSaveFileName(

@@ -26,6 +26,9 @@ class Reply:
     pause_after_first_sentence_s: float = 0.0  # streamed: a gap after the first sentence
     garbage: bool = False  # a 200 whose body is not the protocol
     cut_after_words: int | None = None  # streamed: the connection closes after N words
+    word_delay_s: float = 0.0  # streamed: a pause before every word (a slow model)
+    keepalive_s: float = 0.0  # streamed: only SSE keep-alive comments for this long first
+    repeat_tool_name: bool = False  # streamed: function.name in every chunk (llama.cpp)
 
 
 class FakeLLM:
@@ -84,6 +87,11 @@ class FakeLLM:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
+                deadline = time.monotonic() + reply.keepalive_s
+                while time.monotonic() < deadline:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    time.sleep(0.1)
                 words = reply.text.split(" ") if reply.text else []
                 first_end = next(
                     (i for i, w in enumerate(words) if w.endswith((".", "!", "?"))), None
@@ -96,6 +104,7 @@ class FakeLLM:
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
                     piece = word if i == 0 else " " + word
+                    time.sleep(reply.word_delay_s)
                     self._event({"content": piece, "role": "assistant"})
                     if i == first_end:
                         time.sleep(reply.pause_after_first_sentence_s)
@@ -114,7 +123,10 @@ class FakeLLM:
                     )
                     half = len(args) // 2
                     for part in (args[:half], args[half:]):
-                        self._event({"tool_calls": [{"index": i, "function": {"arguments": part}}]})
+                        function = {"arguments": part}
+                        if reply.repeat_tool_name:
+                            function["name"] = name
+                        self._event({"tool_calls": [{"index": i, "function": function}]})
                 finish = "tool_calls" if reply.tool_calls else "stop"
                 self._event({}, finish)
                 self.wfile.write(b"data: [DONE]\n\n")

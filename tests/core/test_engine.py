@@ -160,10 +160,12 @@ def test_fault_continues_or_ends_as_configured():
 
 
 def test_agent_exception_becomes_a_readable_error():
-    class Broken:
+    from console.agent.offline import OfflineAgent
+
+    class Broken(OfflineAgent):
         backend = "broken"
 
-        def start(self, config):
+        def begin(self, request, emit):
             raise RuntimeError("boom")
 
     call = Call()

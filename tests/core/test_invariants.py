@@ -213,7 +213,8 @@ def test_prompt_asking_for_another_name_does_not_end_the_call():
 
 def test_engine_refuses_an_end_request_under_a_stale_name():
     """Even an agent that asks for the old name (an LLM, a bug) cannot end the call."""
-    from console.agent.base import Decision, EndRequest
+    from console.agent.base import Decision
+    from console.core.agent_port import EndRequest
 
     call = reach_step_3(Call())
     call.engine.edit_config({"end_call.name": "finish"})

@@ -1,0 +1,129 @@
+"""The call, for the window: place it, talk to it, finish it, without ever waiting on it.
+
+A LiveCall starts (audio warm-up, model and device checks) and closes (thread joins,
+the recording's last write) on worker threads; everything it reports arrives as queued
+Qt signals through the CallBridge. The window sees only signals and this controller's
+small command set: place, hang up, say, mute, and the session clock's time for the
+timer. It never reads the engine: only the engine's thread touches that.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from console.core import events as ev
+from console.core.agent_port import Agent
+from console.core.config import ConfigStore
+from console.live.call import LiveCall, LiveOptions
+from console.speech.models import LoadedModel
+from console.ui.bridge import CallBridge
+from console.ui.config_controller import ConfigController
+
+
+class CallController(QObject):
+    placing = Signal()  # a call is being set up
+    started = Signal(object)  # the LiveCall, connected
+    failed = Signal(str)  # it could not start
+    closed = Signal(object)  # the LiveCall, finished and saved
+
+    def __init__(
+        self, store: ConfigStore, config: ConfigController, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.config = config
+        self.bridge = CallBridge(self)
+        self.call: LiveCall | None = None  # the call in progress, from placing to closed
+        self.last_call: LiveCall | None = None  # the last finished call
+        self.bridge.event.connect(self._on_event)
+        self.bridge.started.connect(self._on_started)
+        self.bridge.failed.connect(self._on_failed)
+        self.bridge.closed.connect(self._on_closed)
+
+    @property
+    def calling(self) -> bool:
+        return self.call is not None
+
+    def place(self, options: LiveOptions, agent: Agent | None, model: LoadedModel | None) -> bool:
+        """Start a call on a worker thread; False if one is already in progress."""
+        if self.call is not None:
+            return False
+        call = LiveCall(
+            self.store,
+            options,
+            agent=agent,
+            listeners=[self.bridge.on_event],
+            on_partial=self.bridge.on_partial,
+            on_level=self.bridge.on_level,
+            model=model,
+        )
+        self.call = call
+        self.config.call = call
+        self.placing.emit()
+
+        def start() -> None:
+            try:
+                call.start()
+                self.bridge.started.emit(call)
+            except Exception as exc:
+                self.bridge.failed.emit(f"The call could not start: {exc}")
+
+        threading.Thread(target=start, name="call-start", daemon=True).start()
+        return True
+
+    # -- commands (all return at once) ---------------------------------------------------
+    def hang_up(self) -> None:
+        if self.call is not None and self.call.host is not None:
+            self.call.tester_hang_up()
+
+    def say(self, text: str) -> None:
+        if self.call is not None and self.call.host is not None and text.strip():
+            self.call.say(text.strip())
+
+    def set_muted(self, muted: bool) -> None:
+        if self.call is not None:
+            self.call.muted = muted
+
+    def now(self) -> float | None:
+        """Session time of the call in progress (the clocks are safe to read)."""
+        return self.call.now() if self.call is not None else None
+
+    def close_now(self) -> None:
+        """The window is closing: end the call in progress (waits for it)."""
+        if self.call is not None:
+            self.call.close()
+
+    # -- what the call reports -----------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, ev.LineDropped):
+            self._finish()
+
+    def _finish(self) -> None:
+        call = self.call
+        if call is None:
+            return
+
+        def close() -> None:
+            call.close()
+            self.bridge.closed.emit(call)
+
+        threading.Thread(target=close, name="call-close", daemon=True).start()
+
+    def _on_started(self, call: LiveCall) -> None:
+        if call is self.call:
+            self.started.emit(call)
+
+    def _on_failed(self, message: str) -> None:
+        self.call = None
+        self.config.call = None
+        self.failed.emit(message)
+
+    def _on_closed(self, call: LiveCall) -> None:
+        self.last_call = call
+        if self.call is call:
+            self.call = None
+            self.config.call = None
+        self.closed.emit(call)
