@@ -190,6 +190,9 @@ def read_events(path: str | Path) -> tuple[list[Event], list[str]]:
     events, problems = [], list(result.problems)
     for obj in result.records:
         label = _label(obj)
+        if not isinstance(obj.get("kind"), str):
+            problems.append(f"{label}: its kind is not a name ({_show(obj.get('kind'))}); ignored")
+            continue
         try:
             event = event_from_dict(obj)
         except EventFormatError as exc:

@@ -90,7 +90,9 @@ def qt_rich(text: object) -> str:
 
 
 def xml_text(text: object) -> str:
-    """For an XML attribute or element (ElementTree escapes <, > and &): characters XML 1.0
-    cannot hold at all are shown as symbols, so the file stays well-formed."""
-    s = redact(str(text))
-    return _XML_INVALID.sub(lambda m: _visible(m.group()) if ord(m.group()) < 0x20 else "\ufffd", s)
+    """For an XML attribute or element (ElementTree escapes <, > and &): control
+    characters (which XML 1.0 cannot hold, or a CI log would act on) are shown as symbols
+    and what XML cannot encode at all (a lone surrogate) as U+FFFD, so the file stays
+    well-formed and inert. Line breaks stay."""
+    s = printable(text, keep_newlines=True)
+    return _XML_INVALID.sub("\ufffd", s)
