@@ -34,6 +34,11 @@ class DevicePicker(QWidget):
         self.level.setFixedWidth(70)
         self.level.setToolTip("Microphone level")
         self.level.setAccessibleName("Microphone level")
+        for combo in (self.input_combo, self.output_combo):
+            combo.setMinimumContentsLength(18)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (
@@ -46,6 +51,7 @@ class DevicePicker(QWidget):
             self.refresh_button,
         ):
             layout.addWidget(widget)
+        layout.addStretch(1)
         self.refresh_button.clicked.connect(lambda: self.refresh(rescan=True))
 
     # -- what was chosen -----------------------------------------------------------------

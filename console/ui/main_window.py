@@ -11,74 +11,38 @@ The window holds no call logic: it wires signals and turns clicks into commands.
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
     QPushButton,
     QSplitter,
     QTabWidget,
     QToolBar,
-    QVBoxLayout,
-    QWidget,
 )
 
-from console import __version__
 from console.core import events as ev
-from console.core.config import (
-    CallConfig,
-    ConfigError,
-    ConfigStore,
-    dump_config,
-    load_config,
-    save_config,
-)
-from console.live.call import RECORDING_FILE, LiveCall, LiveOptions
+from console.core.config import ConfigStore
+from console.live.call import LiveCall, LiveOptions
+from console.ui import config_files
+from console.ui.about import about_text, icon
 from console.ui.call_controller import CallController
 from console.ui.config_controller import ConfigController
 from console.ui.devices import SYSTEM_DEFAULT, TYPED_ONLY, DevicePicker
 from console.ui.editors import EndCallEditor, PromptEditor
 from console.ui.model_controller import ModelController
-from console.ui.timeline import Item, TimelineView
+from console.ui.session_actions import SessionActions
+from console.ui.timeline import Item
+from console.ui.timeline_panel import TimelinePanel
 from console.ui.transcript import TranscriptPanel
 
 __all__ = ["SYSTEM_DEFAULT", "TYPED_ONLY", "MainWindow", "about_text"]
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-DEFAULT_CONFIG = ASSETS / "configs" / "solar.yaml"
-
-
-def icon(name: str) -> QIcon:
-    """An icon from assets/icons (one set, in the timeline's colours); empty if missing."""
-    path = ASSETS / "icons" / f"{name}.svg"
-    return QIcon(str(path)) if path.exists() else QIcon()
-
-
-def last_config_path() -> Path:
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("endcall-console")) / "last-config.json"
-
-
-def initial_config() -> CallConfig:
-    """The config the tester left the app with, else the solar example, else defaults."""
-    for path in (last_config_path(), DEFAULT_CONFIG):
-        try:
-            if path.exists():
-                return load_config(path)
-        except ConfigError:
-            continue
-    return CallConfig()
 
 
 class MainWindow(QMainWindow):
@@ -89,28 +53,22 @@ class MainWindow(QMainWindow):
         load_model: bool = True,
     ) -> None:
         super().__init__()
-        from console.session.writer import default_sessions_dir
         from console.ui.llm_settings import load_settings
 
         self.setWindowTitle("End Call Console")
         self.setWindowIcon(icon("app"))
-        self.store = store or ConfigStore(initial_config())
-        saved_dir = QSettings().value("sessions/dir", "")
-        self.sessions_dir = sessions_dir or (
-            Path(str(saved_dir)) if saved_dir else default_sessions_dir()
-        )
+        self.store = store or ConfigStore(config_files.initial_config())
         self.controller = ConfigController(self.store, self)
         self.calls = CallController(self.store, self.controller, self)
         self.models = ModelController(self)
         self.llm_settings = load_settings()
-        self.player: Any = None  # a RecordingPlayer once the tester plays a recording
-        self.browser: Any = None
         self._version_since: dict[int, float] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(50)
         self._tick.timeout.connect(self._on_tick)
 
         self._build()
+        self.sessions = SessionActions(self, sessions_dir, self.devices.output_spec)
         self._menus()
         self._connect()
         self._restore()
@@ -131,6 +89,14 @@ class MainWindow(QMainWindow):
     @property
     def last_call(self) -> LiveCall | None:
         return self.calls.last_call
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.sessions.sessions_dir
+
+    @property
+    def browser(self) -> Any:
+        return self.sessions.browser
 
     @property
     def input_combo(self) -> QComboBox:
@@ -159,18 +125,26 @@ class MainWindow(QMainWindow):
         self.llm_button = QPushButton("LLM settings…")
         self.state_label = QLabel("Idle")
         self.timer_label = QLabel("0:00.0")
+        self.timer_label.setContentsMargins(8, 0, 8, 0)
+        self.state_label.setToolTip("Call state")
+        self.timer_label.setToolTip("Session time of the call")
         for w in (
             self.call_button,
             self.hangup_button,
             self.mute_button,
-            self.devices,
-            self.backend_combo,
-            self.llm_button,
             QLabel(" "),
             self.state_label,
             self.timer_label,
+            QLabel("   Agent:"),
+            self.backend_combo,
+            self.llm_button,
         ):
             bar.addWidget(w)
+        self.addToolBarBreak()
+        audio_bar = QToolBar("Audio")
+        audio_bar.setObjectName("audiobar")
+        audio_bar.addWidget(self.devices)
+        self.addToolBar(audio_bar)
         self.backend_label = QLabel("Agent: offline")
         self.model_label = QLabel("")
         self.model_button = QPushButton("Get model…")
@@ -185,31 +159,12 @@ class MainWindow(QMainWindow):
         tabs.addTab(self.end_call_editor, "End Call")
         tabs.addTab(self.prompt_editor, "Main prompt")
 
-        self.timeline = TimelineView()
-        buttons = QHBoxLayout()
-        for text, slot in (
-            ("Fit call", self.timeline.fit),
-            ("Follow live", self.timeline.follow_live),
-            ("+", lambda: self.timeline.zoom(1.5)),
-            ("−", lambda: self.timeline.zoom(1 / 1.5)),
-        ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        self.selected_label = QLabel(
-            "Click an event to see it (and hear the recording from there after the call)."
-        )
-        self.selected_label.setWordWrap(True)
-        tl_box = QWidget()
-        tl_layout = QVBoxLayout(tl_box)
-        tl_layout.addLayout(buttons)
-        tl_layout.addWidget(self.timeline, 1)
-        tl_layout.addWidget(self.selected_label)
+        self.timeline_panel = TimelinePanel()
+        self.timeline = self.timeline_panel.view
         self.transcript = TranscriptPanel()
 
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.right_splitter.addWidget(tl_box)
+        self.right_splitter.addWidget(self.timeline_panel)
         self.right_splitter.addWidget(self.transcript)
         self.right_splitter.setStretchFactor(0, 3)
         self.right_splitter.setStretchFactor(1, 2)
@@ -228,8 +183,9 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
 
         file_menu = self.menuBar().addMenu("&File")
-        add(file_menu, "&Open config…", QKeySequence.StandardKey.Open, self.open_config)
-        add(file_menu, "&Save config as…", QKeySequence.StandardKey.SaveAs, self.save_config)
+        keys = QKeySequence.StandardKey
+        add(file_menu, "&Open config…", keys.Open, self.open_config)
+        add(file_menu, "&Save config as…", keys.SaveAs, self.save_config)
         add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         call_menu = self.menuBar().addMenu("&Call")
         add(call_menu, "&Call", "Ctrl+Return", self.place_call)
@@ -238,8 +194,8 @@ class MainWindow(QMainWindow):
         add(call_menu, "&Undo config edit", "Ctrl+Z", self.controller.undo)
         add(call_menu, "&Redo config edit", "Ctrl+Shift+Z", self.controller.redo)
         sessions_menu = self.menuBar().addMenu("&Sessions")
-        add(sessions_menu, "&Browse sessions…", "Ctrl+B", lambda: self.browse_sessions())
-        add(sessions_menu, "Sessions &folder…", None, self.choose_sessions_dir)
+        add(sessions_menu, "&Browse sessions…", "Ctrl+B", lambda: self.sessions.browse())
+        add(sessions_menu, "Sessions &folder…", None, self.sessions.choose_folder)
         add(sessions_menu, "&Export the last call…", "Ctrl+E", self.export_last_call)
         help_menu = self.menuBar().addMenu("&Help")
         add(help_menu, "&About", None, self.about)
@@ -260,50 +216,21 @@ class MainWindow(QMainWindow):
             )
         )
         self.models.ready.connect(self._on_model)
-        self.models.progress.connect(self._on_download_progress)
-        self.models.downloaded.connect(self._on_downloaded)
         self.devices.problem.connect(lambda m: self.statusBar().showMessage(m, 15000))
+        self.sessions.status.connect(self.statusBar().showMessage)
         self.call_button.clicked.connect(self.place_call)
         self.hangup_button.clicked.connect(self.hang_up)
         self.mute_button.toggled.connect(self._set_muted)
         self.transcript.typed.connect(self.calls.say)
         self.timeline.itemClicked.connect(self._on_item_clicked)
         self.timeline.timeClicked.connect(self._play_from)
-        self.model_button.clicked.connect(self.download_model)
+        self.model_button.clicked.connect(lambda: self.models.offer_download(self))
         self.llm_button.clicked.connect(self.llm_settings_dialog)
 
     # -- the model ------------------------------------------------------------------------
     def _on_model(self, model: Any, text: str) -> None:
         self.model_label.setText(text)
         self.model_button.setVisible(model is None)
-
-    def download_model(self) -> None:
-        from console.speech.models import DEFAULT_MODEL, models_dir
-
-        answer = QMessageBox.question(
-            self,
-            "Get the speech model",
-            f"Download {DEFAULT_MODEL} (about 40 MB) from the vosk models site into "
-            f"{models_dir()}?",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        self._progress = QProgressDialog("Downloading the speech model…", "Hide", 0, 100, self)
-        self._progress.setWindowModality(Qt.WindowModality.NonModal)
-        self._progress.show()
-        self.models.download()
-
-    def _on_download_progress(self, done: int, total: int) -> None:
-        if total:
-            self._progress.setValue(int(done * 100 / total))
-
-    def _on_downloaded(self, path: str, error: str) -> None:
-        self._progress.close()
-        if error:
-            QMessageBox.warning(self, "Speech model", error)
-            return
-        self.statusBar().showMessage(f"Speech model ready: {path}", 8000)
-        self.models.load(self.store.current.speech.model_path)
 
     # -- the call -------------------------------------------------------------------------
     def place_call(self) -> None:
@@ -334,12 +261,10 @@ class MainWindow(QMainWindow):
         self.calls.hang_up()
 
     def _on_placing(self) -> None:
-        if self.player is not None:
-            self.player.stop()
-        self.timeline.clear()
+        self.sessions.stop()
+        self.timeline_panel.clear()
         self.transcript.clear()
         self._version_since = {self.store.version: 0.0}
-        self.selected_label.setText("")
         self.state_label.setText("Connecting…")
         self._set_calling(True)
 
@@ -410,29 +335,12 @@ class MainWindow(QMainWindow):
         self.end_call_editor.set_version_text(f"config v{version}{when}")
 
     def _on_item_clicked(self, item: Item) -> None:
-        self.selected_label.setText(item.tooltip.replace("\n", " — "))
         self._play_from(item.start)
 
     def _play_from(self, t: float) -> None:
         """Play the last call's recording from session time t (never during a call)."""
-        call = self.last_call
-        if self.calls.calling or call is None or call.session_dir is None:
-            return
-        path = call.session_dir / RECORDING_FILE
-        if not path.exists():
-            self.statusBar().showMessage("This call has no recording (typed input only).", 5000)
-            return
-        from console.audio.playback import RecordingPlayer, RecordingUnreadable
-
-        try:
-            if self.player is None or self.player.path != path:
-                if self.player is not None:
-                    self.player.stop()
-                self.player = RecordingPlayer(path, self.devices.output_spec())
-            self.player.play(t)
-            self.statusBar().showMessage(f"Playing the recording from {t:.2f} s", 4000)
-        except (RecordingUnreadable, RuntimeError) as exc:
-            self.statusBar().showMessage(f"Cannot play the recording: {exc}", 8000)
+        if not self.calls.calling and self.last_call is not None:
+            self.sessions.play(self.last_call.session_dir, t)
 
     def llm_settings_dialog(self) -> None:
         from console.ui.llm_settings import LLMSettingsDialog, save_settings
@@ -443,76 +351,21 @@ class MainWindow(QMainWindow):
             save_settings(self.llm_settings)
             self.backend_combo.setCurrentIndex(1)
 
-    # -- sessions -------------------------------------------------------------------------
-    def browse_sessions(self, folder: Path | None = None):
-        from console.ui.sessions import SessionBrowser
-
-        browser = SessionBrowser(self.sessions_dir, self.devices.output_spec(), self)
-        browser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        browser.show()
-        if folder is not None:
-            browser.select(folder)
-        elif browser.sessions:
-            browser.table.selectRow(0)
-        self.browser = browser
-        return browser
-
-    def choose_sessions_dir(self) -> None:
-        name = QFileDialog.getExistingDirectory(
-            self, "Where calls are kept", str(self.sessions_dir)
-        )
-        if name:
-            self.sessions_dir = Path(name)
-            QSettings().setValue("sessions/dir", name)
-            self.statusBar().showMessage(f"Calls are now kept in {name}", 8000)
-
-    def export_last_call(self) -> None:
-        call = self.last_call
-        if call is None or call.session_dir is None:
-            QMessageBox.information(self, "Export", "No call has been saved yet.")
-            return
-        self.browse_sessions(call.session_dir).export_dialog()
-
-    def offer_recovery(self) -> None:
-        """On start: calls whose process died are repaired and offered to the tester."""
-        from console.session.reader import recover
-        from console.ui.sessions import crashed_sessions
-
-        crashed = crashed_sessions(self.sessions_dir)
-        if not crashed:
-            return
-        for session in crashed:
-            recover(session)
-        names = "\n".join(s.name for s in crashed)
-        answer = QMessageBox.question(
-            self,
-            "Recovered calls",
-            f"The console stopped during {len(crashed)} call(s). What was recorded up to "
-            f"then is kept and was repaired:\n{names}\n\nOpen them now?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.browse_sessions(crashed[0].folder)
-
-    # -- files, settings, about -----------------------------------------------------------
+    # -- sessions, about, closing --------------------------------------------------------
     def open_config(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open config", "", "Configs (*.yaml *.yml *.json)"
-        )
-        if not name:
-            return
-        try:
-            config = load_config(name)
-        except ConfigError as exc:
-            QMessageBox.warning(self, "Open config", str(exc))
-            return
-        self.controller.replace(config)
+        config_files.open_config_dialog(self, self.controller)
 
     def save_config(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save config", "end-call.yaml", "YAML (*.yaml);;JSON (*.json)"
-        )
-        if name:
-            save_config(self.store.current, name)
+        config_files.save_config_dialog(self, self.store)
+
+    def browse_sessions(self, folder: Path | None = None):
+        return self.sessions.browse(folder)
+
+    def export_last_call(self) -> None:
+        self.sessions.export(self.last_call.session_dir if self.last_call else None)
+
+    def offer_recovery(self) -> None:
+        self.sessions.offer_recovery()
 
     def about(self) -> None:
         QMessageBox.about(self, "About End Call Console", about_text(self.models.name))
@@ -538,32 +391,7 @@ class MainWindow(QMainWindow):
         settings.setValue("window/split", self.splitter.saveState())
         settings.setValue("window/rsplit", self.right_splitter.saveState())
         self.devices.save()
-        try:
-            path = last_config_path()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(json.loads(dump_config(self.store.current, "json"))))
-        except OSError:
-            pass
-        if self.player is not None:
-            self.player.stop()
+        config_files.remember(self.store)
+        self.sessions.stop()
         self.calls.close_now()
         super().closeEvent(event)
-
-
-def about_text(model: str = "") -> str:
-    from PySide6 import __version__ as pyside
-    from PySide6.QtCore import qVersion
-
-    def version(pkg: str) -> str:
-        try:
-            return importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
-
-    return (
-        f"End Call Console {__version__}\n\n"
-        f"Qt {qVersion()} (PySide6 {pyside})\n"
-        f"vosk {version('vosk')}; speech model: {model or 'none'}\n"
-        f"pyttsx3 {version('pyttsx3')} (espeak-ng on Linux, SAPI5 on Windows, NSSpeech on "
-        f"macOS)\nsounddevice {version('sounddevice')}"
-    )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from console.speech.models import LoadedModel
 
@@ -61,6 +62,39 @@ class ModelController(QObject):
                 self.downloaded.emit("", str(exc))
 
         threading.Thread(target=work, name="model-download", daemon=True).start()
+
+    def offer_download(self, parent: QWidget) -> None:
+        """Ask, then download with a progress dialog; the model loads when it is there."""
+        from console.speech.models import DEFAULT_MODEL, models_dir
+
+        answer = QMessageBox.question(
+            parent,
+            "Get the speech model",
+            f"Download {DEFAULT_MODEL} (about 40 MB) from the vosk models site into "
+            f"{models_dir()}?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        dialog = QProgressDialog("Downloading the speech model…", "Hide", 0, 100, parent)
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.show()
+
+        def progress(done: int, total: int) -> None:
+            if total:
+                dialog.setValue(int(done * 100 / total))
+
+        def finished(path: str, error: str) -> None:
+            self.progress.disconnect(progress)
+            self.downloaded.disconnect(finished)
+            dialog.close()
+            if error:
+                QMessageBox.warning(parent, "Speech model", error)
+            else:
+                self.load(explicit=path)
+
+        self.progress.connect(progress)
+        self.downloaded.connect(finished)
+        self.download()
 
     def _keep(self, model: LoadedModel | None, _status: str) -> None:
         self.model = model

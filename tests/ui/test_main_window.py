@@ -76,7 +76,7 @@ def test_hang_up_button(qtbot, window):
 
 
 def test_about_names_the_versions():
-    from console.ui.main_window import about_text
+    from console.ui.about import about_text
 
     text = about_text("vosk-model-small-en-us-0.15")
     assert "Qt 6." in text and "vosk" in text and "pyttsx3" in text
