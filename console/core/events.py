@@ -18,7 +18,8 @@ CALLER_HUNG_UP = "caller_hung_up"  # the caller in the call (a script's hang_up 
 TESTER_HUNG_UP = "tester_hung_up"  # the person at the console pressed Hang up
 ERROR = "error"
 TIMEOUT = "timeout"
-DROP_REASONS = (END_CALL_ACTION, CALLER_HUNG_UP, TESTER_HUNG_UP, ERROR, TIMEOUT)
+AGENT_HUNG_UP = "agent_hung_up"  # a remote agent (over SIP) sent BYE
+DROP_REASONS = (END_CALL_ACTION, CALLER_HUNG_UP, TESTER_HUNG_UP, ERROR, TIMEOUT, AGENT_HUNG_UP)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,6 +156,39 @@ class ModelCall(Event):
     error: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class SipEvent(Event):
+    """One thing on a SIP line to a remote agent: a SIP message sent or received (INVITE,
+    180/183, 200 OK, BYE, CANCEL, an error answer) or a media fact (first RTP, no RTP,
+    DTMF), so the hang-up from outside is on the timeline as the wire saw it."""
+
+    kind: ClassVar[str] = "sip"
+    message: str  # "INVITE", "180 Ringing", "BYE", "first RTP from the agent", ...
+    direction: str = ""  # "sent", "received", or "" for what the console observed
+    status: int | None = None  # the SIP status code of a response
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FarEndVerdict(Event):
+    """How a remote agent ended the call, judged from its audio and its BYE.
+
+    `t` is when it was judged (the drop, or the end of the wait after a farewell)."""
+
+    kind: ClassVar[str] = "far_end_verdict"
+    agent_hung_up: bool  # a BYE came from the agent
+    bye_t: float | None = None  # session time of the agent's BYE
+    last_utterance: str = ""  # the agent's last utterance before the end
+    last_sound_t: float | None = None  # end of the agent's last sound
+    gap_s: float | None = None  # last sound -> BYE
+    cut: bool = False  # the BYE cut the agent's speech
+    cut_why: str = ""
+    farewell: bool = False  # the last utterance was a farewell
+    never_hung_up: bool = False  # a farewell, then no BYE within `waited_s`
+    waited_s: float | None = None
+    caller_turn: int = 0  # caller turns before the end
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -169,6 +203,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Notice,
         ModelCall,
         ReplyDiscarded,
+        SipEvent,
+        FarEndVerdict,
     )
 }
 
