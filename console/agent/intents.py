@@ -21,6 +21,7 @@ WRONG_NUMBER = "wrong_number"
 DO_NOT_CALL = "do_not_call"
 VOICEMAIL = "voicemail"
 CONTINUE = "continue"
+ABUSIVE = "abusive"
 
 INTENT_LABELS = {
     YES: "yes",
@@ -32,6 +33,7 @@ INTENT_LABELS = {
     DO_NOT_CALL: "do not call",
     VOICEMAIL: "voicemail greeting",
     CONTINUE: "wants to go on",
+    ABUSIVE: "rude or abusive",
 }
 
 # Phrases per intent, in normalised form (contractions expanded, lower case).
@@ -58,7 +60,10 @@ PHRASES: dict[str, list[str]] = {
         "talk later", "have a good day", "have a nice day", "have a great day", "take care",
         "farewell", "i have to go", "i got to go", "i gotta go", "i need to go",
         "got to go", "gotta go", "hang up", "i am hanging up", "i will let you go",
-        "good night", "catch you later",
+        "good night", "catch you later", "bye for now", "gotta run", "i have to run",
+        "i need to run", "i should go", "i am going to go", "you can hang up",
+        "end the call", "end this call", "let us end the call", "talk soon", "so long",
+        "i am leaving", "i will hang up", "cheers bye",
     ],
     NOT_INTERESTED: [
         "not interested", "i am not interested", "no interest", "do not want",
@@ -70,6 +75,9 @@ PHRASES: dict[str, list[str]] = {
         "we are done", "all done", "all set", "i am all set", "no more questions",
         "that covers it", "that will be all", "i am finished", "we are finished",
         "that is all i needed", "i have what i need", "we are all good",
+        "that is all for now", "that is all i need", "nothing more", "that should be it",
+        "that is all for today", "no more", "i am all good", "that was all",
+        "that answers my question", "that answers it", "that is everything i needed",
     ],
     WRONG_NUMBER: [
         "wrong number", "wrong person", "no one by that name", "nobody by that name",
@@ -86,19 +94,27 @@ PHRASES: dict[str, list[str]] = {
         "after the beep", "at the tone", "not available to take your call",
         "can not take your call", "can not come to the phone", "mailbox",
         "record your message", "leave your name and number", "please leave your name",
-        "is not available", "unable to answer",
+        "is not available", "unable to answer", "mailbox is full", "please record",
+        "at the sound of the tone", "the number you have dialed", "after the signal",
+        "i will get back to you", "i will call you back as soon as",
     ],
     CONTINUE: [
         "not done", "i am not done", "not finished", "hold on", "hang on", "wait a second",
         "wait a minute", "wait a moment", "just a second", "just a moment",
         "one more thing", "one more question", "another question", "i have a question",
         "not so fast", "before you go", "do not hang up", "do not go", "not over",
+        "one second", "one sec", "actually wait", "wait wait",
+    ],
+    ABUSIVE: [
+        "shut up", "screw you", "go to hell", "piss off", "get lost", "you idiot",
+        "idiot", "moron", "f off", "fuck off", "fuck", "fucking", "damn you",
+        "you suck", "you are useless", "useless bot",
     ],
 }
 # fmt: on
 
 # Phrases that already carry their own negation are never negated again.
-_NEGATIVE_INTENTS = {NO, NOT_INTERESTED, DO_NOT_CALL, WRONG_NUMBER, CONTINUE}
+_NEGATIVE_INTENTS = {NO, NOT_INTERESTED, DO_NOT_CALL, WRONG_NUMBER, CONTINUE, ABUSIVE}
 _NEGATORS = {"not", "never"}
 _NEGATION_WINDOW = 3
 

@@ -1,81 +1,67 @@
-"""Match caller words against the conditions people write in prompts and descriptions.
+"""End-of-call triggers from the End Call action's description, as people phrase them.
 
-A condition such as "responds no" or "is not interested" is itself run through the
-intent matcher, so the vocabulary of yes/no/goodbye lives in one place
-(`intents.PHRASES`). Conditions that name no intent ("asks who is calling", "says they
-are busy") fall back to their content words.
+A description says when to use the action in prose ("Use when the user wants to end
+the call", "only when the user explicitly requests it", "when appropriate", "if the
+lead becomes rude"), in quoted phrases ("that's all, bye"), or as lists:
+
+    Call when:
+    - the user says goodbye
+    Do not call when:
+    - the user says "thank you" in the middle of the conversation
+
+Each part becomes a `Condition` (console/agent/conditions.py): the conditions to end
+on, and the conditions never to end on. A quoted phrase under "do not call when" is
+never a trigger.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from console.agent import intents as it
-from console.agent.prompt import quotes
-
-_STOPWORDS = frozenset(
-    """
-    a about am an and answer answers any anything are ask asks at be been by caller
-    contact customer did do does for he her his i if in is it its me mention mentions my
-    of on or person prospect replies reply respond responds say says she some something
-    tell tells that the their them there they to user want wants with you your
-    """.split()
+from console.agent.conditions import (
+    VAGUE,
+    Condition,
+    ConditionMatch,
+    match,
+    read_condition,
 )
+from console.agent.prompt_lines import BULLET, HEADING, NUMBERED, lex
+from console.agent.prompt_text import mask, sentences
+
+_NOT_MODE = re.compile(
+    r"^\s*(?:do not|don't|dont|never|avoid|not)\b.*\b(?:call|use|end|hang|trigger|invoke)\w*"
+    r"\b.*(?:when|if|for|in these cases|on)?\s*:?\s*$|^\s*(?:when|if) not to\b|"
+    r"^\s*exceptions?\s*:?",
+    re.I,
+)
+_END_MODE = re.compile(
+    r"^\s*(?:call|use|invoke|trigger|end(?: the call)?|hang up|terminate)(?:\s+(?:this|it|the "
+    r"tool|this tool|this function|the function))?\s*(?:when|if|on|for|in these cases|only "
+    r"when|only if)\b.*:\s*$|^\s*(?:when to (?:call|use|end)|triggers?|end conditions?|use cases?)"
+    r"\s*:?\s*$",
+    re.I,
+)
+_NEG_SENTENCE = re.compile(
+    r"(?:^|\b)(?:do not|don't|dont|never|avoid|must not|should not|shouldn't|not)\s+"
+    r"(?:ever\s+)?(?:call|use|end|hang|terminate|trigger|invoke|fire)\w*\b",
+    re.I,
+)
+_WHEN = re.compile(
+    r"\b(?:only\s+)?(?:when|whenever|if|once|as soon as|in case(?: of)?|after|upon|unless)\b",
+    re.I,
+)
+_FOR = re.compile(r"\b(?:for|on|in case of|upon)\s+(?=\w)", re.I)
 
 
 @dataclass(frozen=True)
-class ConditionMatch:
-    words: str  # the caller's words that matched
-    how: str  # e.g. "no", "phrase 'call me later'", "words busy"
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
-
-
-def match_condition(condition: str, said: it.Analysis) -> ConditionMatch | None:
-    quoted = quotes(condition)
-    if quoted:
-        for q in quoted:
-            words = it.tokens_of(q)
-            if said.contains_words(words):
-                return ConditionMatch(" ".join(words), f"phrase '{q}'")
-        return None
-    wanted = it.analyse(condition)
-    intents = {h.intent for h in wanted.hits if not h.negated}
-    if intents & {it.YES, it.NO}:
-        polarity = said.polarity()
-        want = it.YES if it.YES in intents else it.NO
-        if polarity is None:
-            return None
-        got = it.YES if polarity.intent == it.YES else it.NO
-        return ConditionMatch(polarity.words, it.INTENT_LABELS[want]) if got == want else None
-    for intent in intents:
-        hit = said.hit(intent)
-        if hit:
-            return ConditionMatch(hit.words, it.INTENT_LABELS[intent])
-    if intents:
-        return None
-    content = [_stem(w) for w in it.tokens_of(condition) if w not in _STOPWORDS]
-    if not content:
-        return None
-    heard = {_stem(w) for clause in said.clauses for w in clause}
-    found = [w for w in content if w in heard]
-    if len(found) * 2 >= len(content):
-        return ConditionMatch(" ".join(found), "words " + ", ".join(found))
-    return None
-
-
-# What an End Call description can say, and the caller intent each cue stands for.
-_DESCRIPTION_CUES = {
-    it.GOODBYE: r"good-?bye|\bbye\b|farewell|hangs? up|wants to leave|ends the call",
-    it.NOT_INTERESTED: r"not interested|no interest|uninterested|declines?|refuses?|says no",
-    it.COMPLETE: r"complete|finished|is over|is done|resolved|wrap(?:s|ped)? up|nothing else",
-    it.WRONG_NUMBER: r"wrong (?:number|person)",
-    it.DO_NOT_CALL: r"do not call|don'?t call|stop calling|opts? out|do-not-call|remove",
-    it.VOICEMAIL: r"voice ?mail|answering machine|machine answers|leave a message",
-}
+class DescriptionPart:
+    line: int  # 1-based line of the description
+    text: str
+    cond: Condition | None
+    end: bool  # True: a trigger; False: never end on it
 
 
 @dataclass(frozen=True)
@@ -83,19 +69,81 @@ class Triggers:
     """End-of-call triggers derived from the action's description."""
 
     intents: dict[str, str]  # intent -> the description's words that asked for it
-    phrases: tuple[str, ...]  # quoted phrases, matched literally
+    phrases: tuple[str, ...]  # quoted phrases, matched as words
+    ends: tuple[Condition, ...] = ()  # every condition to end on
+    never: tuple[Condition, ...] = ()  # conditions never to end on
+    parts: tuple[DescriptionPart, ...] = ()
 
     def describe(self) -> str:
         parts = [it.INTENT_LABELS[i] for i in self.intents]
         parts += [f'"{p}"' for p in self.phrases]
         return ", ".join(parts) if parts else "none"
 
+    @property
+    def vague(self) -> Condition | None:
+        return next((c for c in self.ends if c.kind == VAGUE), None)
 
+
+def _condition_of(sentence: str) -> tuple[str, bool] | None:
+    """(condition text, is a trigger) for one prose sentence of a description."""
+    masked = mask(sentence)
+    negated = bool(_NEG_SENTENCE.search(masked))
+    m = _WHEN.search(masked)
+    if m:
+        return sentence[m.start() :], not negated
+    f = _FOR.search(masked)
+    if f:
+        return sentence[f.end() :], not negated
+    if re.search(r'"_+"', masked):
+        return sentence, not negated
+    return None
+
+
+@lru_cache(maxsize=256)
 def description_triggers(description: str) -> Triggers:
-    found: dict[str, str] = {}
-    unquoted = re.sub(r"\"[^\"]*\"|“[^”]*”", " ", description)
-    for intent, pattern in _DESCRIPTION_CUES.items():
-        m = re.search(pattern, unquoted, re.IGNORECASE)
-        if m:
-            found[intent] = m.group(0)
-    return Triggers(found, tuple(quotes(description)))
+    parts: list[DescriptionPart] = []
+    mode: bool | None = None  # list items under "Call when:" (True) or "Do not call when:"
+    for ln in lex(description):
+        text = ln.text.strip()
+        if not text:
+            continue
+        if (ln.kind in (HEADING, "prose") and text.endswith(":")) or ln.kind == HEADING:
+            label = ln.title or text
+            if _NOT_MODE.match(label):
+                mode = False
+                parts.append(DescriptionPart(ln.no, text, None, False))
+                continue
+            if _END_MODE.match(label) or re.search(r"\b(?:when|if)\s*:?\s*$", label, re.I):
+                mode = True
+                parts.append(DescriptionPart(ln.no, text, None, True))
+                continue
+        if ln.kind in (NUMBERED, BULLET) and mode is not None:
+            parts.append(DescriptionPart(ln.no, text, read_condition(text), mode))
+            continue
+        mode = None if ln.kind not in (NUMBERED, BULLET) else mode
+        for _, sentence in sentences(text):
+            found = _condition_of(sentence)
+            if found is None:
+                parts.append(DescriptionPart(ln.no, sentence, None, True))
+                continue
+            cond_text, end = found
+            parts.append(DescriptionPart(ln.no, sentence, read_condition(cond_text), end))
+    intents: dict[str, str] = {}
+    phrases: list[str] = []
+    for part in parts:
+        if part.cond is None or not part.end:
+            continue
+        for intent in part.cond.intents:
+            intents.setdefault(intent, part.cond.text.strip())
+        phrases += part.cond.phrases
+    ends = tuple(p.cond for p in parts if p.cond is not None and p.end and p.cond.understood)
+    never = tuple(p.cond for p in parts if p.cond is not None and not p.end and p.cond.understood)
+    return Triggers(intents, tuple(dict.fromkeys(phrases)), ends, never, tuple(parts))
+
+
+def match_condition(condition: str, said: it.Analysis) -> ConditionMatch | None:
+    """Match caller words against a condition written as text ("responds no")."""
+    return match(read_condition(condition), said)
+
+
+__all__ = ["ConditionMatch", "Triggers", "description_triggers", "match_condition"]

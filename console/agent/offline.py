@@ -1,32 +1,60 @@
 """The offline agent: follows the main prompt deterministically, with no network.
 
 It is the console's default brain and its reference: the same config and the same
-caller words always give the same decisions, each with the rule and the words behind it.
+caller words always give the same decisions, each naming the rule, the prompt line and
+the words behind it. The prompt is read by console/agent/prompt.py (what each line
+became is the prompt map); this module decides turn by turn.
 
 Decision order for one caller utterance (documented in README, "How the offline agent
 decides"):
 
-0. A caller who says they want to go on ("no, I'm not done", "hold on", "one more
-   question") is never hung up on: no rule or trigger may end the call on that turn.
-1. End Call description, strong intents: a quoted phrase from the description, or the
-   caller saying goodbye, not interested, asking not to be called, saying it is a wrong
-   number, or a voicemail greeting. A caller who wants to leave is not kept on the line.
-2. The current step's rules (`If the contact responds no, ...`).
-3. Rules outside the steps (questions and objections).
-4. End Call description, soft intent: conversation complete ("that's all").
-5. Otherwise: go on to the next step when the caller answered yes or no (or the step has
-   no rules); repeat the question when the answer matched no rule and was neither.
+0. Voicemail: a voicemail greeting (the intents' phrases, or the prompt's own list of
+   voicemail phrases) meets the prompt's voicemail rule or the description.
+1. Candidates: the open step's rules, the prompt's other rules (objections, end
+   triggers) and the End Call description's triggers, each matched against the words.
+   A caller who wants to leave (goodbye, not interested, do not call, wrong number,
+   rude, a quoted phrase) is not kept on the line: such an ending comes first; then the
+   step's rules, then the prompt's, then "conversation complete" from the description.
+2. An ending is not carried out when the caller wants to go on ("no, I'm not done"),
+   when the caller still has a request or question ("bye for now, but can you email me
+   the quote first?": the agent answers and asks if there is anything else), or when a
+   "do not end" rule of the prompt or the description covers the words. The decision's
+   `why` says which.
+3. Otherwise the script goes on: the next step after an answer (a yes/no question that
+   got neither is asked again once), or, in a conversation (a prompt without numbered
+   steps), its next instruction, else a short reply and "anything else?". A numbered
+   script that has run out ends on the description's "conversation complete"; a
+   conversation never ends just because its instructions ran out.
+
+Everything spoken passes `clean_speech`: no tool name, stage direction or forbidden word
+reaches the caller.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
+from dataclasses import dataclass
 
+from console.agent import conditions as cd
 from console.agent import intents as it
 from console.agent.base import Decision
-from console.agent.matching import Triggers, description_triggers, match_condition
-from console.agent.prompt import Action, ParsedPrompt, Rule, fill_variables, parse_prompt, quotes
+from console.agent.goodbye import DEFAULT_GOODBYE, goodbye_from_prompt
+from console.agent.matching import Triggers, description_triggers
+from console.agent.pending import Pending, pending_request
+from console.agent.phrasing import clean_speech, introduction, opening_line
+from console.agent.prompt import (
+    Action,
+    ParsedPrompt,
+    Rule,
+    Step,
+    fill_variables,
+    is_anything_else,
+    parse_prompt,
+)
+from console.agent.prompt_actions import end_like
+from console.agent.prompt_text import looks_like_function, swap_person
 from console.core.agent_port import (
     AgentRequest,
     Emit,
@@ -39,21 +67,51 @@ from console.core.agent_port import (
 )
 from console.core.config import CallConfig
 
-DEFAULT_GOODBYE = "Thank you for your time. Goodbye."
-_STRONG = (it.VOICEMAIL, it.DO_NOT_CALL, it.WRONG_NUMBER, it.GOODBYE, it.NOT_INTERESTED)
-_SOFT = (it.COMPLETE,)
+__all__ = ["DEFAULT_GOODBYE", "OfflineAgent", "variables_of"]
+
+ANYTHING_ELSE = "Is there anything else I can help you with?"
+# Endings a caller's pending request holds back, and those it does not (a caller who asks
+# not to be called, has the wrong number, is abusive, or is a machine is let go).
+_FIRM = (it.VOICEMAIL, it.DO_NOT_CALL, it.WRONG_NUMBER, it.ABUSIVE)
+_LEAVING = (it.GOODBYE, it.NOT_INTERESTED, *_FIRM)
 
 
 def variables_of(config: CallConfig) -> dict[str, str]:
     return {"agent_name": config.agent.name, **config.agent.variables}
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A rule or a description trigger that matched the caller's words."""
+
+    source: str  # "step", "prompt" or "description"
+    order: int
+    match: cd.ConditionMatch
+    rule: Rule | None = None  # None: a description trigger
+    trigger_text: str = ""  # for description triggers: the description's words
+    label: str = ""
+
+    @property
+    def strong(self) -> bool:
+        return self.match.intent in _LEAVING or self.match.how.startswith("phrase")
+
+    @property
+    def firm(self) -> bool:
+        return self.match.intent in _FIRM
+
+
 class OfflineAgent:
     backend = "offline"
 
     def __init__(self) -> None:
-        self.current_step: int | None = None  # the step whose question awaits an answer
-        self.finished = False  # the script has no steps left
+        self.index: int | None = None  # the step whose answer is awaited
+        self.finished = False  # a numbered script has no steps left
+        self.asked_else = False  # the agent's last question was "anything else?"
+        self.reasked = False  # the open question was asked again once already
+
+    @property
+    def current_step(self) -> int | None:
+        return self.index
 
     # -- the agent contract (console/core/agent_port.py) ---------------------------------
     def describe(self) -> dict[str, str]:
@@ -88,108 +146,138 @@ class OfflineAgent:
 
     # -- turns -------------------------------------------------------------------------
     def start(self, config: CallConfig) -> Decision:
-        self.current_step, self.finished = None, False
-        prompt = parse_prompt(config.agent.main_prompt)
+        self.index, self.finished, self.asked_else, self.reasked = None, False, False, False
+        prompt = parse_prompt(config.agent.main_prompt, config.end_call.name)
         greeting = config.agent.greeting.strip()
-        if not prompt.steps:
-            return Decision(say=self._fill(config, greeting), why="greeting")
-        first = min(s.number for s in prompt.steps)
-        turn = self._run_from(config, prompt, first, why=f"opening: step {first}")
-        if greeting:
-            turn = _prefix(turn, self._fill(config, greeting))
-        return turn
-
-    def respond(self, config: CallConfig, caller_text: str, turn: int) -> Decision:
-        prompt = parse_prompt(config.agent.main_prompt)
-        said = it.analyse(caller_text)
-        triggers = description_triggers(config.end_call.description)
-        name = config.end_call.name
-        negation = _negation_note(said)
-
-        keep_on = said.hit(it.CONTINUE)
-        strong = self._description_end(said, triggers, _STRONG, name, include_phrases=True)
-        if strong and not keep_on:
-            return strong
-
-        step = prompt.step(self.current_step) if self.current_step is not None else None
-        if step is not None:
-            for rule in step.rules:
-                m = match_condition(rule.condition, said)
-                if m:
-                    return self._apply_rule(config, prompt, rule, m.words, m.how, keep_on)
-        for rule in prompt.rules:
-            m = match_condition(rule.condition, said)
-            if m:
-                decision = self._apply_rule(config, prompt, rule, m.words, m.how, keep_on)
-                moves_on = any(a.kind == "goto" for a in rule.actions)
-                if step is not None and step.asks and decision.end is None and not moves_on:
-                    # Answer the question, then come back to the script's open question.
-                    return _suffix(decision, self._fill(config, step.spoken))
-                return decision
-
-        soft = self._description_end(said, triggers, _SOFT, name, include_phrases=False)
-        if soft and not keep_on:
-            return soft
-        if keep_on:
-            return Decision(
-                say="Of course, go ahead.",
-                why=f"the caller wants to go on (said {keep_on.words!r}); the call stays up",
-                trigger_words=keep_on.words,
-            )
-
-        if step is not None and step.rules and said.polarity() is None:
-            why = f"step {step.number}: no rule matched {caller_text!r}{negation}; asking again"
-            return Decision(
-                say=self._fill(config, "Sorry, I didn't catch that. " + step.spoken),
-                why=why,
-                rule=f"step {step.number}",
-            )
-        if step is not None:
-            nxt = prompt.next_step(step.number)
-            if nxt is not None:
-                return self._run_from(
-                    config, prompt, nxt.number, why=f"step {step.number} answered{negation}"
+        if prompt.steps:
+            decision = self._run_from(config, prompt, 0, why="opening", greeted=bool(greeting))
+            if greeting:
+                decision = _prefix(decision, self._speech(config, prompt, greeting))
+            elif prompt.opening:
+                line, no = prompt.opening
+                decision = _prefix(decision, self._speech(config, prompt, line))
+                decision = dataclasses.replace(
+                    decision, why=f"the prompt's opening line (line {no}); {decision.why}"
                 )
-            self.finished = True
-        if self.finished and it.COMPLETE in triggers.intents:
+            if not decision.say and decision.end is None:
+                decision = dataclasses.replace(
+                    decision,
+                    say=self._speech(config, prompt, self._composed_opening(config, prompt)),
+                    why=decision.why + "; no step had a line to say, so a greeting from the "
+                    "prompt's identity",
+                )
+            return decision
+        if greeting:
+            return Decision(say=self._speech(config, prompt, greeting), why="greeting")
+        if prompt.opening:
+            line, no = prompt.opening
             return Decision(
-                why="the script has no steps left",
-                end=EndRequest(
-                    name,
-                    why="conversation complete: the script has no steps left, and the End "
-                    f"Call description says to end when the conversation is "
-                    f"{triggers.intents[it.COMPLETE]!r}",
-                    rule="description: conversation complete",
-                ),
+                say=self._speech(config, prompt, line),
+                why=f"the prompt's opening line (line {no})",
+                rule=f"line {no}",
             )
         return Decision(
-            say="Okay." if not self.finished else "",
-            why=f"no rule of the prompt or the description matched{negation}",
+            say=self._speech(config, prompt, self._composed_opening(config, prompt)),
+            why="a greeting from the prompt's identity (it has no opening line or steps)",
         )
+
+    def respond(self, config: CallConfig, caller_text: str, turn: int) -> Decision:
+        prompt = parse_prompt(config.agent.main_prompt, config.end_call.name)
+        triggers = description_triggers(config.end_call.description)
+        said = it.analyse(caller_text)
+        self._hear_voicemail(prompt, said)
+        step = prompt.at(self.index) if self.index is not None else None
+        asked_else = self.asked_else or bool(step and is_anything_else(step.spoken))
+        self.asked_else = False
+        keep_on = said.hit(it.CONTINUE)
+        pending = pending_request(caller_text, said)
+        negation = _negation_note(said)
+
+        candidates = self._candidates(prompt, triggers, step, said, asked_else)
+        held: list[str] = []  # why an ending was not carried out
+        held_by_pending = False
+        for cand in candidates:
+            rule = cand.rule
+            ends = self._ends(config, cand)
+            if ends:
+                veto = self._veto(config, prompt, triggers, cand, said, keep_on, pending)
+                if veto:
+                    held.append(veto)
+                    held_by_pending = held_by_pending or (
+                        pending is not None and not keep_on and "request" in veto
+                    )
+                    continue
+                if prompt.confirm_before_end is not None and not asked_else and not cand.firm:
+                    self.asked_else = True
+                    return Decision(
+                        say=self._speech(
+                            config,
+                            prompt,
+                            "Before you go, " + ANYTHING_ELSE[0].lower() + ANYTHING_ELSE[1:],
+                        ),
+                        why=f"{self._why(cand)}, but the prompt says to ask if there is anything "
+                        f"else before ending (line {prompt.confirm_before_end})",
+                        rule=f"line {prompt.confirm_before_end}",
+                        trigger_words=cand.match.words,
+                    )
+                return self._end_by(config, prompt, cand)
+            if held and keep_on is None and not held_by_pending:
+                continue  # a "not an end" rule held the ending: answer normally below
+            assert rule is not None
+            decision = self._apply_rule(config, prompt, rule, cand)
+            if held_by_pending:
+                return self._with_anything_else(config, prompt, decision, held)
+            return _note(decision, held)
+
+        if keep_on is not None:
+            why = f"the caller wants to go on (said {keep_on.words!r}); the call stays up"
+            if held:
+                why = "; ".join(held)
+            return Decision(say="Of course, go ahead.", why=why, trigger_words=keep_on.words)
+        if held_by_pending and pending is not None:
+            answer = self._answer_request(config, prompt, pending)
+            return self._with_anything_else(config, prompt, answer, held)
+
+        if step is not None:
+            decision = self._after_answer(
+                config, prompt, step, said, caller_text, pending, negation
+            )
+            return _note(decision, held)
+        if (
+            self.finished
+            and prompt.explicit_script
+            and it.COMPLETE in triggers.intents
+            and (pending is None)
+        ):
+            why = (
+                "conversation complete: the script has no steps left, and the End Call "
+                f"description says to end when {triggers.intents[it.COMPLETE]!r}"
+            )
+            return Decision(
+                why=why,
+                rule="description: conversation complete",
+                end=EndRequest(config.end_call.name, why, "description: conversation complete"),
+            )
+        return _note(self._conversation(config, prompt, said, pending, negation), held)
 
     def goodbye(self, config: CallConfig, end: EndRequest) -> GoodbyeText:
         """Invariant 3: the goodbye prompt if set, else the main prompt, else a default."""
+        prompt = parse_prompt(config.agent.main_prompt, config.end_call.name)
         gp = config.end_call.goodbye_prompt.strip()
         if gp:
-            q = quotes(gp)
-            if q:
-                return GoodbyeText(
-                    self._fill(config, q[0]), "goodbye_prompt", "the goodbye prompt's quoted line"
-                )
-            return GoodbyeText(
-                self._fill(config, gp), "goodbye_prompt", "the goodbye prompt as a template"
-            )
+            line = goodbye_from_prompt(gp)
+            text = self._speech(config, prompt, line.text) or DEFAULT_GOODBYE
+            return GoodbyeText(text, "goodbye_prompt", line.detail)
         if end.say_hint:
-            return GoodbyeText(
-                self._fill(config, end.say_hint), "main_prompt", f"the line of {end.rule}"
-            )
-        closing = parse_prompt(config.agent.main_prompt).closing
-        if closing:
-            return GoodbyeText(
-                self._fill(config, closing[0]),
-                "main_prompt",
-                f"the prompt's closing line (line {closing[1]})",
-            )
+            text = self._speech(config, prompt, end.say_hint)
+            if text:
+                return GoodbyeText(text, "main_prompt", f"the line of {end.rule}")
+        if prompt.closing:
+            text = self._speech(config, prompt, prompt.closing[0])
+            if text:
+                return GoodbyeText(
+                    text, "main_prompt", f"the prompt's closing line (line {prompt.closing[1]})"
+                )
         return GoodbyeText(DEFAULT_GOODBYE, "main_prompt", "polite default (no closing line)")
 
     def prepared_goodbyes(self, config: CallConfig) -> list[str]:
@@ -198,59 +286,170 @@ class OfflineAgent:
             return []
         if config.end_call.goodbye_prompt.strip():
             return [self.goodbye(config, EndRequest(config.end_call.name, why="")).text]
-        prompt = parse_prompt(config.agent.main_prompt)
-        lines = [ref.says for ref in prompt.refs if ref.says]
+        prompt = parse_prompt(config.agent.main_prompt, config.end_call.name)
+        lines = [ref.says for ref in prompt.refs if ref.says and ref.ending]
         lines += [prompt.closing[0]] if prompt.closing else [DEFAULT_GOODBYE]
-        return list(dict.fromkeys(self._fill(config, line) for line in lines))
+        spoken = (self._speech(config, prompt, line) for line in lines)
+        return list(dict.fromkeys(s for s in spoken if s))
 
-    # -- helpers -----------------------------------------------------------------------
-    def _description_end(
+    # -- matching ----------------------------------------------------------------------
+    def _hear_voicemail(self, prompt: ParsedPrompt, said: it.Analysis) -> None:
+        """The prompt's own voicemail phrases count as a voicemail greeting."""
+        if said.has(it.VOICEMAIL):
+            return
+        for phrase in prompt.voicemail_phrases:
+            words = cd.contains_phrase(said, phrase)
+            if words:
+                said.hits.append(it.PhraseHit(it.VOICEMAIL, words, 0, 0))
+                return
+
+    def _candidates(
         self,
-        said: it.Analysis,
+        prompt: ParsedPrompt,
         triggers: Triggers,
-        intents: tuple[str, ...],
-        name: str,
-        include_phrases: bool,
-    ) -> Decision | None:
-        if include_phrases:
-            for phrase in triggers.phrases:
-                words = it.tokens_of(phrase)
-                if said.contains_words(words):
-                    why = f'the End Call description names "{phrase}" and the caller said it'
-                    return _end(name, why, f'description: "{phrase}"', " ".join(words))
-        for intent in intents:
-            if intent not in triggers.intents:
+        step: Step | None,
+        said: it.Analysis,
+        asked_else: bool,
+    ) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        order = 0
+        if step is not None:
+            for rule in step.rules:
+                m = cd.match(rule.cond, said, asked_else)
+                if m:
+                    found.append(_Candidate("step", order, m, rule, label=_label(rule)))
+                    order += 1
+        for rule in prompt.rules:
+            if rule.not_end:
                 continue
-            hit = said.hit(intent)
-            if hit:
-                label = it.INTENT_LABELS[intent]
-                why = (
-                    f"caller intent '{label}' (said {hit.words!r}); the End Call description "
-                    f"says to end on {triggers.intents[intent]!r}"
-                )
-                return _end(name, why, f"description: {label}", hit.words)
-        return None
+            m = cd.match(rule.cond, said, asked_else)
+            if m:
+                found.append(_Candidate("prompt", order, m, rule, label=_label(rule)))
+                order += 1
+        for cond in triggers.ends:
+            m = cd.match(cond, said, asked_else)
+            if m:
+                words = cond.text.strip()
+                label = f"description: {m.how}"
+                found.append(_Candidate("description", order, m, None, words, label))
+                order += 1
+        if it.COMPLETE in triggers.intents or triggers.vague is not None:
+            # A wrong number, or a caller who asks not to be called again, leaves nothing
+            # to talk about: the conversation is complete.
+            for intent in (it.WRONG_NUMBER, it.DO_NOT_CALL):
+                hit = said.hit(intent)
+                if hit and intent not in triggers.intents:
+                    m = cd.ConditionMatch(hit.words, it.INTENT_LABELS[intent], intent)
+                    why = triggers.intents.get(it.COMPLETE) or "appropriate"
+                    found.append(
+                        _Candidate("implied", order, m, None, why, "description: " + m.how)
+                    )
+                    order += 1
 
-    def _apply_rule(
+        def rank(c: _Candidate) -> tuple[int, int]:
+            ends = c.rule is None or c.rule.ends
+            if ends and c.strong and c.source != "implied":
+                return (0, {"step": 0, "prompt": 1, "description": 2}[c.source])
+            return ({"step": 1, "prompt": 2, "description": 3, "implied": 4}[c.source], 0)
+
+        return sorted(found, key=lambda c: (*rank(c), c.order))
+
+    def _ends(self, config: CallConfig, cand: _Candidate) -> bool:
+        if cand.rule is None:
+            return True
+        name = config.end_call.name
+        return any(a.kind == "end" or a.name == name for a in cand.rule.calls())
+
+    def _veto(
         self,
         config: CallConfig,
         prompt: ParsedPrompt,
-        rule: Rule,
-        words: str,
-        how: str,
-        keep_on: it.PhraseHit | None = None,
-    ) -> Decision:
-        label = f"{rule.where}, line {rule.line}"
-        why = f"{label}: 'If the contact {rule.condition}' matched {words!r} ({how})"
-        decision = self._perform(config, prompt, rule.actions, why, label, words)
-        if decision.end is not None and keep_on is not None:
-            return Decision(
-                say="Of course, go ahead.",
-                why=f"{why}, but the caller wants to go on (said {keep_on.words!r}): "
-                "the rule's End Call is not invoked",
-                rule=label,
-                trigger_words=keep_on.words,
+        triggers: Triggers,
+        cand: _Candidate,
+        said: it.Analysis,
+        keep_on: it.PhraseHit | None,
+        pending: Pending | None,
+    ) -> str:
+        what = self._why(cand)
+        if keep_on is not None and not cand.firm:
+            return f"{what}, but the caller wants to go on (said {keep_on.words!r})"
+        if pending is not None and not cand.firm:
+            return (
+                f"{what}, but the caller still has a {pending.kind} ({pending.words!r}): a "
+                "farewell with a pending request does not end the call"
             )
+        words = set(cand.match.words.split())
+        blockers = [(r.cond, f"the prompt's line {r.line}") for r in prompt.not_end_rules]
+        blockers += [(c, "the End Call description") for c in triggers.never]
+        for cond, where in blockers:
+            m = cd.match(cond, said)
+            if m is None:
+                continue
+            same_intent = m.intent and m.intent == cand.match.intent
+            covered = words and words <= set(m.words.split())
+            if same_intent or covered:
+                return (
+                    f"{what}, but {where} says not to end the call on {cond.describe()} "
+                    f"(the caller said {m.words!r})"
+                )
+        return ""
+
+    def _why(self, cand: _Candidate) -> str:
+        m = cand.match
+        if cand.rule is not None:
+            rule = cand.rule
+            return f"{_label(rule)}: '{rule.condition.strip()}' matched {m.words!r} ({m.how})"
+        if cand.source == "implied":
+            return (
+                f"caller intent '{m.how}' (said {m.words!r}): nothing is left to talk about, and "
+                f"the End Call description says to end when {cand.trigger_text!r}"
+            )
+        if m.how.startswith("phrase"):
+            return f"the End Call description names {m.how[7:]} and the caller said it"
+        return (
+            f"caller intent '{m.how}' (said {m.words!r}); the End Call description says to end "
+            f"on {cand.trigger_text!r}"
+        )
+
+    # -- carrying out ------------------------------------------------------------------
+    def _end_by(self, config: CallConfig, prompt: ParsedPrompt, cand: _Candidate) -> Decision:
+        why = self._why(cand)
+        if cand.rule is None:
+            name = config.end_call.name
+            return Decision(
+                why=why,
+                rule=cand.label,
+                trigger_words=cand.match.words,
+                end=EndRequest(name, why, cand.label, cand.match.words),
+            )
+        return self._perform(
+            config, prompt, cand.rule.actions, why, _label(cand.rule), cand.match.words
+        )
+
+    def _apply_rule(
+        self, config: CallConfig, prompt: ParsedPrompt, rule: Rule, cand: _Candidate
+    ) -> Decision:
+        why = self._why(cand)
+        decision = self._perform(config, prompt, rule.actions, why, _label(rule), cand.match.words)
+        moves = any(a.kind == "goto" for a in rule.actions)
+        step = prompt.at(self.index) if self.index is not None else None
+        if cand.source == "prompt" and step is not None and decision.end is None and not moves:
+            if step.asks:
+                # Answer the question, then come back to the script's open question.
+                return _suffix(decision, self._speech(config, prompt, step.spoken))
+        elif (
+            cand.source == "step"
+            and decision.end is None
+            and not moves
+            and step is not None
+            and not decision.notices  # an ending it could not carry out: no moving on
+        ):
+            nxt = self._next_index(prompt, step)
+            self.reasked = False
+            if nxt is not None:
+                rest = self._run_from(config, prompt, nxt, why=why)
+                return _prefix(rest, decision.say, decision.notices)
+            self.index, self.finished = None, True
         return decision
 
     def _perform(
@@ -265,75 +464,315 @@ class OfflineAgent:
     ) -> Decision:
         """Carry out a rule's or step's actions in order."""
         name = config.end_call.name
-        says = [a.text for a in actions if a.kind in ("say", "ask")]
-        ends = [a for a in actions if a.kind == "end" or (a.kind == "call" and a.name == name)]
+        live = [a for a in actions if not a.negated]
+        says = [a.text for a in live if a.kind in ("say", "ask")]
+        ends = [a for a in live if a.kind == "end" or (a.kind == "call" and a.name == name)]
         notices = tuple(
             f"the prompt asks to call '{a.name}' ({rule}) but the End Call action is named "
             f"'{name}': the agent cannot invoke it, so the call goes on"
-            for a in actions
-            if a.kind == "call" and a.explicit and a.name != name
+            for a in live
+            if a.kind == "call" and a.name != name and end_like(a.name)
         )
+        others = [
+            a.name for a in live if a.kind == "call" and a.name != name and not end_like(a.name)
+        ]
+        if others:
+            why += f" (the offline agent has no tool {others[0]!r}: it only says the line)"
         if ends:
             how = "call " + name if ends[0].kind == "call" else "end the call (no action name)"
+            spoken = self._speech(config, prompt, " ".join(says))
             return Decision(
                 why=why,
                 rule=rule,
                 trigger_words=words,
                 notices=notices,
-                end=EndRequest(name, f"{why} -> {how}", rule, words, " ".join(says)),
+                end=EndRequest(name, f"{why} -> {how}", rule, words, spoken),
             )
-        goto = next((a.step for a in actions if a.kind == "goto"), None)
-        spoken = self._fill(config, " ".join(says))
-        if goto is not None and goto not in visited:
-            nxt = self._run_from(config, prompt, goto, why, visited | {goto})
-            return _prefix(nxt, spoken, notices)
+        goto = next((a for a in live if a.kind == "goto"), None)
+        spoken = self._speech(config, prompt, " ".join(says))
+        if goto is not None:
+            target = (
+                prompt.state(goto.name)
+                if goto.name
+                else prompt.step(goto.step, self._group(prompt))
+            )
+            if target is not None and target.index not in visited:
+                nxt = self._run_from(config, prompt, target.index, why, visited | {target.index})
+                return _prefix(nxt, spoken, notices)
+        if not spoken:
+            spoken = "One moment, please." if others else _ack(it.analyse(words))
         return Decision(say=spoken, why=why, rule=rule, trigger_words=words, notices=notices)
 
     def _run_from(
         self,
         config: CallConfig,
         prompt: ParsedPrompt,
-        number: int,
+        index: int,
         why: str,
         visited: frozenset[int] = frozenset(),
+        greeted: bool = False,
     ) -> Decision:
-        """Speak steps from `number` on until one asks a question (or ends the call)."""
-        step = prompt.step(number)
+        """Speak steps from `index` on until one waits for an answer (or ends the call)."""
+        step = prompt.at(index)
         if step is None:
-            self.current_step, self.finished = None, True
-            return Decision(why=f"{why}; the script has no step {number}")
-        visited = visited | {number}
-        label = f"step {step.number}, line {step.line}"
-        if step.calls() or step.asks:
-            self.current_step = step.number
+            self.index, self.finished = None, True
+            return Decision(why=f"{why}; the script has no more steps")
+        visited = visited | {index}
+        label = f"{step.label}, line {step.line}"
+        spoken = self._step_line(config, prompt, step, greeted)
         if step.calls():
-            return self._perform(config, prompt, step.actions, f"{why} -> {label}", label, "")
-        if step.asks:
-            return Decision(
-                say=self._fill(config, step.spoken), why=f"{why} -> {label}", rule=label
+            self.index = step.index
+            actions = tuple(
+                a for a in step.actions if a.kind != "say" or "{greeting}" not in a.text
             )
-        goto = next((a.step for a in step.actions if a.kind == "goto"), None)
-        nxt_number = goto if goto is not None else _after(prompt, step.number)
-        if nxt_number is None or nxt_number in visited:
-            self.current_step, self.finished = None, True
+            decision = self._perform(config, prompt, actions, f"{why} -> {label}", label, "")
+            return decision
+        goto = next((a for a in step.actions if a.kind == "goto" and not a.negated), None)
+        if step.waits or (goto is None and prompt.at(index + 1) is None):
+            if step.waits:
+                self.index = step.index
+                self.asked_else = is_anything_else(spoken)
+            else:
+                self.index, self.finished = None, True
+            self.reasked = False
+            return Decision(say=spoken, why=f"{why} -> {label}", rule=label)
+        if goto is not None:
+            target = prompt.state(goto.name) if goto.name else prompt.step(goto.step, step.group)
+            nxt = target.index if target is not None else None
+        else:
+            nxt = index + 1
+        if nxt is None or nxt in visited:
+            self.index, self.finished = None, True
+            return Decision(say=spoken, why=f"{why} -> {label}", rule=label)
+        rest = self._run_from(config, prompt, nxt, why, visited, greeted)
+        return _prefix(rest, spoken)
+
+    def _step_line(
+        self, config: CallConfig, prompt: ParsedPrompt, step: Step, greeted: bool
+    ) -> str:
+        parts = []
+        for a in step.actions:
+            if a.kind not in ("say", "ask") or a.negated:
+                continue
+            if "{greeting}" in a.text:
+                if greeted:
+                    continue
+                parts.append(a.text.replace("{greeting}", self._introduction(config, prompt)))
+            else:
+                parts.append(a.text)
+        return self._speech(config, prompt, " ".join(parts))
+
+    def _next_index(self, prompt: ParsedPrompt, step: Step) -> int | None:
+        nxt = step.index + 1
+        return nxt if prompt.at(nxt) is not None else None
+
+    def _group(self, prompt: ParsedPrompt) -> int | None:
+        step = prompt.at(self.index) if self.index is not None else None
+        return step.group if step else None
+
+    def _after_answer(
+        self,
+        config: CallConfig,
+        prompt: ParsedPrompt,
+        step: Step,
+        said: it.Analysis,
+        caller_text: str,
+        pending: Pending | None,
+        negation: str,
+    ) -> Decision:
+        """The caller answered the open step and no rule took the answer."""
+        otherwise = next((r for r in step.rules if r.cond.kind == cd.OTHERWISE), None)
+        if otherwise is not None and pending is None:
+            m = cd.ConditionMatch(caller_text.strip(), "any other answer")
+            cand = _Candidate("step", 0, m, otherwise, label=_label(otherwise))
+            if self._ends(config, cand) and said.hit(it.CONTINUE):
+                pass
+            elif self._ends(config, cand):
+                return self._end_by(config, prompt, cand)
+            else:
+                return self._apply_rule(config, prompt, otherwise, cand)
+        polar = any(i in (it.YES, it.NO) for r in step.rules for i in r.cond.intents)
+        if polar and said.polarity() is None and not self.reasked and step.asks:
+            self.reasked = True
+            why = f"{step.label}: no rule matched {caller_text!r}{negation}; asking again"
+            if pending is not None:
+                why = (
+                    f"{step.label}: the caller asked {pending.words!r}, which no rule "
+                    "answers; asking the step's question again"
+                )
             return Decision(
-                say=self._fill(config, step.spoken), why=f"{why} -> {label}", rule=label
+                say=self._speech(config, prompt, "Sorry, I didn't catch that. " + step.spoken),
+                why=why,
+                rule=step.label,
             )
-        rest = self._run_from(config, prompt, nxt_number, why, visited)
-        return _prefix(rest, self._fill(config, step.spoken))
+        nxt = self._next_index(prompt, step)
+        self.reasked = False
+        why = f"{step.label} answered{negation}"
+        if nxt is not None:
+            decision = self._run_from(config, prompt, nxt, why=why)
+            if not decision.say and decision.end is None:
+                decision = dataclasses.replace(decision, say=_ack(said))
+            return decision
+        self.index, self.finished = None, True
+        if prompt.explicit_script:
+            return Decision(
+                say=self._speech(config, prompt, "Thank you."),
+                why=f"{why}; that was the script's last step",
+            )
+        return self._conversation(config, prompt, said, pending, negation, why)
+
+    def _conversation(
+        self,
+        config: CallConfig,
+        prompt: ParsedPrompt,
+        said: it.Analysis,
+        pending: Pending | None,
+        negation: str,
+        why: str = "",
+    ) -> Decision:
+        """A reply in a conversation: nothing in the prompt covers the caller's words."""
+        lead = f"{why}; " if why else ""
+        if pending is not None:
+            answer = self._answer_request(config, prompt, pending)
+            self.asked_else = True
+            return dataclasses.replace(
+                _suffix(answer, ANYTHING_ELSE),
+                why=f"{lead}the caller asked {pending.words!r}; no rule of the prompt answers it"
+                f"{negation}, so a short answer and 'anything else?'",
+            )
+        words = it.tokens_of(said.text)
+        if (
+            words
+            and set(words)
+            <= {
+                "hi",
+                "hello",
+                "hey",
+                "there",
+                "yes",
+                "good",
+                "morning",
+                "afternoon",
+                "evening",
+                "hiya",
+                "speaking",
+            }
+            and not said.polarity()
+        ):
+            self.asked_else = False
+            return Decision(
+                say="Hi! How can I help you today?",
+                why=f"{lead}the caller greeted; the conversation goes on",
+            )
+        self.asked_else = True
+        ack = _ack(said)
+        return Decision(
+            say=f"{ack} {ANYTHING_ELSE}",
+            why=f"{lead}no rule of the prompt or the description matched{negation}; the "
+            "conversation goes on until an end condition",
+        )
+
+    def _answer_request(
+        self, config: CallConfig, prompt: ParsedPrompt, pending: Pending
+    ) -> Decision:
+        """Answer what the caller still wants: a prompt rule if one covers it, else a
+        short acknowledgement built from the request itself."""
+        asked = it.analyse(pending.words)
+        for rule in prompt.rules:
+            if rule.not_end or rule.ends:
+                continue
+            m = cd.match(rule.cond, asked)
+            if m:
+                return dataclasses.replace(
+                    self._perform(config, prompt, rule.actions, "", _label(rule), m.words),
+                    why=f"{_label(rule)} answers {pending.words!r} ({m.how})",
+                )
+        return Decision(
+            say=self._speech(config, prompt, _acknowledge(pending)),
+            why=f"no rule answers {pending.words!r}",
+        )
+
+    def _with_anything_else(
+        self, config: CallConfig, prompt: ParsedPrompt, decision: Decision, held: list[str]
+    ) -> Decision:
+        self.asked_else = True
+        say = " ".join(s for s in (decision.say, ANYTHING_ELSE) if s)
+        why = "; ".join([*held, decision.why] if decision.why else held)
+        return dataclasses.replace(
+            decision, say=say, why=why + "; asking if there is anything else", end=None
+        )
+
+    # -- speech ------------------------------------------------------------------------
+    def _introduction(self, config: CallConfig, prompt: ParsedPrompt) -> str:
+        return introduction(prompt.identity, config.agent.name)
+
+    def _composed_opening(self, config: CallConfig, prompt: ParsedPrompt) -> str:
+        return opening_line(prompt.identity, config.agent.name)
+
+    def _speech(self, config: CallConfig, prompt: ParsedPrompt, text: str) -> str:
+        """What may be spoken of `text`: variables filled, no tool name, no stage
+        direction, no forbidden word."""
+        if not text:
+            return ""
+        filled = fill_variables(
+            text.replace("{greeting}", self._introduction(config, prompt)), variables_of(config)
+        ).strip()
+        names = {config.end_call.name} | {r.name for r in prompt.refs if r.name}
+        names |= {
+            w for w in re.findall(r"`([^`]+)`", config.agent.main_prompt) if looks_like_function(w)
+        }
+        forbidden = tuple(w for w, _ in prompt.forbidden)
+        spoken, _ = clean_speech(filled, names, forbidden)
+        return spoken
 
     @staticmethod
     def _fill(config: CallConfig, text: str) -> str:
         return fill_variables(text, variables_of(config)).strip()
 
 
-def _after(prompt: ParsedPrompt, number: int) -> int | None:
-    nxt = prompt.next_step(number)
-    return nxt.number if nxt else None
+def _label(rule: Rule) -> str:
+    return f"{rule.where}, line {rule.line}"
 
 
-def _end(name: str, why: str, rule: str, words: str) -> Decision:
-    return Decision(why=why, rule=rule, trigger_words=words, end=EndRequest(name, why, rule, words))
+def _ack(said: it.Analysis) -> str:
+    p = said.polarity()
+    if p is not None and p.intent == it.YES:
+        return "Great."
+    if p is not None:
+        return "Okay."
+    return "I see."
+
+
+def _acknowledge(pending: Pending) -> str:
+    """`can you email me the quote first?` -> `Sure, I'll email you the quote.`"""
+    text = pending.words.strip().rstrip("?.!").strip()
+    m = re.match(
+        r"^(?:.*?\b)?(?:can|could|would|will) you (?:please )?(.+?)(?:,? (?:first|before (?:you go|"
+        r"we hang up|that)|please|for me))*$",
+        text,
+        re.I,
+    )
+    if m and pending.kind == "request":
+        what = _swap_to_caller(m.group(1))
+        if 1 <= len(what.split()) <= 12:
+            return f"Sure, I'll {what}."
+    m = re.match(r"^(?:.*?\b)?please (.+)$", text, re.I)
+    if m and pending.kind == "request":
+        what = _swap_to_caller(m.group(1))
+        if 1 <= len(what.split()) <= 12:
+            return f"Sure, I'll {what}."
+    if pending.kind == "request":
+        return "Sure, I can help with that."
+    return "Good question. I'll make a note of it so the team can follow up."
+
+
+def _swap_to_caller(text: str) -> str:
+    """The caller's `me`/`my` are `you`/`your` in the agent's mouth."""
+    out = re.sub(r"\bme\b", "you", text, flags=re.I)
+    out = re.sub(r"\bmy\b", "your", out, flags=re.I)
+    out = re.sub(r"\bmyself\b", "yourself", out, flags=re.I)
+    out = re.sub(r"\bI\b", "you", out)
+    return out
 
 
 def _prefix(decision: Decision, text: str, notices: tuple[str, ...] = ()) -> Decision:
@@ -347,6 +786,12 @@ def _suffix(decision: Decision, text: str) -> Decision:
     return dataclasses.replace(decision, say=say)
 
 
+def _note(decision: Decision, held: list[str]) -> Decision:
+    if not held:
+        return decision
+    return dataclasses.replace(decision, why="; ".join([*held, decision.why]))
+
+
 def _negation_note(said: it.Analysis) -> str:
     notes = [
         f"{h.words!r} negated by {h.negator!r}"
@@ -354,3 +799,6 @@ def _negation_note(said: it.Analysis) -> str:
         if h.negated and h.intent in (it.GOODBYE, it.COMPLETE, it.YES)
     ]
     return f" ({'; '.join(notes)})" if notes else ""
+
+
+_ = swap_person  # phrasing helpers live in console/agent/phrasing.py

@@ -1,86 +1,172 @@
 """Read an agent's main prompt the way the offline agent follows it.
 
-Prompts are written by people in many styles, so the parser looks for a few robust
-shapes rather than a grammar:
+Prompts are written by people in many styles (numbered scripts, Markdown sections,
+tables, arrows, states, prose), so the reader recognises common structures rather than
+a grammar, and records for every line what it made of it (the prompt map):
 
-- numbered task steps: `4. Ask "Are you ready to move forward?"`, `5. Say "..."`;
-- rules, inline or as sub-bullets: `If the contact responds no, call end_call and say
-  "Thanks for your time."` (actions: say a quoted line, go to step N, call an action);
-- a questions-and-objections section (any rule outside the steps is global):
-  `If the contact asks who is calling, respond "This is Sam from Acme."`;
-- a closing line: `When you end the call, say "Thanks for calling."`.
+- **steps**: a numbered list in a task section (or the top level), a table with a step
+  column, or the states of a multi-state prompt. A numbered list that is a set of
+  examples, of phrases or of rules is *not* a script;
+- **rules**: `If the contact responds no, call end_call and say "Thanks."`, on one line,
+  as sub-bullets of a step, spread over several lines (`When the person says something
+  like:` + phrases + `THEN ...`), with arrows or bracketed conditions, in an objection
+  section, or as "Call when:" lists; a rule that ends the call is an **end trigger**,
+  one that forbids ending is a **not an end** rule (never a trigger);
+- **lines**: a closing line (`When you end the call, say "..."`), an opening line
+  (`Begin the call with "..."`), words the prompt forbids;
+- **conversation steps**: a prompt without a numbered script is a conversation; its
+  instructions (`Greet the caller and ask for their name`) are said in order, and the
+  call goes on until an end condition;
+- everything else is **context** (persona, style, knowledge) or **ignored** (a line
+  that reads like an instruction the agent could not use: the lints say so).
 
-Quotes may be "double", “curly” or 'single'. Text inside quotes is never read as an
-instruction, so `say "call me back"` does not call anything.
+Text inside quotes is never read as an instruction, so `say "call me back"` calls
+nothing, and a quoted tool name (`use the 'hangUp' tool`) is a name, not a line to say.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-_QUOTE = re.compile(r"\"([^\"]+)\"|“([^”]+)”|(?<![A-Za-z0-9])'(.+?)'(?![A-Za-z0-9])")
-_STEP = re.compile(r"^\s*(?:step\s+)?(\d{1,3})\s*[.):]\s+(.*)$", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-*•]|[a-z][.)])\s+(.*)$")
-_HEADING = re.compile(r"^\s*(?:#+\s*(.+?)\s*#*|\*\*(.+?)\*\*:?|([A-Za-z][^\"“'.!?]{0,60}):)\s*$")
-_RULE_START = re.compile(
-    r"\b(?:if|when)\s+(?:the\s+)?(?:contact|caller|customer|user|person|prospect|lead|"
-    r"client|they|he|she|someone)\b",
-    re.IGNORECASE,
+from console.agent import conditions as cd
+from console.agent.phrasing import Identity, identity_of
+from console.agent.prompt_actions import (
+    KNOWN_NAMES,
+    Action,
+    end_like,
+    has_speech,
+    parse_actions,
 )
-_THEN = re.compile(r",|\bthen\b|:|\s[-–—]\s|\s*(?:->|=>|→)\s*", re.IGNORECASE)
-_FRAGMENT_SPLIT = re.compile(r",?\s+and\s+then\s+|,?\s+then\s+|,?\s+and\s+|;\s*|,\s*", re.I)
-_GOTO = re.compile(
-    r"\b(?:go|proceed|continue|move|skip|jump|return|advance)\s+(?:on\s+|back\s+)?"
-    r"(?:to|with)\s+step\s+(\d{1,3})\b",
-    re.IGNORECASE,
+from console.agent.prompt_lines import (
+    BULLET,
+    CODE,
+    FENCE,
+    HEADING,
+    NUMBERED,
+    PROSE,
+    TABLE,
+    TABLE_SEP,
+    Line,
+    lex,
+    section_kind,
 )
-_CALL = re.compile(
-    r"\b(?:call|invoke|trigger|use|run|execute|fire)\s+(?:the\s+)?(`?)([A-Za-z_][\w-]*)\1"
-    r"(\s+(?:function|tool|action))?",
-    re.IGNORECASE,
+from console.agent.prompt_statements import (
+    CLOSING,
+    CONFIRM,
+    CONTEXT,
+    EXAMPLE,
+    FORBIDDEN,
+    HEAD,
+    INSTRUCTION,
+    NOT_END,
+    OPENING,
+    RULE,
+    Statement,
+    about_ending,
+    read_statement,
+    reads_like_instruction,
+    then_line,
 )
-_END_PHRASE = re.compile(
-    r"\b(?:end|terminate|finish|close|disconnect)\s+the\s+(?:call|conversation)\b|"
-    r"\bhang\s*up\b",
-    re.IGNORECASE,
-)
-_SAY_VERB = re.compile(r"\b(say|says|respond|reply|answer|tell|ask|asks|greet|state)\b", re.I)
-_CLOSING_CUE = re.compile(
-    r"\b(end(?:s|ing)?|clos(?:e|es|ing)|finish|wrap(?:ping)?\s+up|goodbye|sign\s+off|"
-    r"hang(?:ing)?\s+up|last\s+words?)\b",
-    re.IGNORECASE,
-)
-_NOT_ACTION_WORDS = {"me", "you", "us", "them", "him", "her", "back", "it", "this", "that", "a"}
+from console.agent.prompt_text import fill_variables, looks_like_function, mask, quotes, sentences
 
+__all__ = [
+    "Action",
+    "ActionRef",
+    "MapEntry",
+    "ParsedPrompt",
+    "Rule",
+    "Step",
+    "fill_variables",
+    "looks_like_function",
+    "parse_actions",
+    "parse_prompt",
+    "quotes",
+]
 
-@dataclass(frozen=True)
-class Action:
-    """One thing a rule or step tells the agent to do."""
+# What a prompt line became (the prompt map's roles).
+R_STEP = "step"
+R_RULE = "rule"
+R_ANSWER = "objection answer"
+R_END = "end trigger"
+R_NOT_END = "not an end"
+R_EXAMPLE = "example"
+R_PHRASES = "phrase list"
+R_OPENING = "opening line"
+R_CLOSING = "closing line"
+R_SECTION = "section"
+R_CONTEXT = "context"
+R_IGNORED = "ignored"
+ROLES = (
+    R_END,
+    R_NOT_END,
+    R_STEP,
+    R_ANSWER,
+    R_RULE,
+    R_OPENING,
+    R_CLOSING,
+    R_PHRASES,
+    R_EXAMPLE,
+    R_SECTION,
+    R_CONTEXT,
+    R_IGNORED,
+)
 
-    kind: str  # "say", "ask", "goto", "call", "end"
-    text: str = ""  # the quoted line for say/ask
-    step: int = 0  # for goto
-    name: str = ""  # for call
-    explicit: bool = False  # the name looks like a function name (end_call, `x`, x tool)
+_STEP_SECTIONS = ("general", "task", "state")
+_SCRIPT_TITLE = re.compile(r"steps?|script|flow|process|sequence|procedure|agenda", re.I)
+_EXAMPLE_LEAD = re.compile(
+    r"\bexamples?\b|\bsample\b|\be\.g\b|for instance|dialog|transcript|illustrat", re.I
+)
+_VOICEMAIL_LEAD = re.compile(r"voice ?-?mail|answering machine|machine", re.I)
+_FORBID_LEAD = re.compile(
+    r"\b(?:never|do not|don't|avoid)\s+(?:say|use|mention)|forbidden|banned|blacklist", re.I
+)
+_END_LEAD = re.compile(
+    r"(?:\bcall|\buse|\binvoke|\btrigger|\bend the call|\bhang up|\bterminate|\bend_call|"
+    r"`[\w-]+`|\b\w+_\w+)\b[^:]{0,40}\b(?:when|if|on|in these cases|in the following cases)\b"
+    r"[^:]{0,30}:\s*$|^\s*(?:end[- ]call|hang[- ]?up|termination) (?:conditions|triggers|phrases|"
+    r"cases|rules)\s*:?\s*$|^\s*(?:call|use) when\s*:?\s*$",
+    re.I,
+)
+_NOT_END_LEAD = re.compile(
+    r"(?:do not|don't|never|not)\b[^:]{0,40}\b(?:when|if)\b[^:]{0,30}:\s*$|"
+    r"^\s*(?:do not|don't|never) (?:call|use|end|hang)[^:]{0,40}:\s*$",
+    re.I,
+)
+_KEY_VALUE = re.compile(r"^([A-Za-z][\w '/&?-]{1,50}?)\s*(?::|–|—|\s-)\s+(.+)$")
+_QUOTED_KEY = re.compile(r'^\s*["“]([^"”]+)["”]\s*(?::|–|—|-|->|→)\s*(.+)$')
+_QA_Q = re.compile(r"^\s*(?:Q|Question)\s*[:.)-]\s*(.+)$", re.I)
+_QA_A = re.compile(r"^\s*(?:A|Answer)\s*[:.)-]\s*(.+)$", re.I)
+_ANYTHING_ELSE = re.compile(
+    r"anything else|any other questions?|any more questions|anything more|help (?:you )?with "
+    r"anything|other questions",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
 class Rule:
-    condition: str  # e.g. "responds no", "asks who is calling"
+    condition: str  # as written, e.g. "If the contact responds no"
     actions: tuple[Action, ...]
     line: int  # 1-based line of the prompt
     text: str  # the rule as written
-    where: str  # "step 4" or "prompt"
+    where: str  # "step 4", "state qualify", "prompt", "description"
+    cond: cd.Condition = field(default_factory=lambda: cd.Condition("", cd.CALLER))
+    section: str = ""  # the section it was found in (voicemail, objection, ...)
+    not_end: bool = False  # "do not end the call when ...": blocks endings, never ends
 
     @property
     def says(self) -> str:
-        return next((a.text for a in self.actions if a.kind in ("say", "ask")), "")
+        return " ".join(a.text for a in self.actions if a.kind in ("say", "ask") and not a.negated)
 
     def calls(self) -> list[Action]:
-        return [a for a in self.actions if a.kind in ("call", "end")]
+        return [a for a in self.actions if a.kind in ("call", "end") and not a.negated]
+
+    @property
+    def ends(self) -> bool:
+        """Whether the rule asks to end the call (under any name that reads as ending)."""
+        return any(a.kind == "end" or end_like(a.name) for a in self.calls())
 
 
 @dataclass(frozen=True)
@@ -90,17 +176,37 @@ class Step:
     rules: tuple[Rule, ...]
     line: int
     text: str
+    index: int = 0  # position in the script
+    group: int = 0  # the list it belongs to ("go to step N" looks there first)
+    name: str = ""  # a state's name
+    implicit: bool = False  # from prose instructions, not a numbered list
+
+    @property
+    def label(self) -> str:
+        return f"state {self.name}" if self.name else f"step {self.number}"
 
     @property
     def asks(self) -> bool:
-        return any(a.kind == "ask" for a in self.actions)
+        return any(
+            a.kind == "ask" or (a.kind == "say" and a.text.rstrip().endswith("?"))
+            for a in self.actions
+            if not a.negated
+        )
 
     @property
     def spoken(self) -> str:
-        return " ".join(a.text for a in self.actions if a.kind in ("say", "ask"))
+        return " ".join(a.text for a in self.actions if a.kind in ("say", "ask") and not a.negated)
 
     def calls(self) -> list[Action]:
-        return [a for a in self.actions if a.kind in ("call", "end")]
+        return [a for a in self.actions if a.kind in ("call", "end") and not a.negated]
+
+    @property
+    def waits(self) -> bool:
+        """The step waits for the caller: it asks, it branches, or it has nothing to say
+        (an instruction such as "Qualify the lead" takes a turn of conversation)."""
+        if self.calls():
+            return False
+        return self.asks or bool(self.rules) or not self.spoken
 
 
 @dataclass(frozen=True)
@@ -112,191 +218,1006 @@ class ActionRef:
     line: int
     text: str
     says: str  # a line the prompt wants said with it, if any
+    ending: bool = True  # the name or the sentence is about ending the call
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """What the agent understood of one prompt line."""
+
+    line: int
+    role: str
+    detail: str
+    text: str
+    instruction_like: bool = False
+    about_ending: bool = False
 
 
 @dataclass(frozen=True)
 class ParsedPrompt:
     steps: tuple[Step, ...] = ()
-    rules: tuple[Rule, ...] = ()  # global: questions, objections, rules outside steps
+    rules: tuple[Rule, ...] = ()  # global: objections, end triggers, "not an end" rules
     closing: tuple[str, int] | None = None  # (line to say, prompt line number)
-    refs: tuple[ActionRef, ...] = field(default=())
+    refs: tuple[ActionRef, ...] = ()
+    opening: tuple[str, int] | None = None
+    forbidden: tuple[tuple[str, int], ...] = ()
+    confirm_before_end: int | None = None  # line asking "anything else?" before ending
+    voicemail_phrases: tuple[str, ...] = ()
+    entries: tuple[MapEntry, ...] = ()
+    explicit_script: bool = False
+    identity: Identity = field(default_factory=Identity)
 
-    def step(self, number: int) -> Step | None:
-        return next((s for s in self.steps if s.number == number), None)
+    def step(self, number: int, group: int | None = None) -> Step | None:
+        same = [s for s in self.steps if s.number == number and s.group == group]
+        return same[0] if same else next((s for s in self.steps if s.number == number), None)
+
+    def at(self, index: int) -> Step | None:
+        return self.steps[index] if 0 <= index < len(self.steps) else None
+
+    def state(self, name: str) -> Step | None:
+        key = _state_key(name)
+        return next(
+            (
+                s
+                for s in self.steps
+                if s.name and (_state_key(s.name) == key or _state_key(s.name).split("_")[0] == key)
+            ),
+            None,
+        )
 
     def next_step(self, number: int) -> Step | None:
+        """Kept for callers that think in step numbers."""
         later = [s for s in self.steps if s.number > number]
         return min(later, key=lambda s: s.number) if later else None
 
-
-def quotes(text: str) -> list[str]:
-    return [next(g for g in m.groups() if g is not None).strip() for m in _QUOTE.finditer(text)]
-
-
-def _mask(text: str) -> str:
-    """The text with every quoted span blanked, so instructions are found outside quotes."""
-    return _QUOTE.sub(lambda m: '"' + "_" * (len(m.group(0)) - 2) + '"', text)
+    @property
+    def not_end_rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.not_end)
 
 
-def looks_like_function(name: str) -> bool:
-    return "_" in name or "-" in name or bool(re.search(r"[a-z][A-Z]", name))
+def _state_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def parse_actions(text: str) -> tuple[Action, ...]:
-    """Actions in the order written: `call end_call and say "Thanks."` -> call, say."""
-    masked = _mask(text)
-    out: list[Action] = []
-    pos = 0
-    pieces = []
-    for m in _FRAGMENT_SPLIT.finditer(masked):
-        pieces.append((pos, m.start()))
-        pos = m.end()
-    pieces.append((pos, len(masked)))
-    pending_verb = ""
-    for start, end in pieces:
-        frag, mfrag = text[start:end], masked[start:end]
-        verb = _SAY_VERB.search(mfrag)
-        if verb:
-            pending_verb = verb.group(1).lower()
-        for q in quotes(frag):
-            kind = "ask" if pending_verb.startswith("ask") else "say"
-            out.append(Action(kind, text=q))
-        goto = _GOTO.search(mfrag)
-        if goto:
-            out.append(Action("goto", step=int(goto.group(1))))
-        for call in _CALL.finditer(mfrag):
-            name = call.group(2)
-            if name.lower() in _NOT_ACTION_WORDS:
+def describe_actions(actions: tuple[Action, ...]) -> str:
+    parts = []
+    for a in actions:
+        neg = "not " if a.negated else ""
+        if a.kind in ("say", "ask"):
+            how = {"paraphrase": " (phrased from the instruction)", "verbatim": ""}.get(
+                a.source, ""
+            )
+            parts.append(f'{neg}{a.kind} "{a.text}"{how}')
+        elif a.kind == "goto":
+            parts.append(f"go to {('state ' + a.name) if a.name else f'step {a.step}'}")
+        elif a.kind == "call":
+            parts.append(f"{neg}call {a.name}")
+        elif a.kind == "end":
+            parts.append(f"{neg}end the call")
+    return ", then ".join(parts) if parts else "nothing to do"
+
+
+@dataclass
+class _StepBuilder:
+    number: int
+    line: int
+    text: str
+    group: int
+    name: str = ""
+    implicit: bool = False
+    actions: list[Action] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"state {self.name}" if self.name else f"step {self.number}"
+
+
+@dataclass
+class _Head:
+    """A condition whose phrases or actions come on the next lines."""
+
+    cond_text: str
+    line: int
+    text: str
+    step: _StepBuilder | None
+    section: str
+    actions: tuple[Action, ...] = ()
+    phrases: list[str] = field(default_factory=list)
+    phrase_lines: list[int] = field(default_factory=list)
+    negated: bool = False
+
+
+@dataclass
+class _Item:
+    line: Line
+    text: str
+    children: list[Line] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, prompt: str) -> None:
+        self.prompt = prompt
+        self.lines = lex(prompt)
+        self.marks: dict[int, list[tuple[str, str]]] = {}
+        self.flags: dict[int, tuple[bool, bool]] = {}
+        self.raw: dict[int, str] = {ln.no: ln.raw for ln in self.lines}
+        self.steps: list[_StepBuilder] = []
+        self.goals: list[_StepBuilder] = []
+        self.rules: list[Rule] = []
+        self.refs: list[ActionRef] = []
+        self.closing: tuple[str, int] | None = None
+        self.opening: tuple[str, int] | None = None
+        self.forbidden: list[tuple[str, int]] = []
+        self.confirm: int | None = None
+        self.voicemail: list[str] = []
+        self.kind = "general"
+        self.title = ""
+        self.soft: str | None = None
+        self.soft_title = ""
+        self.group = 0
+        self.state: _StepBuilder | None = None
+        self.head: _Head | None = None
+        self.lead: tuple[str, int] | None = None  # the prose line just before a list
+        self.question: tuple[str, int] | None = None  # a "Q:" waiting for its "A:"
+        self.explicit = False
+
+    # -- the map -----------------------------------------------------------------------
+    def mark(self, line: int, role: str, detail: str, text: str = "") -> None:
+        self.marks.setdefault(line, []).append((role, detail))
+        if text:
+            old = self.flags.get(line, (False, False))
+            self.flags[line] = (
+                old[0] or reads_like_instruction(text),
+                old[1] or about_ending(text),
+            )
+
+    @property
+    def section(self) -> str:
+        return self.soft or self.kind
+
+    # -- the main loop -----------------------------------------------------------------
+    def read(self) -> ParsedPrompt:
+        lines = self.lines
+        i = 0
+        blank_run = 0
+        while i < len(lines):
+            ln = lines[i]
+            if ln.kind == "blank":
+                blank_run += 1
+                if blank_run == 1 and self.soft is not None and self._soft_used:
+                    self.soft = None
+                if blank_run >= 1 and self.head is not None and not self._head_continues(i):
+                    self.finish_head()
+                i += 1
                 continue
-            explicit = bool(call.group(1)) or bool(call.group(3)) or looks_like_function(name)
-            out.append(Action("call", name=name, explicit=explicit))
-        if _END_PHRASE.search(mfrag) and not _CALL.search(mfrag):
-            out.append(Action("end"))
-    return tuple(out)
+            blank_run = 0
+            if ln.kind in (FENCE, CODE):
+                if ln.kind == CODE and ln.text:
+                    self.mark(ln.no, R_EXAMPLE, "inside a code block: not read as instructions")
+                i += 1
+                continue
+            if ln.kind == HEADING:
+                self.finish_head()
+                self.heading(ln)
+                i += 1
+                continue
+            if ln.kind in (TABLE, TABLE_SEP):
+                j = i
+                while j < len(lines) and lines[j].kind in (TABLE, TABLE_SEP):
+                    j += 1
+                self.finish_head()
+                self.table(lines[i:j])
+                self._soft_used = True
+                i = j
+                continue
+            if ln.kind in (NUMBERED, BULLET):
+                items, i = self.collect(i)
+                self.list_block(items)
+                self._soft_used = True
+                self.lead = None
+                continue
+            self.prose(ln)
+            self._soft_used = True
+            i += 1
+        self.finish_head()
+        return self.result()
 
+    _soft_used = False
 
-def _split_rules(text: str) -> tuple[str, list[str]]:
-    """Split a line into its instruction and the `If the contact ...` rules that follow."""
-    masked = _mask(text)
-    starts = [m.start() for m in _RULE_START.finditer(masked)]
-    if not starts:
-        return text, []
-    bounds = [*starts, len(text)]
-    return text[: starts[0]], [text[a:b].strip() for a, b in itertools.pairwise(bounds)]
+    def _head_continues(self, i: int) -> bool:
+        j = i
+        while j < len(self.lines) and self.lines[j].kind == "blank":
+            j += 1
+        if j >= len(self.lines):
+            return False
+        nxt = self.lines[j]
+        return nxt.kind in (NUMBERED, BULLET) or then_line(nxt.text) is not None
 
+    def heading(self, ln: Line) -> None:
+        kind = section_kind(ln.title)
+        self.lead = None
+        if ln.label:
+            self.soft, self.soft_title, self._soft_used = kind, ln.title, False
+            if kind == "general":
+                self.soft = None
+        else:
+            self.kind, self.title, self.soft = kind, ln.title, None
+            self.state = None
+        if kind == "state" and not ln.label:
+            name = re.sub(r"^state\b\s*[:#-]?\s*(?:\d+\s*[-:.–—]?\s*)?", "", ln.title, flags=re.I)
+            name = name.strip(" `'\"") or f"state{len(self.steps) + 1}"
+            self.explicit = True
+            self.state = _StepBuilder(len(self.steps) + 1, ln.no, ln.title, 0, name=name)
+            self.steps.append(self.state)
+            self.mark(ln.no, R_STEP, f"state {name}: a step of the script (its rules follow)")
+            return
+        what = {
+            "example": "examples: not followed",
+            "voicemail": "voicemail handling",
+            "objection": "questions and objections: answers anywhere in the call",
+            "guard": "guardrails: rules that apply anywhere",
+            "ending": "when to end the call",
+            "not_end": "when not to end the call",
+            "task": "the task",
+            "knowledge": "knowledge: context (answers only where written as rules)",
+            "context": "role and style: context",
+            "general": "section",
+        }[kind]
+        self.mark(ln.no, R_SECTION, f"{ln.title}: {what}")
 
-def _parse_rule(segment: str, line: int, where: str) -> Rule | None:
-    masked = _mask(segment)
-    head = _RULE_START.match(masked)
-    if head is None:
-        return None
-    sep = _THEN.search(masked, head.end())
-    if sep is None:
-        return Rule(segment[head.end() :].strip(" ."), (), line, segment, where)
-    condition = segment[head.end() : sep.start()].strip()
-    actions = parse_actions(segment[sep.end() :])
-    return Rule(condition, actions, line, segment, where)
+    # -- prose -------------------------------------------------------------------------
+    def prose(self, ln: Line) -> None:
+        text = ln.text
+        if self.head is not None:
+            then = then_line(text)
+            if then is not None:
+                self.head.actions += parse_actions(then)
+                self.mark(ln.no, R_RULE, f"the actions of the rule on line {self.head.line}")
+                self.finish_head()
+                return
+            if ln.indent > 0 or not self.head.actions:
+                st = read_statement(text)
+                if st.kind == INSTRUCTION and not self.head.actions:
+                    self.head.actions = st.actions
+                    self.mark(ln.no, R_RULE, f"the actions of the rule on line {self.head.line}")
+                    self.finish_head()
+                    return
+            self.finish_head()
+        if self.qa(ln.no, text):
+            return
+        if self.section == "example":
+            self.mark(ln.no, R_EXAMPLE, "in an examples section: not followed")
+            return
+        if self.section in ("knowledge", "objection") and self.key_value(ln.no, text, None):
+            return
+        self.lead = (text, ln.no)
+        for _, sentence in sentences(text):
+            self.statement(sentence, ln.no, None)
 
+    def qa(self, no: int, text: str) -> bool:
+        q = _QA_Q.match(text)
+        if q:
+            self.question = (q.group(1), no)
+            self.mark(no, R_ANSWER, "a question the caller may ask (its answer follows)", text)
+            return True
+        a = _QA_A.match(text)
+        if a and self.question is not None:
+            qtext, qline = self.question
+            self.question = None
+            cond = cd.read_condition(qtext)
+            said = quotes(a.group(1)) or [a.group(1).strip()]
+            rule = Rule(
+                qtext,
+                (Action("say", said[0], source="verbatim"),),
+                qline,
+                qtext,
+                "prompt",
+                cond,
+                self.section,
+            )
+            self.rules.append(rule)
+            self.mark(no, R_ANSWER, f'answer to the question on line {qline}: say "{said[0]}"')
+            return True
+        return False
 
-def _heading(line: str) -> str | None:
-    m = _HEADING.match(line)
-    if not m or _STEP.match(line):
-        return None
-    return next(g for g in m.groups() if g is not None)
+    def key_value(self, no: int, text: str, step: _StepBuilder | None) -> bool:
+        """`Too expensive: "We have plans from $20."` in an objection or FAQ section."""
+        m = _QUOTED_KEY.match(text)
+        if m:
+            cond = cd.read_condition(f'"{m.group(1)}"')
+        else:
+            m = _KEY_VALUE.match(text)
+            if m is None or _COND_LIKE.match(m.group(1)) or reads_like_instruction(m.group(1)):
+                return False
+            cond = cd.read_condition(m.group(1))
+        value = m.group(2).strip()
+        st = read_statement(value)
+        actions = st.actions if st.kind in (INSTRUCTION, RULE) and st.actions else ()
+        if not actions:
+            said = quotes(value) or [value]
+            actions = (Action("say", said[0], source="quoted" if quotes(value) else "verbatim"),)
+        if not cond.understood:
+            return False
+        rule = Rule(m.group(1), actions, no, text, "prompt", cond, self.section)
+        self.add_rule(rule, text)
+        return True
 
+    # -- one sentence ------------------------------------------------------------------
+    def statement(self, sentence: str, no: int, step: _StepBuilder | None) -> Statement:
+        st = read_statement(sentence)
+        scope = step or self.state
+        where = scope.label if scope else "prompt"
+        if self.section == "example":
+            self.mark(no, R_EXAMPLE, "in an examples section: not followed", sentence)
+            return st
+        if st.kind == EXAMPLE:
+            self.mark(no, R_EXAMPLE, "an example exchange: not followed", sentence)
+        elif st.kind == HEAD:
+            self.finish_head()
+            self.head = _Head(st.cond_text, no, sentence, scope, self.section)
+            self.mark(
+                no,
+                R_RULE,
+                f"a condition ({st.cond.describe() if st.cond else ''}); "
+                "its phrases or actions follow",
+                sentence,
+            )
+        elif st.kind in (RULE, NOT_END):
+            assert st.cond is not None
+            if _ends_with_list(sentence):
+                self.finish_head()
+                self.head = _Head(
+                    st.cond_text,
+                    no,
+                    sentence,
+                    scope,
+                    self.section,
+                    actions=st.actions,
+                    negated=st.kind == NOT_END,
+                )
+                self.mark(no, R_RULE, "a rule whose phrases follow", sentence)
+                return st
+            rule = Rule(
+                st.cond_text,
+                st.actions,
+                no,
+                sentence,
+                where,
+                st.cond,
+                self.section,
+                not_end=st.kind == NOT_END,
+            )
+            self.add_rule(rule, sentence, scope)
+        elif st.kind == OPENING:
+            self.opening = self.opening or (st.line, no)
+            self.mark(no, R_OPENING, f'the call opens with "{st.line}"', sentence)
+        elif st.kind == CLOSING:
+            self.closing = self.closing or (st.line, no)
+            self.mark(no, R_CLOSING, f'the goodbye when the call ends: "{st.line}"', sentence)
+        elif st.kind == FORBIDDEN:
+            self.forbidden += [(w, no) for w in st.words]
+            words = ", ".join(f'"{w}"' for w in st.words)
+            self.mark(no, R_RULE, f"never says {words}", sentence)
+        elif st.kind == CONFIRM:
+            self.confirm = self.confirm or no
+            self.mark(no, R_RULE, "before ending, asks if there is anything else", sentence)
+        elif st.kind == INSTRUCTION:
+            self.instruction(st, sentence, no, scope)
+        elif st.kind == CONTEXT or self.section in ("context", "knowledge"):
+            self.mark(no, R_CONTEXT, _context_detail(self.section), sentence)
+        else:
+            self.mark(no, R_IGNORED, "not understood: no step, rule or line came of it", sentence)
+        return st
 
-@lru_cache(maxsize=64)
-def parse_prompt(prompt: str) -> ParsedPrompt:
-    steps: list[Step] = []
-    rules: list[Rule] = []
-    refs: list[ActionRef] = []
-    closing: tuple[str, int] | None = None
-    closing_from_step: tuple[str, int] | None = None
-    current: dict | None = None  # the step being read: its actions and rules
-    in_objections = False
+    def instruction(self, st: Statement, sentence: str, no: int, scope: _StepBuilder | None):
+        if scope is not None:
+            scope.actions.extend(st.actions)
+            self.refs_of(st.actions, no, sentence)
+            if scope.name:  # a state's lines; a numbered step is described once, whole
+                self.mark(no, R_STEP, f"{scope.label}: {describe_actions(st.actions)}", sentence)
+            else:
+                self.flags[no] = (True, about_ending(sentence))
+            return
+        if self.section == "voicemail":
+            rule = Rule(
+                "voicemail",
+                st.actions,
+                no,
+                sentence,
+                "prompt",
+                cd.read_condition("you reach voicemail"),
+                "voicemail",
+            )
+            self.add_rule(rule, sentence)
+            return
+        if self.section in ("general", "task"):
+            goal = _StepBuilder(len(self.goals) + 1, no, sentence, -1, implicit=True)
+            goal.actions.extend(st.actions)
+            self.goals.append(goal)
+            self.refs_of(st.actions, no, sentence)
+            self.mark(
+                no,
+                R_STEP,
+                f"conversation step {goal.number}: {describe_actions(st.actions)}",
+                sentence,
+            )
+            return
+        if self.section in ("context", "knowledge"):
+            self.mark(no, R_CONTEXT, _context_detail(self.section), sentence)
+            return
+        self.mark(
+            no,
+            R_IGNORED,
+            "an instruction with no condition: the agent cannot tell when to follow it here",
+            sentence,
+        )
 
-    def finish_step() -> None:
-        nonlocal current
-        if current is not None:
+    def add_rule(self, rule: Rule, text: str, scope: _StepBuilder | None = None) -> None:
+        cond = rule.cond
+        if rule.section == "voicemail" and not (cond.intents or cond.phrases):
+            cond = replace(
+                cd.read_condition("you reach voicemail"), note="in the voicemail section"
+            )
+            rule = replace(rule, cond=cond)
+        self.refs_of(rule.actions, rule.line, text)
+        if not cond.understood and not rule.not_end:
+            self.mark(
+                rule.line,
+                R_IGNORED,
+                f"a rule whose condition the agent cannot hear "
+                f"({rule.condition.strip()!r}): not followed",
+                text,
+            )
+            return
+        if cond.kind == cd.AGENT and scope is None and not rule.not_end:
+            # "Once you have confirmed the appointment, end the call": after the step that
+            # does it (matched by its words), else after the last step.
+            self.after_rules.append(rule)
+            self.mark(
+                rule.line,
+                R_END if rule.ends else R_RULE,
+                f"after the agent has done it: {describe_actions(rule.actions)}",
+                text,
+            )
+            return
+        if scope is not None and not rule.not_end:
+            scope.rules.append(rule)
+        else:
+            self.rules.append(rule)
+        if rule.not_end:
+            heard = cond.describe() if cond.understood else "(no caller words to match)"
+            self.mark(rule.line, R_NOT_END, f"never ends the call on: {heard}", text)
+        elif rule.ends:
+            self.mark(
+                rule.line,
+                R_END,
+                f"{rule.where}: if {cond.describe()} -> {describe_actions(rule.actions)}",
+                text,
+            )
+        elif scope is None and has_speech(rule.actions):
+            self.mark(
+                rule.line,
+                R_ANSWER,
+                f"if {cond.describe()} -> {describe_actions(rule.actions)}",
+                text,
+            )
+        else:
+            self.mark(
+                rule.line,
+                R_RULE,
+                f"{rule.where}: if {cond.describe()} -> {describe_actions(rule.actions)}",
+                text,
+            )
+
+    after_rules: list[Rule]
+
+    def refs_of(self, actions: tuple[Action, ...], no: int, text: str) -> None:
+        said = next((a.text for a in actions if a.kind in ("say", "ask") and not a.negated), "")
+        for a in actions:
+            if a.kind in ("call", "end") and not a.negated:
+                ending = a.kind == "end" or end_like(a.name) or about_ending(text)
+                self.refs.append(ActionRef(a.name, a.explicit, no, text.strip(), said, ending))
+
+    def finish_head(self) -> None:
+        head, self.head = self.head, None
+        if head is None:
+            return
+        cond = cd.read_condition(head.cond_text, tuple(head.phrases))
+        where = head.step.label if head.step else "prompt"
+        if not head.actions:
+            self.mark(
+                head.line, R_IGNORED, "a condition with no action after it: not followed", head.text
+            )
+            return
+        rule = Rule(
+            head.cond_text,
+            head.actions,
+            head.line,
+            head.text,
+            where,
+            cond,
+            head.section,
+            not_end=head.negated,
+        )
+        self.add_rule(rule, head.text, head.step)
+
+    # -- lists -------------------------------------------------------------------------
+    def collect(self, i: int) -> tuple[list[_Item], int]:
+        lines = self.lines
+        first = lines[i]
+        base, kind = first.indent, first.kind
+        items: list[_Item] = []
+        while i < len(lines):
+            ln = lines[i]
+            if ln.kind == "blank":
+                j = i
+                while j < len(lines) and lines[j].kind == "blank":
+                    j += 1
+                if (
+                    j < len(lines)
+                    and lines[j].kind in (NUMBERED, BULLET)
+                    and (lines[j].kind == kind or lines[j].indent > base + 1)
+                    and not (lines[j].kind == kind and lines[j].indent < base)
+                ):
+                    i = j
+                    continue
+                break
+            if ln.kind in (NUMBERED, BULLET):
+                if ln.kind == kind and ln.indent <= base + 1:
+                    items.append(_Item(ln, ln.text))
+                elif items and (ln.indent > base + 1 or kind == NUMBERED):
+                    items[-1].children.append(ln)
+                else:
+                    break
+                i += 1
+                continue
+            if ln.kind == PROSE and items:
+                if ln.indent > base or then_line(ln.text) is not None or _COND_LIKE.match(ln.text):
+                    items[-1].children.append(ln)
+                else:
+                    items[-1].text += " " + ln.text
+                    items[-1].children.append(Line(ln.no, ln.raw, "continuation", ln.indent))
+                i += 1
+                continue
+            break
+        return items, i
+
+    def list_block(self, items: list[_Item]) -> None:
+        kind = self.classify(items)
+        lead = self.lead
+        if kind == "example":
+            for item in items:
+                self.mark(item.line.no, R_EXAMPLE, "an example: not followed", item.text)
+                for child in item.children:
+                    self.mark(child.no, R_EXAMPLE, "an example: not followed")
+            return
+        if kind == "head_phrases":
+            assert self.head is not None
+            for item in items:
+                said = quotes(item.text) or [item.text.strip(" .")]
+                self.head.phrases += said
+                self.head.phrase_lines.append(item.line.no)
+                self.mark(item.line.no, R_PHRASES, f"phrases of the rule on line {self.head.line}")
+            if self.head.actions:
+                self.finish_head()
+            return
+        self.finish_head()
+        if kind in ("end_conds", "not_end_conds"):
+            lead_actions = parse_actions(lead[0]) if lead else ()
+            actions = tuple(
+                a for a in lead_actions if a.kind in ("call", "end") and not a.negated
+            ) or (Action("end"),)
+            for item in items:
+                cond = cd.read_condition(item.text)
+                rule = Rule(
+                    item.text,
+                    actions,
+                    item.line.no,
+                    item.text,
+                    "prompt",
+                    cond,
+                    self.section,
+                    not_end=kind == "not_end_conds",
+                )
+                self.add_rule(rule, item.text)
+            return
+        if kind == "voicemail_phrases":
+            for item in items:
+                said = quotes(item.text) or [item.text.strip(" .")]
+                self.voicemail += said
+                self.mark(
+                    item.line.no, R_PHRASES, "how a voicemail greeting sounds: heard as voicemail"
+                )
+            return
+        if kind == "forbidden":
+            for item in items:
+                words = quotes(item.text) or [item.text.strip(" .")]
+                self.forbidden += [(w, item.line.no) for w in words]
+                self.mark(item.line.no, R_RULE, "never says " + ", ".join(f'"{w}"' for w in words))
+            return
+        if kind == "phrases":
+            for item in items:
+                self.mark(
+                    item.line.no,
+                    R_PHRASES,
+                    "a phrase with no instruction attached: not used",
+                    item.text,
+                )
+            return
+        if kind == "steps":
+            self.explicit = True
+            self.group += 1
+            self.step_list(items)
+            return
+        for item in items:  # rules, or items read one by one
+            self.item(item, None)
+
+    def classify(self, items: list[_Item]) -> str:
+        lead = self.lead[0] if self.lead else ""
+        sec = self.section
+        if sec == "example" or (lead and _EXAMPLE_LEAD.search(lead)):
+            return "example"
+        shapes = [_shape(item.text) for item in items]
+        n = len(shapes)
+
+        def most(*names: str) -> bool:
+            return sum(s in names for s in shapes) * 2 > n
+
+        if most("dialogue"):
+            return "example"
+        if self.head is not None and most("phrase"):
+            return "head_phrases"
+        if lead and (_NOT_END_LEAD.search(lead) or sec == "not_end") and not most("rule"):
+            return "not_end_conds"
+        if lead and _END_LEAD.search(lead) and not most("rule", "instruction"):
+            return "end_conds"
+        if (sec == "voicemail" or (lead and _VOICEMAIL_LEAD.search(lead))) and most("phrase"):
+            return "voicemail_phrases"
+        if most("phrase"):
+            if lead and _FORBID_LEAD.search(lead):
+                return "forbidden"
+            return "phrases"
+        if most("rule"):
+            return "rules"
+        first = items[0].line
+        if first.kind == NUMBERED and sec in _STEP_SECTIONS and self.state is None:
+            return "steps"
+        if (
+            first.kind == BULLET
+            and sec == "task"
+            and _SCRIPT_TITLE.search(self.soft_title if self.soft else self.title)
+            and self.state is None
+            and not any(s.group > 0 for s in self.steps)
+        ):
+            return "steps"
+        return "items"
+
+    def step_list(self, items: list[_Item]) -> None:
+        current: _StepBuilder | None = None
+        for item in items:
+            pieces = sentences(item.text)
+            first = read_statement(pieces[0][1]) if pieces else None
+            if (
+                first is not None
+                and first.kind in (RULE, HEAD, NOT_END)
+                and current is not None
+                and item.line.number is not None
+            ):
+                self.item(item, current)  # "3. If no, end the call": a branch of step 2
+                continue
+            number = item.line.number if item.line.number is not None else len(self.steps) + 1
+            current = _StepBuilder(number, item.line.no, item.text, self.group)
+            self.steps.append(current)
+            self.item(item, current)
+            self.step_mark(current)
+
+    def step_mark(self, step: _StepBuilder) -> None:
+        spoken = " ".join(a.text for a in step.actions if a.kind in ("say", "ask"))
+        ends = [a for a in step.actions if a.kind in ("call", "end") and not a.negated]
+        if spoken:
+            detail = f'{step.label}: says "{spoken}"'
+        else:
+            detail = f"{step.label}: no line to say (the agent waits for an answer)"
+        if ends:
+            detail += " and " + describe_actions(tuple(ends))
+        if step.rules:
+            detail += f"; {len(step.rules)} branch{'es' if len(step.rules) > 1 else ''}"
+        self.mark(step.line, R_STEP, detail, step.text)
+
+    def item(self, item: _Item, step: _StepBuilder | None) -> None:
+        no = item.line.no
+        if self.qa(no, item.text):
+            return
+        if self.head is not None and _shape(item.text) == "phrase":
+            self.head.phrases += quotes(item.text) or [item.text.strip(" .")]
+            self.mark(no, R_PHRASES, f"phrases of the rule on line {self.head.line}")
+            return
+        if self.section in ("knowledge", "objection") and self.key_value(no, item.text, step):
+            self.children(item, step)
+            return
+        example_quote = ""
+        for _, sentence in sentences(item.text):
+            if step is not None and re.match(
+                r"^\s*(?:e\.g\.|for example|example)\b", sentence, re.I
+            ):
+                example_quote = example_quote or next(iter(quotes(sentence)), "")
+                self.mark(no, R_EXAMPLE, "an example line", sentence)
+                continue
+            self.statement(sentence, no, step)
+        if step is not None and example_quote and not has_speech(tuple(step.actions)):
+            step.actions.append(Action("say", example_quote, source="quoted"))
+        self.children(item, step)
+
+    def children(self, item: _Item, step: _StepBuilder | None) -> None:
+        for child in item.children:
+            if child.kind == "continuation":
+                continue
+            text = child.text
+            if self.head is not None:
+                then = then_line(text)
+                if then is not None:
+                    self.head.actions += parse_actions(then)
+                    self.mark(child.no, R_RULE, f"the actions of the rule on line {self.head.line}")
+                    self.finish_head()
+                    continue
+                if _shape(text) == "phrase":
+                    self.head.phrases += quotes(text) or [text.strip(" .")]
+                    self.mark(child.no, R_PHRASES, f"phrases of the rule on line {self.head.line}")
+                    continue
+                if not self.head.actions:
+                    st = read_statement(text)
+                    if st.kind == INSTRUCTION:
+                        self.head.actions = st.actions
+                        self.mark(
+                            child.no, R_RULE, f"the actions of the rule on line {self.head.line}"
+                        )
+                        self.finish_head()
+                        continue
+                self.finish_head()
+            if self.section in ("knowledge", "objection") and self.key_value(child.no, text, step):
+                continue
+            for _, sentence in sentences(text):
+                self.statement(sentence, child.no, step)
+        if self.head is not None and self.head.actions:
+            self.finish_head()
+
+    # -- tables ------------------------------------------------------------------------
+    def table(self, rows: list[Line]) -> None:
+        header: tuple[str, ...] = ()
+        body = rows
+        if len(rows) >= 2 and rows[1].kind == TABLE_SEP:
+            header, body = rows[0].cells, rows[2:]
+            self.mark(rows[0].no, R_SECTION, "table header: " + " | ".join(header))
+            self.mark(rows[1].no, R_SECTION, "table")
+        roles = [_column_role(h) for h in header]
+        if self.section == "example":
+            for row in body:
+                self.mark(row.no, R_EXAMPLE, "in an examples section: not followed")
+            return
+        if "step" in roles:
+            self.explicit = True
+            self.group += 1
+        current: _StepBuilder | None = None
+        for row in body:
+            if row.kind == TABLE_SEP:
+                continue
+            cells = dict(zip(roles, row.cells, strict=False)) if roles else {}
+            if not roles:
+                self.item(_Item(row, " — ".join(c for c in row.cells if c)), None)
+                continue
+            step_cell = cells.get("step", "")
+            m = re.search(r"\d+", step_cell)
+            if "step" in roles and m:
+                current = _StepBuilder(int(m.group(0)), row.no, " | ".join(row.cells), self.group)
+                self.steps.append(current)
+                say = cells.get("say", "")
+                if say:
+                    st = read_statement(say)
+                    acts = st.actions if st.kind == INSTRUCTION and st.actions else ()
+                    if not acts:
+                        said = quotes(say) or [say.strip()]
+                        acts = (
+                            Action(
+                                "ask" if said[0].endswith("?") else "say",
+                                said[0],
+                                source="verbatim",
+                            ),
+                        )
+                    current.actions.extend(acts)
+            cond_cell, then_cell = cells.get("cond", ""), cells.get("then", "")
+            say_cell = cells.get("say", "") if not ("step" in roles and m) else ""
+            if cond_cell.strip() and cond_cell.strip() not in ("-", "—", "n/a"):
+                actions = list(parse_actions(then_cell)) if then_cell else []
+                if re.fullmatch(r"\s*(?:step\s*)?(\d+)\s*", then_cell or "", re.I):
+                    actions = [Action("goto", step=int(re.search(r"\d+", then_cell).group(0)))]  # type: ignore[union-attr]
+                if say_cell:
+                    said = quotes(say_cell) or [say_cell.strip()]
+                    actions.insert(0, Action("say", said[0], source="verbatim"))
+                cond = cd.read_condition(
+                    cond_cell
+                    if quotes(cond_cell) or cd.read_condition(cond_cell).understood
+                    else f'"{cond_cell}"'
+                )
+                scope = current if "step" in roles else None
+                rule = Rule(
+                    cond_cell,
+                    tuple(actions),
+                    row.no,
+                    " | ".join(row.cells),
+                    scope.label if scope else "prompt",
+                    cond,
+                    self.section,
+                )
+                self.add_rule(rule, then_cell or say_cell, scope)
+            elif then_cell and current is not None and "step" in roles:
+                current.actions.extend(parse_actions(then_cell))
+            if "step" in roles and m and current is not None:
+                self.step_mark(current)
+
+    # -- the result --------------------------------------------------------------------
+    def result(self) -> ParsedPrompt:
+        steps_b = self.steps
+        explicit = self.explicit and bool(steps_b)
+        if not explicit:
+            steps_b = self.goals
+        else:
+            for goal in self.goals:
+                self.marks[goal.line] = [
+                    (
+                        R_CONTEXT,
+                        "an instruction outside the numbered steps: the steps are the script",
+                    )
+                ]
+        steps = []
+        for index, b in enumerate(steps_b):
             steps.append(
                 Step(
-                    current["number"],
-                    tuple(current["actions"]),
-                    tuple(current["rules"]),
-                    current["line"],
-                    current["text"],
+                    b.number,
+                    tuple(b.actions),
+                    tuple(b.rules),
+                    b.line,
+                    b.text,
+                    index,
+                    b.group,
+                    b.name,
+                    b.implicit,
                 )
             )
-        current = None
-
-    for number, raw in enumerate(prompt.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        heading = _heading(line)
-        if heading is not None:
-            finish_step()
-            in_objections = bool(re.search(r"question|objection|faq", heading, re.I))
-            continue
-        step_m = _STEP.match(line)
-        bullet_m = _BULLET.match(line)
-        body = line
-        is_step = False
-        if step_m and not in_objections and not _RULE_START.match(_mask(step_m.group(2))):
-            finish_step()
-            body = step_m.group(2)
-            current = {
-                "number": int(step_m.group(1)),
-                "actions": [],
-                "rules": [],
-                "line": number,
-                "text": body,
-            }
-            is_step = True
-        elif step_m:
-            body = step_m.group(2)
-        elif bullet_m:
-            body = bullet_m.group(1)
-        elif current is not None and not raw.startswith((" ", "\t")):
-            finish_step()  # prose after the steps ends the step list
-
-        instruction, rule_texts = _split_rules(body)
-        where = f"step {current['number']}" if current is not None else "prompt"
-        inst_actions = parse_actions(instruction)
-        if current is not None and (is_step or bullet_m or raw.startswith((" ", "\t"))):
-            current["actions"].extend(inst_actions)
-        parsed_rules = [r for r in (_parse_rule(t, number, where) for t in rule_texts) if r]
-        if current is not None:
-            current["rules"].extend(parsed_rules)
-        else:
-            rules.extend(parsed_rules)
-
-        # Every request to invoke an action, wherever it is, for the lints.
-        groups = [(instruction, inst_actions)] + [(r.text, r.actions) for r in parsed_rules]
-        for text, actions in groups:
-            said = next((a.text for a in actions if a.kind in ("say", "ask")), "")
-            for a in actions:
-                if a.kind in ("call", "end"):
-                    refs.append(ActionRef(a.name, a.explicit, number, text.strip(), said))
-            if (
-                is_step
-                and text is instruction
-                and said
-                and any(a.kind in ("call", "end") for a in actions)
-            ):
-                closing_from_step = closing_from_step or (said, number)
-        if (
-            closing is None
-            and not rule_texts
-            and not is_step
-            and _CLOSING_CUE.search(_mask(instruction))
-            and quotes(instruction)
-        ):
-            closing = (quotes(instruction)[0], number)
-    finish_step()
-    return ParsedPrompt(tuple(steps), tuple(rules), closing or closing_from_step, tuple(refs))
+        rules = list(self.rules)
+        for rule in getattr(self, "after_rules", []):
+            target = _step_for(rule, steps) or (steps[-1] if steps else None)
+            if target is not None:
+                # It applies once the caller has answered that step, whatever the answer.
+                branch = replace(
+                    rule, where=target.label, cond=replace(rule.cond, kind=cd.OTHERWISE)
+                )
+                steps[target.index] = replace(target, rules=(*target.rules, branch))
+            else:
+                rules.append(replace(rule, cond=cd.read_condition("the conversation is complete")))
+        closing = self.closing
+        if closing is None:
+            for s in steps:
+                if s.spoken and s.calls():
+                    closing = (s.spoken, s.line)
+                    break
+        entries = []
+        for ln in self.lines:
+            if ln.no in {e.line for e in entries}:
+                continue
+            marks = self.marks.get(ln.no)
+            text = self.raw.get(ln.no, "").strip()
+            if not text:
+                continue
+            if not marks:
+                if ln.kind in (FENCE, TABLE_SEP):
+                    continue
+                marks = [(R_IGNORED, "not understood: no step, rule or line came of it")]
+                self.flags[ln.no] = (reads_like_instruction(text), about_ending(text))
+            role = min((m[0] for m in marks), key=ROLES.index)
+            detail = "; ".join(dict.fromkeys(m[1] for m in marks))
+            flags = self.flags.get(ln.no, (False, False))
+            entries.append(MapEntry(ln.no, role, detail, text, flags[0], flags[1]))
+        return ParsedPrompt(
+            steps=tuple(steps),
+            rules=tuple(rules),
+            closing=closing,
+            refs=tuple(self.refs),
+            opening=self.opening,
+            forbidden=tuple(self.forbidden),
+            confirm_before_end=self.confirm,
+            voicemail_phrases=tuple(dict.fromkeys(self.voicemail)),
+            entries=tuple(entries),
+            explicit_script=explicit,
+            identity=identity_of(self.prompt),
+        )
 
 
-def fill_variables(text: str, variables: dict[str, str]) -> str:
-    """Replace {name} placeholders that have a value; leave the others visible."""
-    return re.sub(r"\{(\w+)\}", lambda m: variables.get(m.group(1), m.group(0)), text)
+_COND_LIKE = re.compile(
+    r"^\s*(?:if|when|whenever|once|after|unless|then|otherwise|else|\[|->|→|=>)\b", re.I
+)
+
+
+def _ends_with_list(sentence: str) -> bool:
+    return bool(
+        re.search(
+            r"(?::|\bsuch as|\blike|\bthe following|any of these)\s*$", mask(sentence).strip()
+        )
+    )
+
+
+def _shape(text: str) -> str:
+    pieces = sentences(text)
+    first = pieces[0][1] if pieces else text
+    st = read_statement(first)
+    if st.kind == EXAMPLE:
+        return "dialogue"
+    if st.kind in (RULE, HEAD, NOT_END):
+        return "rule"
+    masked = mask(text)
+    rest = re.sub(r'"_*"', "", masked).strip(" ,.;:-/()")
+    if quotes(text) and (not rest or rest.lower() in ("or", "and", "etc", "etc.")):
+        return "phrase"
+    if st.kind in (INSTRUCTION, OPENING, CLOSING, CONFIRM, FORBIDDEN):
+        return "instruction"
+    if len(text.split()) <= 6 and not reads_like_instruction(text):
+        return "phrase"
+    return "prose"
+
+
+def _column_role(header: str) -> str:
+    h = header.lower()
+    if re.search(r"^(?:step|#|no\.?|n|order|stage|state|phase)$|\bstep\b", h):
+        return "step"
+    if re.search(r"\bthen\b|\baction|\bnext\b|\btool|\boutcome|\bgo ?to\b|\bresult|\bdo\b", h):
+        return "then"
+    if re.search(
+        r"caller|user|customer|\bif\b|\bwhen\b|condition|trigger|objection|situation|"
+        r"they say|input|intent|question|scenario|\bcase|contact|lead|prospect",
+        h,
+    ):
+        return "cond"
+    if re.search(
+        r"agent|\bsay|script|\bline|response|respond|reply|answer|message|bot|\bai\b|"
+        r"assistant|wording|rebuttal",
+        h,
+    ):
+        return "say"
+    return "other"
+
+
+def _step_for(rule: Rule, steps: list[Step]) -> Step | None:
+    words = set(rule.cond.words)
+    if not words:
+        return None
+    best, score = None, 0
+    for s in steps:
+        text = {w.rstrip("s") for w in re.findall(r"[a-z]+", s.text.lower())}
+        n = len(words & text)
+        if n > score:
+            best, score = s, n
+    return best
+
+
+def _context_detail(section: str) -> str:
+    return {
+        "knowledge": "knowledge: context for the agent (not a rule)",
+        "context": "role or style: context (the offline agent does not model it)",
+    }.get(section, "persona or style: context (the offline agent does not model it)")
+
+
+def is_anything_else(text: str) -> bool:
+    return bool(_ANYTHING_ELSE.search(text))
+
+
+@lru_cache(maxsize=128)
+def parse_prompt(prompt: str, action_name: str = "") -> ParsedPrompt:
+    """Read a prompt. `action_name` is the configured End Call name: the prompt may call
+    it with a plain word (`call finish`)."""
+    token = KNOWN_NAMES.set(frozenset({action_name}) if action_name else frozenset())
+    try:
+        reader = _Reader(prompt)
+        reader.after_rules = []
+        return reader.read()
+    finally:
+        KNOWN_NAMES.reset(token)

@@ -1,0 +1,298 @@
+"""Conditions as people write them, read once and matched against what the caller said.
+
+"If the contact responds no", "when the user wants to end the call", "if the lead
+becomes rude", "only when the user explicitly requests it", "when appropriate",
+`[ If O = "remove me" ]`, "If you hear 'leave a message'": each becomes a `Condition`
+naming the caller intents it stands for, the phrases it quotes and, when it names
+neither, its content words. The same reader serves prompt rules and End Call
+descriptions, so both understand the same phrasings, and every match says how it
+matched ("no", "phrase 'that's all, bye'", "words busy").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from console.agent import intents as it
+from console.agent.prompt_text import mask, quotes
+
+CALLER = "caller"  # what the caller says or does (or what the agent hears)
+AGENT = "agent"  # the agent's own progress: "once you have confirmed the time"
+OTHERWISE = "otherwise"  # any other answer
+VAGUE = "vague"  # "when appropriate": read as goodbye or conversation complete
+
+_NEGATOR = re.compile(r"\b(?:not|never|n't|no longer)\b")
+# fmt: off
+_CUES: list[tuple[str, str]] = [
+    (it.VOICEMAIL,
+     r"voice ?-?mail|answering (?:machine|service)|\bmachine\b|leave a message|\bbeep\b|"
+     r"automated (?:greeting|message|system|voice)|\bivr\b|mailbox|recorded (?:greeting|message)"),
+    (it.DO_NOT_CALL,
+     r"do not call|don'?t call (?:them|him|her|me|again|back)|stop calling|not to be called|"
+     r"not be called|no more calls|opts? out|opt-out|do-not-call|\bdnc\b|\bremoved?\b|"
+     r"unsubscribe|take (?:them|him|her|me) off|off (?:the|your|our) (?:list|calling list)|"
+     r"never (?:to )?call (?:them|again)"),
+    (it.WRONG_NUMBER,
+     r"wrong (?:number|person)|not the (?:right|correct|intended) (?:person|number)|"
+     r"(?:isn'?t|is not|aren'?t|are not) (?:the person|\{\w+\})|"
+     r"(?:doesn'?t|does not) know (?:the|who)|"
+     r"no one (?:by|named)|nobody (?:by|named)|never heard of"),
+    (it.ABUSIVE,
+     r"\brude\b|abusive|\babuse|hostile|aggressive|\bswear|\bcurs(?:e|es|ing)\b|profan|"
+     r"threat|harass|offensive|insult|\byell|vulgar|inappropriate language|disrespect|"
+     r"belligerent|\birate\b"),
+    (it.NOT_INTERESTED,
+     r"not interested|no interest|uninterested|\bdeclines?\b|\bdeclined\b|\brefuses?\b|"
+     r"\brefused\b|turns? (?:it |you |the offer )?down|\brejects?\b|"
+     r"(?:doesn'?t|does not|don'?t|do not|no longer) (?:want|wish) (?:it|to (?:continue|"
+     r"proceed|talk|buy|hear|go on|move forward))|(?:isn'?t|is not|aren'?t|are not) interested|"
+     r"not (?:a )?good fit|says no to"),
+    (it.GOODBYE,
+     r"good-?bye|\bbye\b|farewell|hangs? up|wants? to (?:leave|go\b|hang|end|stop|finish|get off|"
+     r"wrap)|(?:asks?|requests?|wish(?:es)?|tries|is ready|are ready) to (?:end|hang|stop|finish|"
+     r"leave|go\b|wrap)|ends? the (?:call|conversation|chat)|\bleaves?\b|signs? off|"
+     r"explicitly (?:requests?|asks?|says?|wants?)|(?:has|have|needs?) to (?:go|run|leave)|"
+     r"\bleaving\b|requests? (?:it|that|this|to end)"),
+    (it.COMPLETE,
+     r"\bcomplete\b|\bcompleted\b|\bfinished\b|\bover\b|\bdone\b|\bresolved\b|"
+     r"wrap(?:s|ped)? up|nothing (?:else|more|further)|"
+     r"no (?:more|other|further|additional) (?:questions?|requests?|help|needs?|concerns?|"
+     r"issues?|topics?)|(?:do(?:es)?n'?t|do(?:es)? not) (?:have|need) (?:any(?:thing)? )?"
+     r"(?:more|other|further|additional|else)|(?:has|have|got) (?:everything|all (?:they|the))|"
+     r"all set|(?:all|every) (?:of )?(?:their |the |your )?questions? (?:is |are |has been |"
+     r"have been )?(?:answered|addressed|resolved)|"
+     r"(?:task|goal|request|issue|purpose|question|inquiry|need|problem)s? (?:is |are |has been |"
+     r"have been )?(?:complete|done|achieved|handled|resolved|answered|addressed|met|solved)|"
+     r"\bconclude|natural (?:end|close|conclusion)|naturally (?:end|close)|\bsatisf|"
+     r"no reason to (?:continue|stay)|nothing left"),
+    (it.YES,
+     r"^(?:yes|yeah|so|yep|sure|affirmative|positive|correct|interested)$|"
+     r"says? (?:yes|yeah|sure|ok|okay)\b|answers? (?:yes|yeah|positively|in the affirmative)|"
+     r"respon(?:ds?|ded) (?:yes|yeah|positively|affirmatively)|\bagrees?\b|\bconfirms?\b|"
+     r"\bconfirmed\b|\baccepts?\b|(?:is|are) interested|is (?:the )?(?:right|correct) person|"
+     r"wants? to (?:proceed|continue|book|move forward|go ahead|schedule|sign up|buy)|"
+     r"(?:has|have) (?:a|the) (?:minute|moment)|(?:is|are) (?:ready|available)|"
+     r"answers? in the affirmative|says? it is (?:a )?good time"),
+    (it.NO,
+     r"^(?:no|not|nope|negative|incorrect)$|says? no\b|answers? (?:no|negatively|in the negative)|"
+     r"respon(?:ds?|ded) (?:no|negatively)|\bdisagrees?\b|"
+     r"(?:doesn'?t|does not|don'?t|do not) have (?:a |the )?(?:minute|moment|time)|"
+     r"(?:is|are) not (?:ready|available)|can'?t talk|cannot talk|says? it is not a good time"),
+]
+# fmt: on
+_CUE_RES = [(intent, re.compile(p, re.I)) for intent, p in _CUES]
+
+_OTHERWISE = re.compile(
+    r"^\s*(?:otherwise|else|in (?:any|all) other cases?|(?:they |the \w+ )?says? "
+    r"(?:anything|something) else|any other (?:answer|response|reply)|for (?:any|all) other)\b",
+    re.I,
+)
+_VAGUE = re.compile(
+    r"^\s*(?:(?:it is|it's|it seems|you think it is|you feel it is)\s+)?(?:appropriate|"
+    r"necessary|needed|relevant|required|applicable|suitable|it makes sense|the time is right|"
+    r"you see fit|you judge it right)\s*$",
+    re.I,
+)
+_PERCEIVE = re.compile(
+    r"^\s*(?:you|we)\s+(?:hear|reach|get|detect|encounter|land|hit|notice|receive|are "
+    r"(?:sent|connected|transferred|talking|speaking|put)|speak|talk|connect)\b",
+    re.I,
+)
+_AGENT_SUBJECT = re.compile(
+    r"^\s*(?:you|we|you've|you have|you're|you are|the agent|the assistant|the ai)\b|"
+    r"^\s*(?:after|once)?\s*(?:you\s+)?(?:confirming|booking|collecting|answering|finishing|"
+    r"completing|scheduling|sharing|explaining|gathering|getting|delivering|giving|reading)\b",
+    re.I,
+)
+# fmt: off
+_STOPWORDS = frozenset(
+    """
+    a about am an and answer answers any anything are as ask asks asked at be been being by
+    caller contact customer did do does doing for from he her his how i if
+    in is it its lead me mention mentions my of on or person prospect replies reply respond
+    responds say says said she some something tell tells that the their them then there they
+    this to user want wants with you your patient client homeowner member like such following
+    phrase phrases words word things thing when whenever once after will would can could
+    should just only explicitly also either have has had been
+    """.split()
+)
+# fmt: on
+
+
+@dataclass(frozen=True)
+class Condition:
+    text: str  # as written
+    kind: str  # CALLER, AGENT, OTHERWISE or VAGUE
+    intents: tuple[str, ...] = ()  # caller intents it stands for, in the order written
+    phrases: tuple[str, ...] = ()  # quoted phrases or phrase-list items, matched as words
+    words: tuple[str, ...] = ()  # content words, when it names no intent and no phrase
+    note: str = ""  # how it was read, when that needs saying ("'appropriate' read as ...")
+
+    def describe(self) -> str:
+        """The condition as the agent understood it, for the prompt map."""
+        if self.kind == OTHERWISE:
+            return "any other answer"
+        parts = [it.INTENT_LABELS[i] for i in self.intents]
+        parts += [f'"{p}"' for p in self.phrases]
+        if self.words and not parts:
+            parts.append("words " + ", ".join(self.words))
+        if self.kind == AGENT:
+            return f"after the agent has done it ({' '.join(self.words) or self.text.strip()})"
+        text = " or ".join(parts) if parts else "nothing the agent can hear"
+        return text + (f" ({self.note})" if self.note else "")
+
+    @property
+    def understood(self) -> bool:
+        return self.kind == OTHERWISE or bool(self.intents or self.phrases or self.words)
+
+
+@dataclass(frozen=True)
+class ConditionMatch:
+    words: str  # the caller's words that matched
+    how: str  # e.g. "no", "phrase 'call me later'", "words busy"
+    intent: str = ""  # the intent matched, "" for phrases and words
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _negated_before(masked: str, start: int) -> bool:
+    window = " ".join(masked[:start].split()[-3:])
+    return bool(_NEGATOR.search(window.lower()))
+
+
+@lru_cache(maxsize=2048)
+def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
+    """Read one condition. `extra_phrases` come from a phrase list under it."""
+    phrases = tuple(dict.fromkeys([*quotes(text), *extra_phrases]))
+    masked = mask(text)
+    plain = re.sub(r'"_*"', " ", masked)
+    plain = re.sub(r"`[^`]*`", " ", plain)
+    plain = re.sub(r"[\[\]*]", " ", plain)
+    plain = re.sub(r"\bO\s*=", " says ", plain)  # `[ If O = "remove me" ]`
+    lowered = " ".join(plain.lower().replace("’", "'").split())
+    stripped = re.sub(
+        r"^(?:if|when|whenever|once|after|as soon as|in case|upon|should|unless|only if|"
+        r"only when)\s+",
+        "",
+        lowered,
+    ).strip(" .,:;-")
+    if _OTHERWISE.match(stripped) and not phrases:
+        return Condition(text, OTHERWISE)
+    if _VAGUE.match(stripped) or re.fullmatch(r"(?:when |if )?(?:appropriate|necessary)", lowered):
+        return Condition(
+            text,
+            VAGUE,
+            (it.GOODBYE, it.COMPLETE),
+            note=f"{stripped!r} read as: the caller says goodbye or the conversation is complete",
+        )
+    kind = CALLER
+    if _AGENT_SUBJECT.match(stripped) and not _PERCEIVE.match(stripped):
+        kind = AGENT
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for intent, cue in _CUE_RES:
+        for m in cue.finditer(stripped):
+            if any(a < m.end() and m.start() < b for a, b in spans):
+                continue
+            negated = _negated_before(stripped, m.start()) and intent not in (
+                it.NOT_INTERESTED,
+                it.NO,
+                it.DO_NOT_CALL,
+            )
+            if negated and intent == it.YES:
+                intent_now = it.NO
+            elif negated:
+                continue
+            else:
+                intent_now = intent
+            spans.append((m.start(), m.end()))
+            if intent_now not in found:
+                found.append(intent_now)
+            break
+    if kind == AGENT and it.COMPLETE in found:
+        kind = CALLER  # "when you have answered all their questions": the talk is over
+    elif kind == AGENT:
+        found = [i for i in found if i not in (it.YES, it.NO)]  # "once you've confirmed"
+    words: tuple[str, ...] = ()
+    if not phrases:
+        rest = stripped
+        for a, b in sorted(spans, reverse=True):
+            rest = rest[:a] + " " + rest[b:]
+        content = [
+            _stem(w)
+            for w in it.tokens_of(rest)
+            if w not in _STOPWORDS and len(w) > 1 and not w.isdigit()
+        ]
+        listed = bool(found and content and re.search(r"\b(?:or|and)\b", rest))
+        if not found or (content and kind == AGENT) or listed:
+            words = tuple(dict.fromkeys(content))
+    return Condition(text, kind, tuple(found), phrases, words)
+
+
+def contains_phrase(said: it.Analysis, phrase: str) -> str | None:
+    """The caller's words for `phrase` if they said it (across commas, not negated)."""
+    wanted = it.tokens_of(phrase)
+    if not wanted:
+        return None
+    flat = [w for clause in said.clauses for w in clause]
+    n = len(wanted)
+    for i in range(len(flat) - n + 1):
+        if flat[i : i + n] == wanted:
+            window = flat[max(0, i - 3) : i]
+            if any(w in ("not", "never") for w in window) and not _negative_phrase(wanted):
+                continue
+            return " ".join(wanted)
+    return None
+
+
+def _negative_phrase(words: list[str]) -> bool:
+    return bool({"not", "no", "never", "stop"} & set(words))
+
+
+def match(
+    cond: Condition,
+    said: it.Analysis,
+    answered_anything_else: bool = False,
+) -> ConditionMatch | None:
+    """Whether the caller's words meet the condition, and how.
+
+    `answered_anything_else`: the agent's last question was "anything else?", so a plain
+    "no" means the conversation is complete.
+    """
+    if cond.kind == OTHERWISE:
+        return None  # decided by the caller of `match`, after every other rule
+    for phrase in cond.phrases:
+        words = contains_phrase(said, phrase)
+        if words:
+            return ConditionMatch(words, f"phrase '{phrase}'")
+    polar = [i for i in cond.intents if i in (it.YES, it.NO)]
+    for intent in cond.intents:
+        if intent in polar:
+            continue
+        hit = said.hit(intent)
+        if hit:
+            return ConditionMatch(hit.words, it.INTENT_LABELS[intent], intent)
+        if intent == it.COMPLETE and answered_anything_else:
+            p = said.polarity()
+            if (
+                p is not None
+                and p.intent in (it.NO, it.NOT_INTERESTED)
+                and not said.has(it.CONTINUE)
+            ):
+                return ConditionMatch(p.words, "no to 'anything else?'", it.COMPLETE)
+    if polar:
+        p = said.polarity()
+        if p is not None:
+            got = it.YES if p.intent == it.YES else it.NO
+            if got in polar:
+                return ConditionMatch(p.words, it.INTENT_LABELS[got], got)
+    if cond.words and cond.kind != AGENT:
+        heard = {_stem(w) for clause in said.clauses for w in clause}
+        found = [w for w in cond.words if w in heard]
+        if found and len(found) * 2 >= len(cond.words):
+            return ConditionMatch(" ".join(found), "words " + ", ".join(found))
+    return None

@@ -1,0 +1,384 @@
+"""One sentence of a prompt, read: a rule, a step's instruction, a "not an end", a line.
+
+People write the same rule in many shapes; each shape here is read into one
+`Statement`:
+
+- `If the contact responds no, call end_call and say "Thanks."` (condition first);
+- `Use end_call when the user says goodbye.` (condition after the action);
+- `**No** -> say "Okay." -> use end_call` (arrows), `[ If O = "remove me" ] -> A: ...`
+  (bracketed conditions), `If you hear "leave a message", ...`;
+- `DO NOT call end_call when the user says 'thank you'` (a negated action: a "not an
+  end" rule, never a trigger);
+- `When you end the call, say "..."` (a closing line), `Begin the call with "..."`
+  (an opening line), `Never say "guarantee"` (forbidden words);
+- an instruction (`Ask for their email`), persona or style prose (context), or a
+  sentence the agent cannot use (nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from console.agent.conditions import Condition, read_condition
+from console.agent.prompt_actions import _ACTION_VERBS, Action, parse_actions
+from console.agent.prompt_text import looks_like_function, mask, quotes
+
+RULE, HEAD, NOT_END, INSTRUCTION, OPENING, CLOSING, FORBIDDEN, CONFIRM, CONTEXT, EXAMPLE, NONE = (
+    "rule",
+    "head",
+    "not_end",
+    "instruction",
+    "opening",
+    "closing",
+    "forbidden",
+    "confirm",
+    "context",
+    "example",
+    "none",
+)
+
+_COND_START = re.compile(
+    r"^\s*\(?\s*(?:if|when|whenever|once|after|as soon as|in case(?: of)?|in the event(?: that)?|"
+    r"upon|should|unless|only if|only when|any ?time|every time|the moment)\b",
+    re.I,
+)
+_COND_INNER = re.compile(
+    r"\b(?:only\s+)?(?:when|whenever|if|once|as soon as|in case|unless|after|until|upon)\b", re.I
+)
+_INDIRECT = re.compile(
+    r"\b(?:ask|asks|asking|know|knows|find out|check|see|wonder|confirm|determine|whether|"
+    r"understand|learn|clarify|note|tell|remember|decide|figure out|verify|explain|describe|"
+    r"sure|matter|regardless of|no matter)\s+(?:them\s+|him\s+|her\s+|the \w+\s+)?$",
+    re.I,
+)
+_ARROW = re.compile(r"\s*(?:->|=>|→|⇒|-->|—>)\s*")
+_BRACKET = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:->|=>|→|⇒|:|-|,)?\s*(.*)$")
+_ACTIONISH = re.compile(
+    r"^\s*(?:you\s+(?:should|must|can|may|will|need to)\s+)?(?:(?:please|politely|immediately|"
+    r"simply|just|always|kindly|gently|firmly|then|warmly|briefly|quickly|courteously|"
+    rf"respectfully)\s+)*(?:do not\s+|don't\s+|never\s+)?(?:{_ACTION_VERBS}|\"|`|A\s*:)",
+    re.I,
+)
+_HEAD_END = re.compile(
+    r"(?::|\blike|such as|any of (?:the following|these)(?: phrases| things)?|the following|"
+    r"one of these|similar to|e\.g\.?|for example|something like)\s*$",
+    re.I,
+)
+_NEG_END = re.compile(
+    r"(?:^|\b)(?:do not|don't|dont|never|must not|mustn't|should not|shouldn't|avoid|cannot|"
+    r"can't|no need to)\s+(?:ever\s+|prematurely\s+|immediately\s+|automatically\s+|just\s+)?"
+    r"(?:call|use|invoke|trigger|run|end|hang|terminate|disconnect|close|finish|drop|"
+    r"trigger|fire|activate|cut)\b",
+    re.I,
+)
+_DIALOGUE = re.compile(
+    r"^\s*(?:you|agent|ai|assistant|bot|user|caller|customer|human|lead|contact|prospect|"
+    r"patient|client|me|rep|representative|receptionist|person|them|they)\s*(?:\([^)]*\))?\s*"
+    r"(?::|says?\s*:)\s*\S",
+    re.I,
+)
+_OPENING = re.compile(
+    r"(?:(?:your|the) (?:first|opening|initial) (?:message|line|sentence|words?|greeting|"
+    r"response)\s+(?:is|should be|must be|will be)|(?:begin|start|open)(?: (?:the|every|each|"
+    r"all|your) (?:calls?|conversations?))?(?: by saying| with(?: the (?:line|greeting|phrase|"
+    r"words))?)|greet (?:the (?:caller|user|customer|contact|lead|patient|prospect)|them|"
+    r"callers|users|everyone|people) (?:by saying|with)|(?:always )?(?:say|use) (?:this|the "
+    r"following) (?:greeting|opening))\s*[:,-]?\s*",
+    re.I,
+)
+_CLOSING = re.compile(
+    r"(?:(?:your|the) (?:final|last|closing) (?:message|line|sentence|words?)\s+(?:is|should be|"
+    r"must be|will be)|(?:end|close|finish|conclude) (?:the|every|each|all|your) (?:calls?|"
+    r"conversations?) (?:by saying|with)|sign off with|(?:before|when|as) (?:you )?(?:hang(?:ing)?"
+    r" up|end(?:ing)? (?:the|a|every|each) (?:call|conversation)|clos(?:e|ing) (?:the|a) call|"
+    r"say(?:ing)? goodbye)|(?:as|for) (?:the|your) (?:goodbye|farewell|sign-?off))",
+    re.I,
+)
+_CONFIRM = re.compile(
+    r"(?:before|prior to)\s+(?:you\s+)?(?:end|hang|clos|say(?:ing)? goodbye|wrap|terminat)\w*"
+    r".*\b(?:ask|check|confirm|make sure|ensure|verify)\b.*\b(?:anything else|other questions|"
+    r"more questions|further questions|anything more|else)\b|"
+    r"\b(?:ask|check|confirm|make sure|ensure|verify)\b.*\b(?:anything else|other questions|"
+    r"further questions|more questions)\b.*\b(?:before|prior to)\b.*\b(?:end|hang|clos|goodbye|"
+    r"wrap|terminat)",
+    re.I,
+)
+_FORBID = re.compile(
+    r"^\s*(?:you\s+(?:must|should)\s+)?(?:never|do not|don't|avoid|must not)\s+(?:ever\s+)?"
+    r"(?:say(?:ing)?|use|using|mention(?:ing)?|utter|speak|pronounce)\s+(.*)$",
+    re.I,
+)
+_CONTEXT = re.compile(
+    r"^\s*(?:you are|you're|you'll be|your (?:name|role|job|goal|purpose|task|personality|"
+    r"tone|style|voice|company|main|primary|responses|answers)|you (?:work|represent|speak|"
+    r"sound|have access|can help|help|handle|answer|assist)|(?:you|we) (?:should|must) "
+    r"(?:be|sound|speak|keep|use|remain|stay|always|never|avoid|sound)|we are|we're|our |"
+    r"the company|this is an?|this agent|keep (?:your |the |all |every |each )?(?:responses?|"
+    r"answers?|replies|sentences|it|things)|be (?:polite|friendly|concise|brief|warm|"
+    r"professional|empathetic|patient|helpful|clear|calm|natural|confident|respectful|"
+    r"courteous|kind|direct|honest|positive|upbeat|conversational)|speak|sound|talk|use "
+    r"(?:simple|plain|natural|short|a |casual|formal|conversational|everyday|clear|the "
+    r"caller's|their)|avoid (?:jargon|long|technical|filler|emojis|lists|markdown|sounding|"
+    r"being)|maintain|stay|remain|always (?:be|speak|sound|use|remain|stay|keep|maintain|"
+    r"respond in)|never (?:be|sound|use (?:jargon|emojis|markdown|lists)|interrupt|rush|reveal|"
+    r"make up|invent|guess|provide|give|share|lie|pretend|argue)|do not (?:use (?:jargon|"
+    r"emojis|markdown|lists|bullet)|interrupt|rush|reveal|make up|invent|guess|provide|give|"
+    r"share|lie|pretend|argue)|don't (?:use (?:jargon|emojis|markdown|lists)|interrupt|rush|"
+    r"reveal|make up|invent|guess|provide|give|share|lie|pretend|argue)|note|remember|"
+    r"important|tip|hint)\b",
+    re.I,
+)
+_INSTRUCTION = re.compile(
+    r"^\s*(?:(?:then|next|first|finally|also|please|always|politely|warmly|briefly|"
+    r"immediately|simply|just|kindly|gently|now)\s*,?\s+)*(?:say|ask|greet|welcome|introduce|"
+    r"tell|let|inform|remind|confirm|verify|collect|get|obtain|gather|take|request|capture|"
+    r"record|offer|explain|mention|state|thank|wish|apologi[sz]e|end|hang|terminate|close|"
+    r"finish|call|use|invoke|trigger|transfer|schedule|book|answer|respond|reply|repeat|read|"
+    r"go|proceed|move|skip|wait|listen|leave|check|ensure|make sure|find out|determine|"
+    r"identify|qualify|pitch|present|discuss|handle|help|assist|provide|share|send|note|log|"
+    r"update|cancel|reschedule|follow|start|begin|open|wrap|conclude|bid|transition|hand off|"
+    r"route|escalate|deliver|recap|summari[sz]e|review|pause|acknowledge|empathi[sz]e|"
+    r"reassure|probe|gauge|ascertain|establish|set)\b",
+    re.I,
+)
+_STYLE = re.compile(
+    r"\b(?:tone|concise|brief|friendly|polite|professional|natural|empathetic|warm|language|"
+    r"sentences?|emoji|markdown|format|pronounc|spell|digits|filler|persona|personality|jargon|"
+    r"casual|formal|conversational|human-like|robotic|upbeat|enthusiastic|courteous|accent|"
+    r"pace|slowly|clearly)\b",
+    re.I,
+)
+_ABOUT_ENDING = re.compile(
+    r"\bend(?:s|ing)?\b.{0,20}\b(?:call|conversation)\b|\bhang(?:s|ing)?\s*up\b|\bterminat|"
+    r"\bdisconnect|\bgoodbye\b|\bend_?call\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    kind: str
+    text: str
+    cond: Condition | None = None
+    cond_text: str = ""
+    actions: tuple[Action, ...] = ()
+    line: str = ""  # opening/closing line
+    words: tuple[str, ...] = ()  # forbidden words
+    instruction_like: bool = False  # reads like an instruction (for the "not understood" lint)
+    about_ending: bool = False
+
+
+def reads_like_instruction(text: str) -> bool:
+    masked = mask(text)
+    return bool(
+        _INSTRUCTION.match(masked)
+        or _COND_START.match(masked)
+        or re.search(r"\b(?:must|should|always|never|only|do not|don't)\b", masked, re.I)
+        or any(looks_like_function(w.strip(".,;:()`'\"")) for w in masked.split())
+    )
+
+
+def about_ending(text: str) -> bool:
+    return bool(_ABOUT_ENDING.search(mask(text)))
+
+
+def _split_leading(text: str, masked: str) -> tuple[str, str] | None:
+    """`If X, then Y` -> (X, Y); (X, "") when the sentence is only a condition."""
+    head = _COND_START.match(masked)
+    if head is None:
+        return None
+    seps = re.finditer(
+        r",\s*(?:then\s+)?|\s+then\s+|\s*:\s*|\s+[-–—]\s+|\s*(?:->|=>|→|⇒|-->)\s*|\s+THEN\s+",
+        masked[head.end() :],
+    )
+    fallback = None
+    for sep in seps:
+        a, b = head.end() + sep.start(), head.end() + sep.end()
+        token = masked[a:b].strip().lower()
+        after = masked[b:]
+        if not after.strip():
+            continue
+        if token in ("then", "->", "=>", "→", "⇒", "-->") or token.startswith((", then",)):
+            return text[:a], text[b:]
+        if _ACTIONISH.match(after):
+            return text[:a], text[b:]
+        if token == "," and fallback is None:
+            fallback = (a, b)
+    if fallback is not None and not _HEAD_END.search(masked):
+        # "If they ask about price, our plans start at $20": the rest is the answer.
+        a, b = fallback
+        rest = masked[b:]
+        if re.search(r'"_+"', rest):
+            return text[:a], text[b:]
+    return text, ""
+
+
+def _split_trailing(text: str, masked: str) -> tuple[str, str] | None:
+    """`Use end_call when the user says goodbye` -> (condition, action)."""
+    for m in _COND_INNER.finditer(masked):
+        before = masked[: m.start()]
+        if not before.strip() or _INDIRECT.search(before):
+            continue
+        acts = parse_actions(text[: m.start()])
+        if not acts:
+            continue
+        cond = text[m.start() :]
+        return cond, text[: m.start()]
+    return None
+
+
+def _arrow(text: str, masked: str) -> Statement | None:
+    cuts = list(_ARROW.finditer(masked))
+    if not cuts:
+        return None
+    first = text[: cuts[0].start()].strip()
+    rest = text[cuts[0].end() :]
+    first_masked = masked[: cuts[0].start()].strip()
+    cond_like = bool(
+        _COND_START.match(first_masked)
+        or re.match(
+            r"^\s*(?:user|caller|customer|they|o|lead|contact|prospect)\s*[:=]", first, re.I
+        )
+        or (not _INSTRUCTION.match(first_masked) and not quotes(first))
+        or (quotes(first) and not re.sub(r'"_*"|[\s,.;/or]', "", first_masked))
+    )
+    if not cond_like:
+        return Statement(INSTRUCTION, text, actions=parse_actions(text))
+    cond_text = re.sub(
+        r"^\s*(?:user|caller|customer|they|o|lead|contact|prospect)\s*[:=]\s*",
+        "",
+        first,
+        flags=re.I,
+    )
+    return Statement(RULE, text, read_condition(cond_text), cond_text, parse_actions(rest))
+
+
+def read_statement(text: str) -> Statement:
+    """Read one sentence (or one list item) of a prompt."""
+    text = text.strip()
+    masked = mask(text)
+    bare = masked.strip()
+    instr = reads_like_instruction(text)
+    ending = about_ending(text)
+
+    def st(kind: str, **kw) -> Statement:
+        return Statement(kind, text, instruction_like=instr, about_ending=ending, **kw)
+
+    if _DIALOGUE.match(bare):
+        return st(EXAMPLE)
+    b = _BRACKET.match(masked)
+    if (b and _COND_START.match(b.group(1))) or (
+        b and re.match(r"\s*(?:O|user|caller)\s*=", b.group(1))
+    ):
+        cond_text = text[b.start(1) : b.end(1)]
+        rest = text[b.start(2) :]
+        return st(
+            RULE, cond=read_condition(cond_text), cond_text=cond_text, actions=parse_actions(rest)
+        )
+    if _CONFIRM.search(masked) and not quotes(text):
+        return st(CONFIRM)
+    forbid = _FORBID.match(masked)
+    if forbid and not _COND_INNER.search(masked[forbid.start(1) :]) and not _NEG_END.match(bare):
+        target = text[forbid.start(1) :]
+        said = quotes(target)
+        if said:
+            return st(FORBIDDEN, words=tuple(said))
+        obj = re.sub(r"^(?:the\s+)?(?:words?|phrases?|terms?|expressions?)\s+", "", target.strip())
+        obj = re.sub(r"^(?:that|how|what)\s+", "", obj).strip(" .")
+        content = [
+            w.strip(".,;:")
+            for w in obj.split()
+            if w.lower().strip(".,;:") not in _FORBID_STOP and not looks_like_function(w)
+        ]
+        if 0 < len(content) <= 2 and len(obj.split()) <= 5:
+            return st(FORBIDDEN, words=tuple(content))
+    closing = _CLOSING.search(masked)
+    if closing and (quotes(text) or re.search(r"exactly|verbatim|:\s*\S", masked[closing.end() :])):
+        line = quotes(text[closing.end() :]) or quotes(text)
+        if line:
+            return st(CLOSING, line=line[0])
+        lit = re.search(r"(?:exactly|verbatim)?\s*:\s*(.+)$", text[closing.end() :])
+        if lit:
+            return st(CLOSING, line=lit.group(1).strip())
+    opening = _OPENING.search(masked)
+    if opening:
+        line = quotes(text[opening.end() :])
+        if line:
+            return st(OPENING, line=line[0])
+        lit = text[opening.end() :].strip()
+        if re.search(r"exactly|verbatim|:\s*$", masked[: opening.end()]) and lit:
+            return st(OPENING, line=lit.strip())
+    arrow = _arrow(text, masked)
+    if arrow is not None:
+        return Statement(
+            arrow.kind,
+            text,
+            arrow.cond,
+            arrow.cond_text,
+            arrow.actions,
+            instruction_like=True,
+            about_ending=ending,
+        )
+    lead = _split_leading(text, masked)
+    if lead is not None:
+        cond_text, action_text = lead
+        cond = read_condition(cond_text.strip())
+        actions = parse_actions(action_text) if action_text.strip() else ()
+        if not actions:
+            return st(HEAD, cond=cond, cond_text=cond_text.strip())
+        if _negated_end(actions):
+            return st(NOT_END, cond=cond, cond_text=cond_text.strip(), actions=actions)
+        return st(RULE, cond=cond, cond_text=cond_text.strip(), actions=actions)
+    if _NEG_END.search(masked):
+        trail = _split_trailing(text, masked)
+        actions = parse_actions(trail[1] if trail else text)
+        if _negated_end(actions) or not actions:
+            cond_text = trail[0] if trail else ""
+            cond = read_condition(cond_text) if cond_text else None
+            return st(NOT_END, cond=cond, cond_text=cond_text, actions=actions)
+    trail = _split_trailing(text, masked)
+    if trail is not None:
+        cond_text, action_text = trail
+        actions = parse_actions(action_text)
+        if any(a.kind in ("end", "call") for a in actions) or any(
+            a.source == "quoted" for a in actions
+        ):
+            cond = read_condition(cond_text.strip())
+            if _negated_end(actions):
+                return st(NOT_END, cond=cond, cond_text=cond_text.strip(), actions=actions)
+            return st(RULE, cond=cond, cond_text=cond_text.strip(), actions=actions)
+    if _CONTEXT.match(bare) and not quotes(text) and not parse_actions(text):
+        return st(CONTEXT)
+    if _INSTRUCTION.match(bare) or quotes(text):
+        actions = parse_actions(text)
+        if actions:
+            return st(INSTRUCTION, actions=actions)
+        return st(NONE)
+    if _STYLE.search(bare) or _CONTEXT.match(bare):
+        return st(CONTEXT)
+    return st(NONE)
+
+
+_FORBID_STOP = frozenset(
+    "a an the you your are is that to of it its any about or and we our be being as "
+    "yourself are anything things".split()
+)
+
+
+def _negated_end(actions: tuple[Action, ...]) -> bool:
+    enders = [a for a in actions if a.kind in ("end", "call")]
+    return bool(enders) and all(a.negated for a in enders)
+
+
+def then_line(text: str) -> str | None:
+    """The actions of a `THEN say ... and call ...` line under a multi-line rule."""
+    m = re.match(
+        r"^\s*(?:(?:then|action|actions|response|respond|reply|answer|do)\b|→|->|=>|⇒)"
+        r"\s*[:,\-]?\s*(.*)$",
+        text,
+        re.I,
+    )
+    if m and m.group(1).strip():
+        return m.group(1)
+    return None
