@@ -45,6 +45,23 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     return worst
 
 
+def _with_cli_backend(config, args: argparse.Namespace):
+    """--llm URL [--llm-model NAME] puts a model behind every scenario of the run."""
+    if not getattr(args, "llm", None):
+        return config
+    from console.agent.backends import with_llm
+
+    backend = with_llm(config.agent.backend, args.llm, args.llm_model)
+    return config.model_copy(update={"agent": config.agent.model_copy(update={"backend": backend})})
+
+
+def _agent_mode(config) -> str:
+    backend = config.agent.backend
+    if backend.kind == "llm":
+        return f"; agent: {backend.llm.model} at {backend.llm.base_url} (real time while it works)"
+    return "; agent: offline"
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from console.report.table import format_timeline
     from console.scenario.junit import write_junit
@@ -59,11 +76,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for name in args.scenario:
         try:
             scenario, config = load_scenario(name)
-        except ScenarioError as exc:
+            config = _with_cli_backend(config, args)
+        except (ScenarioError, ValueError) as exc:
             errors.append((name, str(exc)))
             print(f"ERROR  {tty(name)}: {tty(exc)}\n")
             continue
-        mode = "text: virtual clock, speech timed from the text"
+        mode = "text: virtual clock, speech timed from the text" + _agent_mode(config)
         if args.audio:
             from console.scenario.audio_runner import AudioRunOptions, run_scenario_audio
 
@@ -123,10 +141,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         try:
             write_junit(results, errors, Path(args.junit), seconds)
         except OSError as exc:
-            print(
-                f"error: cannot write the JUnit file {tty(args.junit)} ({tty(exc)})",
-                file=sys.stderr,
-            )
+            from console.core.eventlog import describe_write_error
+
+            why = describe_write_error(Path(args.junit), exc)
+            print(f"error: the JUnit file is not written: {tty(why)}", file=sys.stderr)
             return 2
     if errors:
         return 2
@@ -348,6 +366,100 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
     return worst
 
 
+def _platform_error(exc) -> int:
+    where = f"{tty(exc.source)}: " if exc.source else ""
+    for problem in exc.problems:
+        print(f"error: {where}{tty(problem)}", file=sys.stderr)
+    return 2
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    """A platform's agent file(s) -> a console config, with the import report."""
+    from console.agent.lints import lint_config
+    from console.core.config import save_config
+    from console.platforms import PlatformFileError, import_files
+
+    files = [Path(f) for f in args.file]
+    try:
+        imported = import_files(files, args.platform)
+    except PlatformFileError as exc:
+        return _platform_error(exc)
+    out = Path(args.out) if args.out else files[0].with_name(f"{files[0].stem}.console.yaml")
+    if any(out.resolve() == f.resolve() for f in files):
+        print(f"error: {tty(out)}: that is the file being imported", file=sys.stderr)
+        return 2
+    try:
+        save_config(imported.config, out)
+    except OSError as exc:
+        print(f"error: cannot write {tty(out)} ({tty(exc.strerror or exc)})", file=sys.stderr)
+        return 2
+    print(tty_lines(imported.report.text()))
+    lints = lint_config(imported.config)
+    if lints:
+        print("\nLints:")
+        for lint in lints:
+            print(f"  {tty(lint)}")
+    print(f"\nwrote {tty(out)}; export it back with: endcall-console export-agent {tty(out)}")
+    return 0
+
+
+def _cmd_export_agent(args: argparse.Namespace) -> int:
+    """A console config -> the platform's shape, and what changed against the original."""
+    from console.core.config import ConfigError, load_config
+    from console.platforms import PlatformFileError, export_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"error: {tty(exc)}", file=sys.stderr)
+        return 2
+    platform = args.to or (config.platform.name if config.platform else None)
+    if platform is None:
+        print(
+            "error: the config was not imported from a platform: say which with --to",
+            file=sys.stderr,
+        )
+        return 2
+    against = [Path(a) for a in args.against] if args.against else None
+    if args.patch and not against:
+        print("error: --patch needs --against (the file the PATCH applies to)", file=sys.stderr)
+        return 2
+    try:
+        outcome = export_config(config, platform, against, patch=args.patch)
+    except PlatformFileError as exc:
+        return _platform_error(exc)
+    config_path = Path(args.config)
+    out_dir = (
+        Path(args.out) if args.out else config_path.with_name(f"{config_path.stem}.{platform}")
+    )
+    targets = [out_dir / name for name in outcome.files]
+    originals = {a.resolve() for a in against or []}
+    for target in targets:
+        if target.resolve() in originals:
+            print(
+                f"error: {tty(target)} is the original file: choose another --out folder",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for target, text in zip(targets, outcome.files.values(), strict=True):
+            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(
+            f"error: cannot write to {tty(out_dir)} ({tty(exc.strerror or exc)})", file=sys.stderr
+        )
+        return 2
+    for target in targets:
+        print(f"wrote {tty(target)}")
+    if against:
+        print(tty_lines(outcome.summary()))
+    else:
+        for warning in outcome.warnings:
+            print(f"warning: {tty(warning)}")
+    return 0
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from console.ui.app import main as gui_main
 
@@ -409,6 +521,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="(--audio) take each "
         "caller turn's text from the script; audio still plays and is recorded",
     )
+    run.add_argument(
+        "--llm",
+        metavar="URL",
+        help="answer with a model at this OpenAI-compatible /v1 endpoint (the key comes from "
+        "ENDCALL_LLM_API_KEY or OPENAI_API_KEY)",
+    )
+    run.add_argument("--llm-model", metavar="NAME", help="(--llm) the model to ask")
     run.set_defaults(func=_cmd_run)
 
     lint = sub.add_parser("lint", help="check configs for End Call mistakes")
@@ -477,6 +596,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     devices = sub.add_parser("devices", help="list audio devices")
     devices.set_defaults(func=_cmd_devices)
+
+    platforms = ["vapi", "retell", "elevenlabs", "livekit"]
+    imp = sub.add_parser(
+        "import", help="a Vapi, Retell, ElevenLabs or LiveKit agent as a console config"
+    )
+    imp.add_argument(
+        "file",
+        nargs="+",
+        help="the platform's agent file (Retell: the agent and/or the LLM file; LiveKit: the "
+        "agent's Python source or a small YAML description)",
+    )
+    imp.add_argument("--from", dest="platform", required=True, choices=platforms)
+    imp.add_argument(
+        "--out", metavar="CONFIG", help="the console config to write (default: FILE.console.yaml)"
+    )
+    imp.set_defaults(func=_cmd_import)
+
+    exp = sub.add_parser(
+        "export-agent", help="a console config back in a platform's shape, with a diff"
+    )
+    exp.add_argument("config", help="a console config (usually one made by import)")
+    exp.add_argument(
+        "--to", choices=platforms, help="the platform (default: the one it was imported from)"
+    )
+    exp.add_argument(
+        "--against",
+        nargs="+",
+        metavar="ORIGINAL",
+        help="the originally imported file(s): write them with the console's changes applied "
+        "and list the changes",
+    )
+    exp.add_argument(
+        "--patch",
+        action="store_true",
+        help="(with --against) only the changed top-level fields, as a PATCH body",
+    )
+    exp.add_argument("--out", metavar="DIR", help="folder to write to (default: CONFIG.PLATFORM)")
+    exp.set_defaults(func=_cmd_export_agent)
     return parser
 
 
