@@ -151,6 +151,12 @@ def lint_config(config: CallConfig) -> list[Lint]:
                     + ": it is spoken as written; set it under agent.variables",
                 )
             )
+    # The platforms' hang-up features (end-call phrases, a fixed goodbye, an imported
+    # agent's pitfalls): console/platforms/lints.py. Imported here, not at the top, because
+    # that module imports Lint from this one.
+    from console.platforms.lints import platform_lints
+
+    out += platform_lints(config)
     return out
 
 

@@ -1,0 +1,99 @@
+"""Reading a platform file a tester picked: any file, possibly hostile.
+
+A platform export is small (tens of kilobytes). Anything that is not a regular file, is
+larger than MAX_FILE, is not UTF-8, is not JSON/YAML, nests deeper than any real export,
+or holds an absurd number of values (a YAML alias bomb) is refused with one sentence that
+says why, before any importer walks it.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from console.platforms.report import PlatformFileError
+
+MAX_FILE = 5 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 200_000
+
+
+def read_text(path: Path, limit: int = MAX_FILE) -> str:
+    name = path.name
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise PlatformFileError(["file not found"], name) from None
+    except OSError as exc:
+        raise PlatformFileError([f"cannot read the file ({exc.strerror})"], name) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise PlatformFileError(["not a regular file"], name)
+    if info.st_size > limit:
+        raise PlatformFileError(
+            [f"the file is {info.st_size:,} bytes; a platform export is at most {limit:,}"], name
+        )
+    try:
+        with path.open("rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise PlatformFileError([f"cannot read the file ({exc.strerror})"], name) from None
+    if len(raw) > limit:
+        raise PlatformFileError([f"the file is larger than {limit:,} bytes"], name)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PlatformFileError(
+            [f"not UTF-8 text (byte {exc.start}): is this a platform export?"], name
+        ) from None
+
+
+def read_data(path: Path) -> Any:
+    """JSON (by content or suffix) or YAML, checked for shape; raises PlatformFileError."""
+    text = read_text(path)
+    name = path.name
+    if not text.strip():
+        raise PlatformFileError(["the file is empty"], name)
+    is_yaml = path.suffix.lower() in (".yaml", ".yml")
+    try:
+        data = yaml.safe_load(text) if is_yaml else json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlatformFileError(
+            [f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"], name
+        ) from None
+    except yaml.YAMLError as exc:
+        raise PlatformFileError([f"not valid YAML: {_first_line(exc)}"], name) from None
+    except RecursionError:
+        raise PlatformFileError(["the data is nested too deeply to read"], name) from None
+    problem = shape_problem(data)
+    if problem:
+        raise PlatformFileError([problem], name)
+    return data
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def shape_problem(data: Any) -> str:
+    """Walk the data without recursion; say what is wrong with its shape, or ''."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    seen = 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            return f"the data holds more than {MAX_VALUES:,} values: not a platform export"
+        if depth > MAX_DEPTH:
+            return f"the data is nested more than {MAX_DEPTH} levels deep: not a platform export"
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    return f"a key is {type(key).__name__}, not text: not a platform export"
+                stack.append((value, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+    return ""
