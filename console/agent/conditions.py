@@ -72,6 +72,7 @@ _CUES: list[tuple[str, str]] = [
      r"says? (?:yes|yeah|sure|ok|okay)\b|answers? (?:yes|yeah|positively|in the affirmative)|"
      r"respon(?:ds?|ded) (?:yes|yeah|positively|affirmatively)|\bagrees?\b|\bconfirms?\b|"
      r"\bconfirmed\b|\baccepts?\b|(?:is|are) interested|is (?:the )?(?:right|correct) person|"
+     r"(?:is|are) \{\w+\}|is the account holder|"
      r"wants? to (?:proceed|continue|book|move forward|go ahead|schedule|sign up|buy)|"
      r"(?:has|have) (?:a|the) (?:minute|moment)|(?:is|are) (?:ready|available)|"
      r"answers? in the affirmative|says? it is (?:a )?good time"),
@@ -156,7 +157,31 @@ class ConditionMatch:
 
 
 def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    """Plural to singular, well enough to match "classes" with "class"."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _same_word(a: str, b: str) -> bool:
+    """ "deliver" and "delivery", "price" and "pricing": one word for a condition."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 4 and long_.startswith(short):
+        return True
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n >= 5 and n * 10 >= len(short) * 8
 
 
 def _negated_before(masked: str, start: int) -> bool:
@@ -292,7 +317,7 @@ def match(
                 return ConditionMatch(p.words, it.INTENT_LABELS[got], got)
     if cond.words and cond.kind != AGENT:
         heard = {_stem(w) for clause in said.clauses for w in clause}
-        found = [w for w in cond.words if w in heard]
+        found = [w for w in cond.words if any(_same_word(w, h) for h in heard)]
         if found and len(found) * 2 >= len(cond.words):
             return ConditionMatch(" ".join(found), "words " + ", ".join(found))
     return None

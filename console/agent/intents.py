@@ -46,7 +46,8 @@ PHRASES: dict[str, list[str]] = {
         "correct", "that is right", "i do", "i am in", "please do", "fine",
         "i guess so", "i think so", "uh huh", "affirmative", "totally", "for sure",
         "yes please", "i would love to", "i would like that", "that works", "i am interested",
-        "go for it", "sounds great", "perfect",
+        "go for it", "sounds great", "perfect", "speaking", "it is me", "that is me",
+        "this is she", "this is he", "yes it is",
     ],
     NO: [
         "no", "nope", "nah", "not really", "no thanks", "no thank you", "not now", "not today",
@@ -195,6 +196,10 @@ _PHRASE_TOKENS: list[tuple[str, tuple[str, ...]]] = sorted(
     ((intent, tuple(p.split())) for intent, plist in PHRASES.items() for p in plist),
     key=lambda item: -len(item[1]),
 )
+# The same phrases by first word, each with its rank in the longest-first order.
+_BY_FIRST: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
+for _rank, (_intent, _phrase) in enumerate(_PHRASE_TOKENS):
+    _BY_FIRST.setdefault(_phrase[0], []).append((_rank, _intent, _phrase))
 
 
 def analyse(text: str) -> Analysis:
@@ -205,13 +210,18 @@ def analyse(text: str) -> Analysis:
         found: list[tuple[int, str, tuple[str, ...]]] = []
         # Longest phrases first; a word belongs to one phrase only, so "absolutely not"
         # is a no and never also a yes, and "do not call list" is one do-not-call.
-        for intent, phrase in _PHRASE_TOKENS:
+        matches = [
+            (rank, i, intent, phrase)
+            for i, word in enumerate(clause)
+            for rank, intent, phrase in _BY_FIRST.get(word, ())
+            if tuple(clause[i : i + len(phrase)]) == phrase
+        ]
+        for _rank, i, intent, phrase in sorted(matches):
             n = len(phrase)
-            for i in range(len(clause) - n + 1):
-                if tuple(clause[i : i + n]) == phrase and not any(taken[i : i + n]):
-                    for k in range(i, i + n):
-                        taken[k] = True
-                    found.append((i, intent, phrase))
+            if not any(taken[i : i + n]):
+                for k in range(i, i + n):
+                    taken[k] = True
+                found.append((i, intent, phrase))
         for i, intent, phrase in sorted(found):
             negator = ""
             if intent not in _NEGATIVE_INTENTS:

@@ -108,6 +108,8 @@ class OfflineAgent:
         self.finished = False  # a numbered script has no steps left
         self.asked_else = False  # the agent's last question was "anything else?"
         self.reasked = False  # the open question was asked again once already
+        self.last_q = 0  # the prompt line of the agent's last question (0: none, or generic)
+        self._q_set = False
 
     @property
     def current_step(self) -> int | None:
@@ -147,6 +149,24 @@ class OfflineAgent:
     # -- turns -------------------------------------------------------------------------
     def start(self, config: CallConfig) -> Decision:
         self.index, self.finished, self.asked_else, self.reasked = None, False, False, False
+        self.last_q, self._q_set = 0, False
+        decision = self._start(config)
+        return self._track_question(decision)
+
+    def respond(self, config: CallConfig, caller_text: str, turn: int) -> Decision:
+        self._q_set = False
+        decision = self._respond(config, caller_text, turn)
+        return self._track_question(decision)
+
+    def _track_question(self, decision: Decision) -> Decision:
+        if not self._q_set and decision.end is None and decision.say.rstrip().endswith("?"):
+            self.last_q = 0  # a question of the agent's own ("anything else?")
+        return decision
+
+    def _asked(self, line: int) -> None:
+        self.last_q, self._q_set = line, True
+
+    def _start(self, config: CallConfig) -> Decision:
         prompt = parse_prompt(config.agent.main_prompt, config.end_call.name)
         greeting = config.agent.greeting.strip()
         if prompt.steps:
@@ -171,6 +191,8 @@ class OfflineAgent:
             return Decision(say=self._speech(config, prompt, greeting), why="greeting")
         if prompt.opening:
             line, no = prompt.opening
+            if line.rstrip().endswith("?"):
+                self._asked(prompt.opening_order)
             return Decision(
                 say=self._speech(config, prompt, line),
                 why=f"the prompt's opening line (line {no})",
@@ -181,7 +203,7 @@ class OfflineAgent:
             why="a greeting from the prompt's identity (it has no opening line or steps)",
         )
 
-    def respond(self, config: CallConfig, caller_text: str, turn: int) -> Decision:
+    def _respond(self, config: CallConfig, caller_text: str, turn: int) -> Decision:
         prompt = parse_prompt(config.agent.main_prompt, config.end_call.name)
         triggers = description_triggers(config.end_call.description)
         said = it.analyse(caller_text)
@@ -315,12 +337,14 @@ class OfflineAgent:
         order = 0
         if step is not None:
             for rule in step.rules:
+                if not self._in_turn(prompt, rule):
+                    continue
                 m = cd.match(rule.cond, said, asked_else)
                 if m:
                     found.append(_Candidate("step", order, m, rule, label=_label(rule)))
                     order += 1
         for rule in prompt.rules:
-            if rule.not_end:
+            if rule.not_end or not self._in_turn(prompt, rule):
                 continue
             m = cd.match(rule.cond, said, asked_else)
             if m:
@@ -353,6 +377,15 @@ class OfflineAgent:
             return ({"step": 1, "prompt": 2, "description": 3, "implied": 4}[c.source], 0)
 
         return sorted(found, key=lambda c: (*rank(c), c.order))
+
+    def _in_turn(self, prompt: ParsedPrompt, rule: Rule) -> bool:
+        """A rule outside the steps that only hears yes or no ("If they agree to pay")
+        answers the question asked just before it in the prompt, and no other."""
+        c = rule.cond
+        if c.phrases or c.words or not c.intents or not set(c.intents) <= {it.YES, it.NO}:
+            return True
+        asks = [o for o in prompt.ask_orders if o < rule.order]
+        return bool(asks) and self.last_q == max(asks)
 
     def _ends(self, config: CallConfig, cand: _Candidate) -> bool:
         if cand.rule is None:
@@ -416,11 +449,18 @@ class OfflineAgent:
         why = self._why(cand)
         if cand.rule is None:
             name = config.end_call.name
+            label, hint = cand.label, ""
+            step = prompt.at(self.index) if self.index is not None else None
+            ending = next((r for r in (step.rules if step else ()) if r.ends and r.says), None)
+            if ending is not None:
+                # The open step says how its call ends: that line is the goodbye.
+                hint = ending.says
+                label = f"{cand.label}; goodbye from {_label(ending)}"
             return Decision(
                 why=why,
-                rule=cand.label,
+                rule=label,
                 trigger_words=cand.match.words,
-                end=EndRequest(name, why, cand.label, cand.match.words),
+                end=EndRequest(name, why, label, cand.match.words, hint),
             )
         return self._perform(
             config, prompt, cand.rule.actions, why, _label(cand.rule), cand.match.words
@@ -432,10 +472,15 @@ class OfflineAgent:
         why = self._why(cand)
         decision = self._perform(config, prompt, rule.actions, why, _label(rule), cand.match.words)
         moves = any(a.kind == "goto" for a in rule.actions)
+        if rule.says.rstrip().endswith("?") and decision.say.rstrip().endswith("?") and not moves:
+            # The rule asks a question of its own: the rules after it hear the answer.
+            self._asked(rule.order)
+            return decision
         step = prompt.at(self.index) if self.index is not None else None
         if cand.source == "prompt" and step is not None and decision.end is None and not moves:
             if step.asks:
                 # Answer the question, then come back to the script's open question.
+                self._asked(step.order)
                 return _suffix(decision, self._speech(config, prompt, step.spoken))
         elif (
             cand.source == "step"
@@ -532,6 +577,8 @@ class OfflineAgent:
             if step.waits:
                 self.index = step.index
                 self.asked_else = is_anything_else(spoken)
+                if step.asks:
+                    self._asked(step.order)
             else:
                 self.index, self.finished = None, True
             self.reasked = False
@@ -594,6 +641,7 @@ class OfflineAgent:
         polar = any(i in (it.YES, it.NO) for r in step.rules for i in r.cond.intents)
         if polar and said.polarity() is None and not self.reasked and step.asks:
             self.reasked = True
+            self._asked(step.order)
             why = f"{step.label}: no rule matched {caller_text!r}{negation}; asking again"
             if pending is not None:
                 why = (

@@ -289,7 +289,7 @@ _NAME_RE = re.compile(
 )
 _COMPANY_RE = re.compile(
     r"\b(?:at|for|from|with|of|representing|on behalf of)\s+"
-    r"((?:[A-Z][\w&'-]*|\{\w+\})(?:\s+(?:[A-Z][\w&'-]*|&|of|\{\w+\}))*)"
+    r"((?:the\s+)?(?:[A-Z][\w&'-]*|\{\w+\})(?:\s+(?:[A-Z][\w&'-]*|&|of|\{\w+\}))*)"
 )
 _OUTBOUND = re.compile(
     r"\byou are calling\b|\byou're calling\b|\boutbound\b|\bcall(?:ing)? (?:the |a )?"
@@ -340,6 +340,19 @@ def opening_line(identity: Identity, agent_name: str) -> str:
     return intro
 
 
+def _tool_word(word: str) -> bool:
+    """A word no one says aloud: `end_call`, `hangUp`, `functions.end_call` (a hyphen is
+    not enough: "drop-in" and "follow-up" are words)."""
+    return bool(
+        re.fullmatch(r"[A-Za-z_][\w.]*", word)
+        and (
+            "_" in word
+            or re.search(r"[a-z][A-Z]", word)
+            or re.search(r"[A-Za-z_]{3,}\.[A-Za-z_]{3,}", word)
+        )
+    ) and not re.fullmatch(r"(?:[A-Z][a-z]+){2,}", word)  # "McDonald", "YouTube" stay
+
+
 # -- the last gate before speech ---------------------------------------------------------
 _STAGE = re.compile(
     r"<[^<>]{1,60}>|\[(?:pause|wait|silence|beat|laughs?|sighs?|break|end call|hang ?up)"
@@ -360,7 +373,7 @@ def clean_speech(text: str, tool_names: set[str], forbidden: tuple[str, ...]) ->
             out = re.sub(rf"\s*(?<![\w-]){re.escape(name)}(?:\(\))?(?![\w-])", "", out)
             notes.append(f"the tool name '{name}'")
     words = out.split()
-    kept = [w for w in words if not looks_like_function(w.strip(".,!?;:'\"()"))]
+    kept = [w for w in words if not _tool_word(w.strip(".,!?;:'\"()"))]
     if len(kept) != len(words):
         notes.append("a tool name")
         out = " ".join(kept)

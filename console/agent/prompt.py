@@ -42,6 +42,7 @@ from console.agent.prompt_actions import (
 from console.agent.prompt_lines import (
     BULLET,
     CODE,
+    DIRECTION,
     FENCE,
     HEADING,
     NUMBERED,
@@ -155,6 +156,7 @@ class Rule:
     cond: cd.Condition = field(default_factory=lambda: cd.Condition("", cd.CALLER))
     section: str = ""  # the section it was found in (voicemail, objection, ...)
     not_end: bool = False  # "do not end the call when ...": blocks endings, never ends
+    order: int = 0  # position in reading order (lines packed with several items too)
 
     @property
     def says(self) -> str:
@@ -180,6 +182,7 @@ class Step:
     group: int = 0  # the list it belongs to ("go to step N" looks there first)
     name: str = ""  # a state's name
     implicit: bool = False  # from prose instructions, not a numbered list
+    order: int = 0  # position in reading order
 
     @property
     def label(self) -> str:
@@ -246,6 +249,8 @@ class ParsedPrompt:
     entries: tuple[MapEntry, ...] = ()
     explicit_script: bool = False
     identity: Identity = field(default_factory=Identity)
+    ask_orders: tuple[int, ...] = ()  # reading positions of every question the prompt asks
+    opening_order: int = 0
 
     def step(self, number: int, group: int | None = None) -> Step | None:
         same = [s for s in self.steps if s.number == number and s.group == group]
@@ -307,6 +312,7 @@ class _StepBuilder:
     implicit: bool = False
     actions: list[Action] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
+    order: int = 0
 
     @property
     def label(self) -> str:
@@ -361,6 +367,12 @@ class _Reader:
         self.lead: tuple[str, int] | None = None  # the prose line just before a list
         self.question: tuple[str, int] | None = None  # a "Q:" waiting for its "A:"
         self.explicit = False
+        self.seq = 0
+        self.opening_order = 0
+
+    def tick(self) -> int:
+        self.seq += 1
+        return self.seq
 
     # -- the map -----------------------------------------------------------------------
     def mark(self, line: int, role: str, detail: str, text: str = "") -> None:
@@ -392,6 +404,10 @@ class _Reader:
                 i += 1
                 continue
             blank_run = 0
+            if ln.kind == DIRECTION:
+                self.mark(ln.no, R_CONTEXT, "a stage direction: the agent waits for the caller")
+                i += 1
+                continue
             if ln.kind in (FENCE, CODE):
                 if ln.kind == CODE and ln.text:
                     self.mark(ln.no, R_EXAMPLE, "inside a code block: not read as instructions")
@@ -448,7 +464,9 @@ class _Reader:
             name = re.sub(r"^state\b\s*[:#-]?\s*(?:\d+\s*[-:.–—]?\s*)?", "", ln.title, flags=re.I)
             name = name.strip(" `'\"") or f"state{len(self.steps) + 1}"
             self.explicit = True
-            self.state = _StepBuilder(len(self.steps) + 1, ln.no, ln.title, 0, name=name)
+            self.state = _StepBuilder(
+                len(self.steps) + 1, ln.no, ln.title, 0, name=name, order=self.tick()
+            )
             self.steps.append(self.state)
             self.mark(ln.no, R_STEP, f"state {name}: a step of the script (its rules follow)")
             return
@@ -516,7 +534,7 @@ class _Reader:
                 cond,
                 self.section,
             )
-            self.rules.append(rule)
+            self.rules.append(replace(rule, order=self.tick()))
             self.mark(no, R_ANSWER, f'answer to the question on line {qline}: say "{said[0]}"')
             return True
         return False
@@ -564,7 +582,7 @@ class _Reader:
                 sentence,
             )
         elif st.kind in (RULE, NOT_END):
-            assert st.cond is not None
+            cond = st.cond or cd.Condition(st.cond_text, cd.CALLER)
             if _ends_with_list(sentence):
                 self.finish_head()
                 self.head = _Head(
@@ -584,13 +602,14 @@ class _Reader:
                 no,
                 sentence,
                 where,
-                st.cond,
+                cond,
                 self.section,
                 not_end=st.kind == NOT_END,
             )
             self.add_rule(rule, sentence, scope)
         elif st.kind == OPENING:
-            self.opening = self.opening or (st.line, no)
+            if self.opening is None:
+                self.opening, self.opening_order = (st.line, no), self.tick()
             self.mark(no, R_OPENING, f'the call opens with "{st.line}"', sentence)
         elif st.kind == CLOSING:
             self.closing = self.closing or (st.line, no)
@@ -632,7 +651,9 @@ class _Reader:
             self.add_rule(rule, sentence)
             return
         if self.section in ("general", "task"):
-            goal = _StepBuilder(len(self.goals) + 1, no, sentence, -1, implicit=True)
+            goal = _StepBuilder(
+                len(self.goals) + 1, no, sentence, -1, implicit=True, order=self.tick()
+            )
             goal.actions.extend(st.actions)
             self.goals.append(goal)
             self.refs_of(st.actions, no, sentence)
@@ -654,6 +675,7 @@ class _Reader:
         )
 
     def add_rule(self, rule: Rule, text: str, scope: _StepBuilder | None = None) -> None:
+        rule = replace(rule, order=self.tick())
         cond = rule.cond
         if rule.section == "voicemail" and not (cond.intents or cond.phrases):
             cond = replace(
@@ -763,6 +785,10 @@ class _Reader:
                     i = j
                     continue
                 break
+            if ln.kind == DIRECTION and items:
+                self.mark(ln.no, R_CONTEXT, "a stage direction: the agent waits for the caller")
+                i += 1
+                continue
             if ln.kind in (NUMBERED, BULLET):
                 if ln.kind == kind and ln.indent <= base + 1:
                     items.append(_Item(ln, ln.text))
@@ -878,9 +904,9 @@ class _Reader:
             if lead and _FORBID_LEAD.search(lead):
                 return "forbidden"
             return "phrases"
-        if most("rule"):
-            return "rules"
         first = items[0].line
+        if most("rule") and (_shape(items[0].text) == "rule" or first.kind != NUMBERED):
+            return "rules"
         if first.kind == NUMBERED and sec in _STEP_SECTIONS and self.state is None:
             return "steps"
         if (
@@ -907,7 +933,7 @@ class _Reader:
                 self.item(item, current)  # "3. If no, end the call": a branch of step 2
                 continue
             number = item.line.number if item.line.number is not None else len(self.steps) + 1
-            current = _StepBuilder(number, item.line.no, item.text, self.group)
+            current = _StepBuilder(number, item.line.no, item.text, self.group, order=self.tick())
             self.steps.append(current)
             self.item(item, current)
             self.step_mark(current)
@@ -1008,11 +1034,14 @@ class _Reader:
                 continue
             step_cell = cells.get("step", "")
             m = re.search(r"\d+", step_cell)
-            if "step" in roles and m:
-                current = _StepBuilder(int(m.group(0)), row.no, " | ".join(row.cells), self.group)
+            same = current is not None and m is not None and current.number == int(m.group(0))
+            if "step" in roles and m and not same:
+                current = _StepBuilder(
+                    int(m.group(0)), row.no, " | ".join(row.cells), self.group, order=self.tick()
+                )
                 self.steps.append(current)
                 say = cells.get("say", "")
-                if say:
+                if say and current is not None:
                     st = read_statement(say)
                     acts = st.actions if st.kind == INSTRUCTION and st.actions else ()
                     if not acts:
@@ -1052,7 +1081,7 @@ class _Reader:
                 self.add_rule(rule, then_cell or say_cell, scope)
             elif then_cell and current is not None and "step" in roles:
                 current.actions.extend(parse_actions(then_cell))
-            if "step" in roles and m and current is not None:
+            if "step" in roles and m and current is not None and not same:
                 self.step_mark(current)
 
     # -- the result --------------------------------------------------------------------
@@ -1082,6 +1111,7 @@ class _Reader:
                     b.group,
                     b.name,
                     b.implicit,
+                    b.order,
                 )
             )
         rules = list(self.rules)
@@ -1130,12 +1160,26 @@ class _Reader:
             entries=tuple(entries),
             explicit_script=explicit,
             identity=identity_of(self.prompt),
+            ask_orders=tuple(sorted(_ask_orders(steps, rules, self.opening, self.opening_order))),
+            opening_order=self.opening_order,
         )
 
 
 _COND_LIKE = re.compile(
     r"^\s*(?:if|when|whenever|once|after|unless|then|otherwise|else|\[|->|→|=>)\b", re.I
 )
+
+
+def _ask_orders(
+    steps: list[Step], rules: list[Rule], opening: tuple[str, int] | None, opening_order: int
+) -> list[int]:
+    """Where the prompt asks the caller something: a yes or a no answers the last one."""
+    out = [s.order for s in steps if s.asks]
+    every = [*rules, *(r for s in steps for r in s.rules)]
+    out += [r.order for r in every if r.says.rstrip().endswith("?")]
+    if opening is not None and opening[0].rstrip().endswith("?"):
+        out.append(opening_order)
+    return out
 
 
 def _ends_with_list(sentence: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from console.agent.prompt_text import clean_markdown, mask
 
+DIRECTION = "direction"  # `<wait for user response>`, `[pause]`: a stage direction
 BLANK, HEADING, NUMBERED, BULLET, TABLE, TABLE_SEP, PROSE, FENCE, CODE = (
     "blank",
     "heading",
@@ -103,9 +104,9 @@ def _heading(raw: str, text: str) -> tuple[str, bool] | None:
     m = re.match(r"^\[([^\]\[=\"“]{1,60})\]$", s)
     if m and not _CONDITIONAL.match(m.group(1).strip()):
         return m.group(1).strip(), False
-    m = re.match(r"^</?([A-Za-z][\w -]{0,40})>$", s)
+    m = re.match(r"^</?([A-Za-z][\w-]{0,40})>$", s)
     if m:
-        return m.group(1).replace("_", " ").strip(), False
+        return m.group(1).replace("_", " ").replace("-", " ").strip(), False
     m = re.match(r"^(?:={2,}|-{2,}|\*{3,})\s*([^=*-].*?)\s*(?:={2,}|-{2,}|\*{3,})$", s)
     if m:
         return m.group(1), False
@@ -191,6 +192,14 @@ def lex(prompt: str) -> list[Line]:
         if _TABLE.match(stripped):
             cells = tuple(clean_markdown(c).strip() for c in stripped.strip("|").split("|"))
             out.append(Line(no, raw, TABLE, indent, stripped, cells=cells))
+            continue
+        if re.fullmatch(
+            r"<[^<>]*\s[^<>]*>|\[(?:pause|wait|silence|beat|listen)[^\]]*\]|"
+            r"\((?:pause|wait|silence|listen)[^)]*\)",
+            stripped,
+            re.I,
+        ):
+            out.append(Line(no, raw, DIRECTION, indent, stripped))
             continue
         head = _heading(stripped, clean_markdown(stripped).strip())
         if head is not None:

@@ -126,7 +126,9 @@ _CONTEXT = re.compile(
     r"emojis|markdown|lists|bullet)|interrupt|rush|reveal|make up|invent|guess|provide|give|"
     r"share|lie|pretend|argue)|don't (?:use (?:jargon|emojis|markdown|lists)|interrupt|rush|"
     r"reveal|make up|invent|guess|provide|give|share|lie|pretend|argue)|note|remember|"
-    r"important|tip|hint)\b",
+    r"important|tip|hint|follow (?:this|the|these|my) (?:script|steps|flow|instructions|"
+    r"rules|order)|help|assist|support|serve|guide|handle|answer (?:questions|any|all|"
+    r"their|general|common|caller)|provide (?:information|support|help|details|answers))\b",
     re.I,
 )
 _INSTRUCTION = re.compile(
@@ -144,9 +146,9 @@ _INSTRUCTION = re.compile(
 )
 _STYLE = re.compile(
     r"\b(?:tone|concise|brief|friendly|polite|professional|natural|empathetic|warm|language|"
-    r"sentences?|emoji|markdown|format|pronounc|spell|digits|filler|persona|personality|jargon|"
+    r"sentence|emoji|markdown|format|pronounc|spell|digits|filler|persona|personalit|jargon|"
     r"casual|formal|conversational|human-like|robotic|upbeat|enthusiastic|courteous|accent|"
-    r"pace|slowly|clearly)\b",
+    r"pace|slowly|clearly|by voice|spoken|speaking|short|lists|symbols|abbreviat)",
     re.I,
 )
 _ABOUT_ENDING = re.compile(
