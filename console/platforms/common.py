@@ -81,6 +81,7 @@ class Reader:
         self.label = label  # prefix for addresses in the report, e.g. "llm: "
         self.source = source
         self.errors: list[str] = []
+        self._said_empty: set[str] = set()
 
     def where(self, path: str) -> str:
         return f"{self.label}{path}"
@@ -99,7 +100,12 @@ class Reader:
         if not isinstance(value, str):
             self._wrong(path, "text", value)
             return None
-        return value if value.strip() else None
+        if value.strip():
+            return value
+        if path not in self._said_empty:
+            self._said_empty.add(path)
+            self.report.add("note", self.where(path), "empty: treated as not set")
+        return None
 
     def text_keep_empty(self, path: str) -> str | None:
         """Like text(), but "" is returned as "" (where the platform gives it a meaning)."""

@@ -143,9 +143,8 @@ def parse_source(text: str, name: str) -> SourceFacts:
     try:
         tree = ast.parse(text, filename=name)
     except SyntaxError as exc:
-        raise PlatformFileError(
-            [f"not valid Python: {exc.msg} (line {exc.lineno})"], name
-        ) from None
+        line = f" (line {exc.lineno})" if exc.lineno else ""
+        raise PlatformFileError([f"not valid Python: {exc.msg}{line}"], name) from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise PlatformFileError([f"cannot read the Python source ({exc})"], name) from None
     off = _Offsets(text)

@@ -20,6 +20,12 @@ class _Marker:
     def __repr__(self) -> str:
         return self.name
 
+    def __copy__(self) -> _Marker:
+        return self  # a marker is compared by identity: copies must stay the marker
+
+    def __deepcopy__(self, memo: dict) -> _Marker:
+        return self
+
 
 MISSING: Any = _Marker("MISSING")  # the address holds nothing
 DELETE: Any = _Marker("DELETE")  # export: remove what the address holds

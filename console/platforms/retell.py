@@ -237,6 +237,12 @@ class _Import:
                 "the console's settings (give the agent file too)",
             )
         if self.llm_doc is not None:
+            if self.agent_r is not None and "response_engine" in self.agent_r.data:
+                self.report.add(
+                    "note",
+                    "agent: response_engine",
+                    "answers with the Retell LLM imported here",
+                )
             self._llm()
         else:
             engine = self.agent_r.raw("response_engine") if self.agent_r else None

@@ -368,6 +368,7 @@ class _Import:
                 "end_call.enabled",
             )
             if enabled_flag is False:
+                self.mapped("endCallFunctionEnabled", "end_call.enabled", "false: off")
                 self.bind("endCallFunctionEnabled", lambda c: c.end_call.enabled)
             else:
                 self.bind("model.tools[type=endCall]", _new_tool)
@@ -574,6 +575,8 @@ class _Import:
                 "end_call.phrases",
                 f"{len(phrases)} phrase(s), matched as Vapi does: any case, anywhere in the line",
             )
+        elif "endCallPhrases" in r.data:
+            self.report.add("note", "endCallPhrases", "no phrases: ending by phrase is off")
         self.bind("endCallPhrases", _phrases_value(r.raw("endCallPhrases")))
 
     def _timeouts(self) -> None:
