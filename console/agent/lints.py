@@ -157,6 +157,11 @@ def lint_config(config: CallConfig) -> list[Lint]:
     from console.platforms.lints import platform_lints
 
     out += platform_lints(config)
+    # Answered-by detection and the voicemail message: console/agent/voicemail_lints.py
+    # (imported here for the same reason).
+    from console.agent.voicemail_lints import voicemail_lints
+
+    out += voicemail_lints(config)
     return out
 
 

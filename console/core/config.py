@@ -180,6 +180,62 @@ class SpeechSettings(_Strict):
     )
 
 
+class VoicemailSettings(_Strict):
+    """Who answered, judged from the caller's audio and words, and what to do on a machine.
+
+    Off by default. On, the console listens for a beep, measures the greeting's shape and
+    reads the recogniser's words (console/audio/amd) and decides human, voicemail, IVR or
+    uncertain. On a machine it hangs up at once (the seed's Skip Goodbye case) or waits
+    for the beep and leaves `message`, then ends the call.
+    """
+
+    detect: bool = Field(
+        False, description="Decide from the audio who answered: person, voicemail or IVR."
+    )
+    on_machine: Literal["hang_up", "leave_message"] = Field(
+        "hang_up",
+        description=(
+            "On a voicemail or IVR: hang_up drops the line at once, saying nothing; "
+            "leave_message waits for the beep, speaks the message, then ends the call."
+        ),
+    )
+    message: str = Field(
+        "",
+        max_length=4000,
+        description="Spoken after the beep with leave_message; {variables} are filled in.",
+    )
+    beep_max_wait_s: float = Field(
+        30.0,
+        ge=0,
+        le=300,
+        description=(
+            "With leave_message: how long to wait for the beep once a machine is decided; "
+            "then the message is spoken anyway."
+        ),
+    )
+    hold_opening_max_s: float = Field(
+        4.0,
+        ge=0,
+        le=30,
+        description=(
+            "Hold the agent's opening while the verdict is pending, at most this long "
+            "(0: never hold)."
+        ),
+    )
+    machine_speech_s: float = Field(
+        3.0,
+        ge=1,
+        le=15,
+        description="A greeting that speaks this long without a pause is a machine.",
+    )
+    human_silence_s: float = Field(
+        1.0,
+        ge=0.3,
+        le=5,
+        description="A short greeting followed by this much silence is a person waiting.",
+    )
+
+
 class PlatformVoicemail(_Strict):
     """A platform's voicemail settings, kept as imported (the console does not act on them
     yet): shown in sessions and reports, and written back on export."""
@@ -224,6 +280,7 @@ class CallConfig(_Strict):
     end_call: EndCallAction = Field(default_factory=EndCallAction)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    voicemail: VoicemailSettings = Field(default_factory=VoicemailSettings)
     platform: PlatformRecord | None = Field(
         None,
         description=(
