@@ -85,6 +85,7 @@ _CUES: list[tuple[str, str]] = [
 # fmt: on
 _CUE_RES = [(intent, re.compile(p, re.I)) for intent, p in _CUES]
 
+_DECLINE = re.compile(r"\bdeclin|\brefus|\bturns? (?:it |you |the offer )?down|\breject", re.I)
 _OTHERWISE = re.compile(
     r"^\s*(?:otherwise|else|in (?:any|all) other cases?|(?:they |the \w+ )?says? "
     r"(?:anything|something) else|any other (?:answer|response|reply)|for (?:any|all) other)\b",
@@ -96,6 +97,8 @@ _VAGUE = re.compile(
     r"you see fit|you judge it right)\s*$",
     re.I,
 )
+# "the customer has booked or declined": an outcome of the script, known after its end.
+_OUTCOME = re.compile(r"^\s*(?:the \w+|they|he|she)\s+(?:has|have|had)\s+(?:\w+\s+)?\w+ed\b", re.I)
 _PERCEIVE = re.compile(
     r"^\s*(?:you|we)\s+(?:hear|reach|get|detect|encounter|land|hit|notice|receive|are "
     r"(?:sent|connected|transferred|talking|speaking|put)|speak|talk|connect)\b",
@@ -116,7 +119,7 @@ _STOPWORDS = frozenset(
     responds say says said she some something tell tells that the their them then there they
     this to user want wants with you your patient client homeowner member like such following
     phrase phrases words word things thing when whenever once after will would can could
-    should just only explicitly also either have has had been
+    should just only explicitly also either have has had been not no don't never
     """.split()
 )
 # fmt: on
@@ -156,8 +159,23 @@ class ConditionMatch:
     intent: str = ""  # the intent matched, "" for phrases and words
 
 
+# Words that name one topic, so "how much is the premium" meets "asks about prices".
+_TOPICS = {
+    "price": "cost premium fee rate charge pricing expensive cheap much afford payment pay quote",
+    "hours": "open opening close closing hour",
+    "location": "address located where directions",
+}
+_TOPIC_OF = {w: topic for topic, words in _TOPICS.items() for w in words.split()}
+
+
 def _stem(word: str) -> str:
-    """Plural to singular, well enough to match "classes" with "class"."""
+    """Plural to singular, well enough to match "classes" with "class"; a topic's words
+    to the topic."""
+    word = _singular(word)
+    return _TOPIC_OF.get(word, word)
+
+
+def _singular(word: str) -> str:
     if len(word) <= 3:
         return word
     if word.endswith("ies") and len(word) > 4:
@@ -181,7 +199,7 @@ def _same_word(a: str, b: str) -> bool:
         if x != y:
             break
         n += 1
-    return n >= 5 and n * 10 >= len(short) * 8
+    return n >= 5 and n * 10 >= len(short) * 7
 
 
 def _negated_before(masked: str, start: int) -> bool:
@@ -215,7 +233,8 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
             note=f"{stripped!r} read as: the caller says goodbye or the conversation is complete",
         )
     kind = CALLER
-    if _AGENT_SUBJECT.match(stripped) and not _PERCEIVE.match(stripped):
+    outcome = bool(_OUTCOME.match(stripped))
+    if (_AGENT_SUBJECT.match(stripped) and not _PERCEIVE.match(stripped)) or outcome:
         kind = AGENT
     found: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -238,6 +257,8 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
             if intent_now not in found:
                 found.append(intent_now)
             break
+    if it.NOT_INTERESTED in found and it.NO not in found and _DECLINE.search(stripped):
+        found.append(it.NO)  # "if they decline": a no to the question asked is a decline
     if kind == AGENT and it.COMPLETE in found:
         kind = CALLER  # "when you have answered all their questions": the talk is over
     elif kind == AGENT:
@@ -255,6 +276,8 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
         listed = bool(found and content and re.search(r"\b(?:or|and)\b", rest))
         if not found or (content and kind == AGENT) or listed:
             words = tuple(dict.fromkeys(content))
+    if outcome:
+        words = ()  # known at the end of the script, not from the words
     return Condition(text, kind, tuple(found), phrases, words)
 
 

@@ -17,7 +17,7 @@ never a trigger.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from console.agent import intents as it
@@ -41,7 +41,8 @@ _END_MODE = re.compile(
     r"^\s*(?:call|use|invoke|trigger|end(?: the call)?|hang up|terminate)(?:\s+(?:this|it|the "
     r"tool|this tool|this function|the function))?\s*(?:when|if|on|for|in these cases|only "
     r"when|only if)\b.*:\s*$|^\s*(?:when to (?:call|use|end)|triggers?|end conditions?|use cases?)"
-    r"\s*:?\s*$",
+    r"\s*:?\s*$|^\s*(?:end[- ]?call|hang[- ]?up|termination|ending|end)\s+(?:reasons?|"
+    r"conditions?|triggers?|cases?|rules?)\s*:?\s*$",
     re.I,
 )
 _NEG_SENTENCE = re.compile(
@@ -128,6 +129,7 @@ def description_triggers(description: str) -> Triggers:
                 continue
             cond_text, end = found
             parts.append(DescriptionPart(ln.no, sentence, read_condition(cond_text), end))
+    parts = [replace(p, cond=_unpolar(p.cond)) if p.cond is not None else p for p in parts]
     intents: dict[str, str] = {}
     phrases: list[str] = []
     for part in parts:
@@ -139,6 +141,15 @@ def description_triggers(description: str) -> Triggers:
     ends = tuple(p.cond for p in parts if p.cond is not None and p.end and p.cond.understood)
     never = tuple(p.cond for p in parts if p.cond is not None and not p.end and p.cond.understood)
     return Triggers(intents, tuple(dict.fromkeys(phrases)), ends, never, tuple(parts))
+
+
+def _unpolar(cond: Condition) -> Condition:
+    """A description has no question to answer: its "says no" is "not interested", and a
+    "yes" there names nothing to end on."""
+    if not ({it.YES, it.NO} & set(cond.intents)):
+        return cond
+    intents = [it.NOT_INTERESTED if i == it.NO else i for i in cond.intents if i != it.YES]
+    return replace(cond, intents=tuple(dict.fromkeys(intents)))
 
 
 def match_condition(condition: str, said: it.Analysis) -> ConditionMatch | None:

@@ -337,16 +337,16 @@ class OfflineAgent:
         order = 0
         if step is not None:
             for rule in step.rules:
-                if not self._in_turn(prompt, rule):
-                    continue
-                m = cd.match(rule.cond, said, asked_else)
+                cond = self._in_turn(prompt, rule)
+                m = cd.match(cond, said, asked_else) if cond is not None else None
                 if m:
                     found.append(_Candidate("step", order, m, rule, label=_label(rule)))
                     order += 1
         for rule in prompt.rules:
-            if rule.not_end or not self._in_turn(prompt, rule):
+            cond = self._in_turn(prompt, rule)
+            if rule.not_end or cond is None:
                 continue
-            m = cd.match(rule.cond, said, asked_else)
+            m = cd.match(cond, said, asked_else)
             if m:
                 found.append(_Candidate("prompt", order, m, rule, label=_label(rule)))
                 order += 1
@@ -378,14 +378,22 @@ class OfflineAgent:
 
         return sorted(found, key=lambda c: (*rank(c), c.order))
 
-    def _in_turn(self, prompt: ParsedPrompt, rule: Rule) -> bool:
-        """A rule outside the steps that only hears yes or no ("If they agree to pay")
-        answers the question asked just before it in the prompt, and no other."""
+    def _in_turn(self, prompt: ParsedPrompt, rule: Rule) -> cd.Condition | None:
+        """The rule's condition as it stands now. A yes or a no ("If they agree to pay",
+        "If they decline") answers the question asked just before the rule in the prompt,
+        and no other: asked anything else, the rule hears only the rest of its
+        condition (a "not interested" still counts), or nothing."""
         c = rule.cond
-        if c.phrases or c.words or not c.intents or not set(c.intents) <= {it.YES, it.NO}:
-            return True
+        polar = {it.YES, it.NO} & set(c.intents)
+        if not polar:
+            return c
         asks = [o for o in prompt.ask_orders if o < rule.order]
-        return bool(asks) and self.last_q == max(asks)
+        if asks and self.last_q == max(asks):
+            return c
+        rest = tuple(i for i in c.intents if i not in polar)
+        if not (rest or c.phrases or c.words):
+            return None
+        return dataclasses.replace(c, intents=rest)
 
     def _ends(self, config: CallConfig, cand: _Candidate) -> bool:
         if cand.rule is None:
@@ -406,7 +414,7 @@ class OfflineAgent:
         what = self._why(cand)
         if keep_on is not None and not cand.firm:
             return f"{what}, but the caller wants to go on (said {keep_on.words!r})"
-        if pending is not None and not cand.firm:
+        if pending is not None and not cand.firm and not _within(cand.match.words, pending.words):
             return (
                 f"{what}, but the caller still has a {pending.kind} ({pending.words!r}): a "
                 "farewell with a pending request does not end the call"
@@ -604,6 +612,7 @@ class OfflineAgent:
             if "{greeting}" in a.text:
                 if greeted:
                     continue
+                greeted = True  # "Greet them and introduce yourself": one introduction
                 parts.append(a.text.replace("{greeting}", self._introduction(config, prompt)))
             else:
                 parts.append(a.text)
@@ -776,6 +785,14 @@ class OfflineAgent:
     @staticmethod
     def _fill(config: CallConfig, text: str) -> str:
         return fill_variables(text, variables_of(config)).strip()
+
+
+def _within(words: str, text: str) -> bool:
+    """Whether the matched words are part of the caller's request itself ("I need to
+    reschedule" meets "If they want to reschedule": the rule is the answer)."""
+    said = it.tokens_of(text)
+    wanted = words.split()
+    return bool(wanted) and all(w in said for w in wanted)
 
 
 def _label(rule: Rule) -> str:

@@ -369,6 +369,7 @@ class _Reader:
         self.explicit = False
         self.seq = 0
         self.opening_order = 0
+        self.last_tool = ""
 
     def tick(self) -> int:
         self.seq += 1
@@ -563,7 +564,18 @@ class _Reader:
 
     # -- one sentence ------------------------------------------------------------------
     def statement(self, sentence: str, no: int, step: _StepBuilder | None) -> Statement:
+        if self.last_tool:
+            # "only use it when ...": "it" is the tool the prompt just named.
+            sentence = re.sub(
+                r"\b(use|call|invoke|trigger)\s+(?:it|this(?:\s+(?:tool|function))?)\b",
+                lambda m: f"{m.group(1)} {self.last_tool}",
+                sentence,
+                flags=re.I,
+            )
         st = read_statement(sentence)
+        named = [a.name for a in st.actions if a.kind == "call" and a.name]
+        if named:
+            self.last_tool = named[-1]
         scope = step or self.state
         where = scope.label if scope else "prompt"
         if self.section == "example":
@@ -820,12 +832,18 @@ class _Reader:
             return
         if kind == "head_phrases":
             assert self.head is not None
+            head = self.head
             for item in items:
                 said = quotes(item.text) or [item.text.strip(" .")]
-                self.head.phrases += said
-                self.head.phrase_lines.append(item.line.no)
-                self.mark(item.line.no, R_PHRASES, f"phrases of the rule on line {self.head.line}")
-            if self.head.actions:
+                head.phrases += said
+                head.phrase_lines.append(item.line.no)
+                self.mark(item.line.no, R_PHRASES, f"phrases of the rule on line {head.line}")
+                for child in item.children:
+                    then = then_line(child.text)
+                    if then is not None:
+                        head.actions += parse_actions(then)
+                        self.mark(child.no, R_RULE, f"the actions of the rule on line {head.line}")
+            if head.actions:
                 self.finish_head()
             return
         self.finish_head()

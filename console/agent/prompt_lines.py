@@ -72,6 +72,8 @@ _SECTION_RES = [(kind, re.compile(p, re.I)) for kind, p in SECTION_KINDS]
 
 
 def section_kind(title: str) -> str:
+    if re.match(r"^\s*(?:stage|phase|part|step)\s*#?\s*\d", title, re.I):
+        return "task"  # "Stage 2 - Questions" is a part of the script, not a FAQ
     for kind, pattern in _SECTION_RES:
         if pattern.search(title):
             return kind

@@ -52,6 +52,11 @@ _INDIRECT = re.compile(
     r"sure|matter|regardless of|no matter)\s+(?:them\s+|him\s+|her\s+|the \w+\s+)?$",
     re.I,
 )
+_BARE_ASKED = re.compile(
+    r"^\s*(?:if|when|whenever)\s+(?:asked|they ask|the \w+ asks|someone asks|questioned)"
+    r"(?:\s+about\s+(?:it|this|that))?\s*[.!]?\s*$",
+    re.I,
+)
 _ARROW = re.compile(r"\s*(?:->|=>|→|⇒|-->|—>)\s*")
 _BRACKET = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(?:->|=>|→|⇒|:|-|,)?\s*(.*)$")
 _ACTIONISH = re.compile(
@@ -84,7 +89,8 @@ _OPENING = re.compile(
     r"all|your) (?:calls?|conversations?))?(?: by saying| with(?: the (?:line|greeting|phrase|"
     r"words))?)|greet (?:the (?:caller|user|customer|contact|lead|patient|prospect)|them|"
     r"callers|users|everyone|people) (?:by saying|with)|(?:always )?(?:say|use) (?:this|the "
-    r"following) (?:greeting|opening))\s*[:,-]?\s*",
+    r"following) (?:greeting|opening)|before (?:discussing|saying|talking about|asking) "
+    r"anything(?: else)?,? (?:always )?(?:say|state|read)(?: exactly| verbatim)?)\s*[:,-]?\s*",
     re.I,
 )
 _CLOSING = re.compile(
@@ -133,7 +139,7 @@ _CONTEXT = re.compile(
 )
 _INSTRUCTION = re.compile(
     r"^\s*(?:(?:then|next|first|finally|also|please|always|politely|warmly|briefly|"
-    r"immediately|simply|just|kindly|gently|now)\s*,?\s+)*(?:say|ask|greet|welcome|introduce|"
+    r"immediately|simply|just|kindly|gently|now|only)\s*,?\s+)*(?:say|ask|greet|welcome|introduce|"
     r"tell|let|inform|remind|confirm|verify|collect|get|obtain|gather|take|request|capture|"
     r"record|offer|explain|mention|state|thank|wish|apologi[sz]e|end|hang|terminate|close|"
     r"finish|call|use|invoke|trigger|transfer|schedule|book|answer|respond|reply|repeat|read|"
@@ -343,6 +349,10 @@ def read_statement(text: str) -> Statement:
     if trail is not None:
         cond_text, action_text = trail
         actions = parse_actions(action_text)
+        if _BARE_ASKED.match(cond_text):
+            # "Do not discuss prices; say '...' if asked": asked about what the rest says.
+            about = re.sub(r'"_*"|`[^`]*`', " ", mask(action_text))
+            cond_text = f"{cond_text.strip(' .')} about {about.strip(' .;,')}"
         if any(a.kind in ("end", "call") for a in actions) or any(
             a.source == "quoted" for a in actions
         ):

@@ -94,7 +94,10 @@ def clean_markdown(line: str) -> str:
     return line
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\[(\"“A-Z0-9*])")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"”’)]?\s+(?=[\[(\"“A-Z0-9*])|"
+    r";\s+(?=(?i:only|instead|but|rather)\b)"
+)
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
