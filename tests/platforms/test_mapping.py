@@ -255,6 +255,8 @@ def test_elevenlabs_full_export_with_nulls():
     assert c.end_call.enabled and c.end_call.name == "end_call"
     assert c.platform.description_is_default  # description "": ElevenLabs' default text
     assert c.agent.turn_taking.silence_timeout_s is None  # -1 is off
+    silence = "conversation_config.turn.silence_end_call_timeout"
+    assert [i.message for i in imported.report.items if i.where == silence] == ["-1: off"]
     assert c.agent.turn_taking.max_call_s == 420
     assert c.platform.voicemail.message == "Hello from Harbor Clinic, please call us back."
     off = next(i for i in imported.report.of("note") if i.message.startswith("off (null)"))
