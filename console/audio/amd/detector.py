@@ -170,13 +170,18 @@ class AnsweredByDetector:
         self._spans: list[tuple[int, int]] = []  # text mode: declared speech
         self._declared_beeps: list[tuple[int, int, float]] = []  # text mode: declared beeps
 
+    @property
+    def fed(self) -> int:
+        """The sample a block fed next without a `start` is taken to begin at."""
+        return self.position + len(self._pending)
+
     # -- audio --------------------------------------------------------------------------------
     def feed(self, samples: np.ndarray, start: int | None = None) -> list[Output]:
         """Consider a block of float32 mono samples whose first sample is `start` (default:
         right after the last one). A small hole is filled with silence; a block that
         overlaps what was fed is trimmed."""
         out: list[Output] = []
-        expected = self.position + len(self._pending)
+        expected = self.fed
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         if start is not None and start != expected:
             if start > expected:

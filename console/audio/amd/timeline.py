@@ -1,0 +1,85 @@
+"""The timeline events answered-by detection adds, proposed for console/core/events.py.
+
+They are defined here, as ordinary `Event`s, so the detector's results can be put on a
+timeline (and tested) before the engine learns them; registering them is one line each
+in `EVENT_TYPES`. Times are session seconds, like every other event: the detector's
+sample positions are session samples in a live call, so `sample / rate` is the time.
+
+- `AnsweredByEvent` ("answered_by"), at the moment of the verdict: who answered, how
+  sure, what decided it, and the beep's span when a beep decided it.
+- `BeepEvent` ("beep"), a span like speech: `t` is the beep's first sample, `end` the
+  first sample after it, `heard_at` when the detector knew it had ended (the earliest a
+  message may start).
+- `OpeningHeldEvent` ("opening_held"), a span: the agent's opening held while the
+  verdict was pending, from the answer to its release, and what released it.
+
+A line dropped because a machine answered has the reason `VOICEMAIL_DROP` ("voicemail",
+one of the semantics doc's drop reasons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from console.audio.amd.detector import AnsweredBy, Beep
+from console.core.events import Event
+
+VOICEMAIL_DROP = "voicemail"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnsweredByEvent(Event):
+    kind: ClassVar[str] = "answered_by"
+    answered_by: str  # human / voicemail / ivr / uncertain
+    confidence: float
+    decided_by: str  # beep / words / greeting_shape / initial_silence / timeout / ended
+    reason: str
+    greeting_s: float | None = None
+    beep_start: float | None = None
+    cues: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BeepEvent(Event):
+    kind: ClassVar[str] = "beep"
+    start: float
+    end: float
+    hz: float
+    dbfs: float
+    heard_at: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpeningHeldEvent(Event):
+    kind: ClassVar[str] = "opening_held"
+    start: float
+    end: float
+    released_by: str  # "human", "uncertain", "voicemail", "ivr" or "hold_expired"
+
+
+def verdict_event(verdict: AnsweredBy, config_version: int) -> AnsweredByEvent:
+    rate = verdict.rate
+    return AnsweredByEvent(
+        t=verdict.at / rate,
+        config_version=config_version,
+        answered_by=verdict.answered_by,
+        confidence=verdict.confidence,
+        decided_by=verdict.decided_by,
+        reason=verdict.reason,
+        greeting_s=verdict.greeting_s,
+        beep_start=None if verdict.beep_start is None else verdict.beep_start / rate,
+        cues=list(verdict.cues),
+    )
+
+
+def beep_event(beep: Beep, config_version: int) -> BeepEvent:
+    return BeepEvent(
+        t=beep.start_s,
+        config_version=config_version,
+        start=beep.start_s,
+        end=beep.end_s,
+        hz=round(beep.hz, 1),
+        dbfs=round(beep.dbfs, 1),
+        heard_at=beep.at_s,
+    )
