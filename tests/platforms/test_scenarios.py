@@ -59,6 +59,21 @@ def test_vapi_agent_hangs_up_under_its_own_tool_name(tmp_path, capsys):
     assert "endCall fired" in out
 
 
+def test_the_session_and_its_html_report_name_the_platform_and_file(tmp_path, capsys):
+    config = imported(tmp_path, "vapi", "vapi_new.json")
+    path = scenario(tmp_path, config, [{"say": "No."}], {"action_invoked": True})
+    sessions = tmp_path / "sessions"
+    assert main(["run", str(path), "--sessions", str(sessions), "-q"]) == 0
+    (session,) = sessions.iterdir()
+    versions = (session / "config_versions.jsonl").read_text()
+    assert '"platform": {"name": "vapi", "source_file": "vapi_new.json"' in versions
+    html = tmp_path / "report.html"
+    assert main(["export", str(session), "--format", "html", "--out", str(html)]) == 0
+    capsys.readouterr()
+    text = html.read_text()
+    assert "platform:" in text and "source_file: vapi_new.json" in text
+
+
 def test_vapi_silence_timeout_comes_from_the_file(tmp_path, capsys):
     config = imported(tmp_path, "vapi", "vapi_new.json")  # silenceTimeoutSeconds: 25
     path = scenario(
