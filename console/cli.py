@@ -35,13 +35,18 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             print(f"{path}: error: {'; '.join(str(p) for p in exc.problems)}")
             worst = max(worst, 2)
             continue
-        _, lints = lint_data(data)
+        config, lints = lint_data(data)
         if not lints:
             print(f"{path}: ok")
         for lint in lints:
             print(f"{path}: {lint}")
         if has_errors(lints):
             worst = max(worst, 1)
+        if getattr(args, "explain", False) and config is not None:
+            from console.agent.prompt_map import config_map, format_map
+
+            print(f"{path}: prompt map")
+            print(format_map(config_map(config)))
     return worst
 
 
@@ -49,10 +54,20 @@ def _with_cli_backend(config, args: argparse.Namespace):
     """--llm URL [--llm-model NAME] puts a model behind every scenario of the run."""
     if not getattr(args, "llm", None):
         return config
-    from console.agent.backends import with_llm
+    from console.agent.backends import split_llm_url, with_llm
 
-    backend = with_llm(config.agent.backend, args.llm, args.llm_model)
+    url, _credentials = split_llm_url(args.llm)
+    backend = with_llm(config.agent.backend, url, args.llm_model)
     return config.model_copy(update={"agent": config.agent.model_copy(update={"backend": backend})})
+
+
+def _cli_agent(config, args: argparse.Namespace):
+    """The agent for one scenario: the config's backend, with --llm URL's user-info (kept
+    out of the config) for the connection."""
+    from console.agent.backends import make_agent, split_llm_url
+
+    credentials = split_llm_url(args.llm)[1] if getattr(args, "llm", None) else ("", "")
+    return make_agent(config.agent.backend, credentials)
 
 
 def _agent_mode(config) -> str:
@@ -101,11 +116,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 continue
         else:
             try:
-                result = run_scenario(scenario, config, source=name, sessions_dir=sessions)
+                result = run_scenario(
+                    scenario, config, name, sessions, agent=_cli_agent(config, args)
+                )
             except OSError as exc:  # the session could not be saved: run it unsaved
                 print(f"warning: {tty(name)}: the session is not saved ({tty(exc)})")
                 try:
-                    result = run_scenario(scenario, config, source=name, sessions_dir=None)
+                    result = run_scenario(
+                        scenario, config, name, None, agent=_cli_agent(config, args)
+                    )
                 except Exception as again:
                     errors.append((name, str(again)))
                     print(f"ERROR  {tty(name)}: {tty(again)}\n")
@@ -532,6 +551,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint", help="check configs for End Call mistakes")
     lint.add_argument("config", nargs="+", help="config files (YAML or JSON)")
+    lint.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print the prompt map: what the offline agent made of every prompt line",
+    )
     lint.set_defaults(func=_cmd_lint)
 
     schema = sub.add_parser("schema", help="print the config's JSON Schema")

@@ -43,10 +43,19 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   python3 -m venv .venv
 fi
-stamp=.venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)
+extras="dev"
+if [ "${1:-}" = "--test" ] && [ "$(uname -s)" = "Linux" ]; then
+  # The LLM tests' real model server: llama.cpp builds from source once (pip caches it).
+  extras="dev,llm-test"
+fi
+stamp=.venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${extras/,/-}
 if [ ! -f "$stamp" ]; then
-  echo "setup: installing Python packages"
+  echo "setup: installing Python packages (.[$extras])"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  if [ "$extras" != "dev" ]; then
+    export CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF}"
+    echo "setup: the test model server (llama.cpp) builds from source the first time: ~10 min"
+  fi
+  .venv/bin/python -m pip install -q -e ".[$extras]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi

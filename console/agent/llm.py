@@ -61,6 +61,10 @@ class LLMSettings:
     max_tokens: int = 300  # a spoken reply is short; a looping model is stopped here
     reply_deadline_s: float = 30.0  # a whole reply, however slowly it trickles in
     seed: int | None = None
+    # User-info taken out of a URL (http://user:pass@host/v1): used for the connection
+    # only, never in base_url, so nothing that records the URL can carry it.
+    url_user: str = ""
+    url_password: str = ""
 
     def key(self) -> str:
         if self.api_key:
@@ -81,8 +85,12 @@ def make_client(settings: LLMSettings) -> Any:
     except ImportError:
         raise RuntimeError("the LLM backend needs the openai package: pip install openai") from None
 
+    from console.core.redact import join_url_credentials, register_secret
+
+    register_secret(settings.api_key)  # masked in anything written or shown from now on
+    register_secret(settings.url_password)
     return openai.OpenAI(
-        base_url=settings.base_url,
+        base_url=join_url_credentials(settings.base_url, settings.url_user, settings.url_password),
         api_key=settings.key(),
         timeout=settings.timeout_s,
         max_retries=0,

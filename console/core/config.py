@@ -150,6 +150,47 @@ class TurnTaking(_Strict):
     )
 
 
+class ModelEndpoint(_Strict):
+    """An OpenAI-compatible chat-completions endpoint (Ollama, llama.cpp's server, LM
+    Studio, vLLM, a hosted API). The API key is never part of a config: it comes from
+    ENDCALL_LLM_API_KEY or OPENAI_API_KEY, or the window's settings."""
+
+    base_url: str = Field(
+        "http://127.0.0.1:11434/v1", max_length=2000, description="The endpoint's /v1 URL."
+    )
+    model: str = Field("llama3.1", min_length=1, max_length=200)
+    temperature: float = Field(0.2, ge=0, le=2)
+    seed: int | None = Field(None, description="Asks the server for repeatable sampling.")
+    max_tokens: int = Field(300, ge=1, le=32_000, description="A reply is cut after this.")
+    reply_deadline_s: float = Field(
+        30.0, gt=0, le=600, description="A whole reply must arrive within this."
+    )
+    timeout_s: float = Field(20.0, gt=0, le=600, description="Connecting, and each wait.")
+    stream: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8000/v1")
+        if parts.username or parts.password:
+            raise ValueError(
+                "must not carry a user or password: configs are shared; put the key in "
+                "ENDCALL_LLM_API_KEY instead"
+            )
+        return value
+
+
+class AgentBackend(_Strict):
+    """Which brain answers: the offline agent, or a language model at an endpoint."""
+
+    kind: Literal["offline", "llm"] = "offline"
+    llm: ModelEndpoint = Field(default_factory=ModelEndpoint)
+
+
 class AgentConfig(_Strict):
     """The agent behind the call: its main prompt and how it takes turns."""
 
@@ -162,6 +203,11 @@ class AgentConfig(_Strict):
     )
     voice: Voice = Field(default_factory=Voice)
     turn_taking: TurnTaking = Field(default_factory=TurnTaking)
+    backend: AgentBackend = Field(
+        default_factory=AgentBackend,
+        description="Who answers in scenario runs and terminal calls (the window has its "
+        "own choice on the toolbar).",
+    )
 
     @field_validator("variables")
     @classmethod

@@ -103,7 +103,8 @@ class _Request:
     started: float
     due: float  # outputs wait until then: the response delay
     caller_end: float | None
-    done: bool = False
+    done: bool = False  # its last output was applied (or it was dropped)
+    answered: bool = False  # its last output arrived (it may still wait for the delay)
     discarded: bool = False
     said: list[str] = field(default_factory=list)  # speech received, for a discard's record
 
@@ -374,8 +375,9 @@ class CallEngine:
 
     @property
     def agent_busy(self) -> bool:
-        """The agent is still working on a request (a model call in flight)."""
-        return any(not r.done for r in self._requests.values())
+        """The agent is still working on a request (a model call in flight); outputs
+        that only wait out the response delay do not count."""
+        return any(not r.answered for r in self._requests.values())
 
     @property
     def playing(self) -> Utterance | None:
@@ -444,6 +446,8 @@ class CallEngine:
 
     def _receive(self, request: _Request, output: AgentOutput) -> None:
         """An output arrived (on this thread): hold it for the delay, drop it if stale."""
+        if isinstance(output, TurnDone | GoodbyeDone):
+            request.answered = True
         if not self.active:
             return
         if request.discarded:
@@ -468,7 +472,7 @@ class CallEngine:
             self._apply(first.request, first.output)
 
     def _close_request(self, request: _Request) -> None:
-        request.done = True
+        request.done = request.answered = True
         self._requests.pop(request.id, None)
 
     def _log_model_call(
@@ -614,6 +618,7 @@ class CallEngine:
                     cut_short=cut_short,
                     why=p.utt.why,
                     utterance_id=p.utt.id,
+                    turn=p.utt.turn,
                 )
             )
 

@@ -74,6 +74,7 @@ class AgentSpeech(Event):
     cut_short: bool = False
     why: str = ""
     utterance_id: int = 0
+    turn: int = 0  # the caller turn this line answers (0: the opening)
 
 
 @dataclass(frozen=True, kw_only=True)

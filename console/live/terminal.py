@@ -59,11 +59,17 @@ def run_terminal_call(args: argparse.Namespace) -> int:
         if tty:
             print(f"\r  ... hearing: {text[-70:]:<70}", end="\r", flush=True)
 
-    agent = None
-    if getattr(args, "llm", None):
-        from console.agent.llm import LLMAgent, LLMSettings
+    from console.agent.backends import make_agent, split_llm_url, with_llm
 
-        agent = LLMAgent(LLMSettings(base_url=args.llm, model=args.llm_model))
+    backend, credentials = store.current.agent.backend, ("", "")
+    if getattr(args, "llm", None):
+        url, credentials = split_llm_url(args.llm)
+        try:
+            backend = with_llm(backend, url, args.llm_model)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    agent = make_agent(backend, credentials)
     call = LiveCall(store, options, agent=agent, listeners=[_print_event], on_partial=partial)
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.agent.backends import make_agent
 from console.agent.lints import lint_config
 from console.audio.inject import Injector
 from console.core import events as ev
@@ -106,6 +107,7 @@ def run_scenario_audio(
             sessions_dir=opts.sessions_dir,
             name=scenario.name,
         ),
+        agent=make_agent(config.agent.backend),
         listeners=[watch],
     )
     try:

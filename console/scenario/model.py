@@ -30,6 +30,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from console.core.config import (
+    AgentBackend,
     CallConfig,
     ConfigError,
     ConfigStore,
@@ -95,6 +96,9 @@ class Scenario(_Strict):
     description: str = ""
     config: str | dict[str, Any] = Field(default_factory=dict)
     config_overrides: dict[str, Any] = Field(default_factory=dict)
+    agent: AgentBackend | None = Field(
+        None, description="Who answers (offline or llm with its endpoint); overrides the config's."
+    )
     caller: list[CallerStep] = Field(default_factory=list)
     caller_wpm: int = Field(160, ge=60, le=450)
     hang_up_after: float = Field(
@@ -140,4 +144,7 @@ def resolve_config(scenario: Scenario, path: Path) -> CallConfig:
                 f"{path}: config_overrides: " + "; ".join(str(p) for p in result.problems)
             )
         config = store.current
+    if scenario.agent is not None:
+        agent = config.agent.model_copy(update={"backend": scenario.agent})
+        config = config.model_copy(update={"agent": agent})
     return config

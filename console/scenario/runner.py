@@ -1,23 +1,30 @@
-"""Run a scenario's call on a virtual clock: the engine, the offline agent, simulated speech.
+"""Run a scenario's call on a virtual clock: the engine, any agent, simulated speech.
 
 Time is simulated, not waited for: speech lasts as long as its text takes to say at the
 configured rate, the recogniser's end-of-utterance silence is added before a caller line
 reaches the agent, and the engine's own deadlines (response delay, drop guard, timeouts)
-are honoured. A dozen scenarios run in well under a second, and the same scenario always
-gives the same timeline.
+are honoured. With the offline agent a dozen scenarios run in well under a second, and
+the same scenario always gives the same timeline.
+
+An agent that answers over time (a language model) makes the clock follow real time
+while it works: its real latency is on the timeline, the rest of the call stays
+simulated. A model that fails fails the scenario, with its reason.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import queue
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.agent.backends import make_agent
 from console.agent.lints import Lint, lint_config
-from console.agent.offline import OfflineAgent
 from console.core import events as ev
+from console.core.agent_port import Agent
 from console.core.clock import VirtualClock
 from console.core.config import CallConfig, ConfigStore
 from console.core.engine import CallEngine, CallState
@@ -28,6 +35,7 @@ from console.scenario.model import Scenario
 from console.session.writer import SessionWriter, new_session_dir
 
 MAX_SIM_SECONDS = 6 * 3600.0
+STALL_GRACE_S = 15.0  # beyond the agent's own reply deadline: it no longer answers
 
 
 class Scheduler:
@@ -161,14 +169,19 @@ def run_scenario(
     config: CallConfig,
     source: str = "",
     sessions_dir: Path | None = None,
+    agent: Agent | None = None,
 ) -> RunResult:
+    """Run one scenario; the agent comes from config.agent.backend unless given."""
     clock = VirtualClock()
     sched = Scheduler(clock)
     store = ConfigStore(config)
     engine_ref: list[CallEngine] = []
     voice = SimulatedVoice(sched, lambda: engine_ref[0])
-    engine = CallEngine(store, OfflineAgent(), clock, voice)
+    agent = agent or make_agent(config.agent.backend)
+    engine = CallEngine(store, agent, clock, voice)
     engine_ref.append(engine)
+    inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+    engine.post = inbox.put  # outputs from the agent's threads run on this one
     writer = None
     session_dir = None
     if sessions_dir is not None:
@@ -180,24 +193,19 @@ def run_scenario(
         )
         engine.listeners.append(writer)
     caller = _Caller(scenario, engine, sched, voice)
-    engine.place_call(mode="text (virtual clock)")
-    while engine.active:
-        caller.poll()
-        times = [t for t in (sched.next_time(), engine.next_deadline()) if t is not None]
-        if not times:
-            break  # nothing can happen any more: the caller is waiting for an agent in silence
-        t = min(times)
-        if t > MAX_SIM_SECONDS:
-            break
-        clock.advance_to(max(t, clock.now()))
-        sched.run_due()
-        engine.tick()
-    if engine.active:
-        engine.hang_up()
-    if writer is not None:
-        writer.close()
+    engine.place_call(mode="text (virtual clock)", models=agent.describe())
+    _drain(inbox)
+    try:
+        _run_until_dropped(engine, caller, sched, clock, inbox)
+    finally:
+        if engine.active:
+            engine.hang_up()
+        agent.close()
+        if writer is not None:
+            writer.close()
     lints = lint_config(config)
     failures = check_expectations(scenario.expect, engine.events, lints)
+    failures += backend_failures(engine.events)
     return RunResult(
         scenario=scenario,
         source=source,
@@ -208,3 +216,73 @@ def run_scenario(
         unspoken_lines=sum(1 for s in scenario.caller[caller.index :] if s.say is not None),
         config_versions=list(store.history),
     )
+
+
+def _run_until_dropped(
+    engine: CallEngine,
+    caller: _Caller,
+    sched: Scheduler,
+    clock: VirtualClock,
+    inbox: queue.SimpleQueue[Callable[[], None]],
+) -> None:
+    silent_since = time.monotonic()
+    while engine.active:
+        _drain(inbox)
+        caller.poll()
+        times = [t for t in (sched.next_time(), engine.next_deadline()) if t is not None]
+        if engine.agent_busy:
+            # The agent is working in real time: so is the clock, until it answers or
+            # the next simulated event is due.
+            limit = min(times) if times else None
+            wall0, v0 = time.monotonic(), clock.now()
+            wait = 0.5 if limit is None else max(0.0, min(0.5, limit - v0))
+            try:
+                first = inbox.get(timeout=wait)
+            except queue.Empty:
+                first = None
+            elapsed = time.monotonic() - wall0
+            clock.advance_to(v0 + elapsed if limit is None else min(v0 + elapsed, limit))
+            if first is not None:
+                first()
+                silent_since = time.monotonic()
+            elif time.monotonic() - silent_since > _stall_limit(engine):
+                engine.fault("agent", "the agent stopped answering; the call is ended")
+                engine.hang_up()
+                return
+        else:
+            silent_since = time.monotonic()
+            if not times:
+                return  # nothing can happen any more: the caller waits for an agent in silence
+            t = min(times)
+            if t > MAX_SIM_SECONDS:
+                return
+            clock.advance_to(max(t, clock.now()))
+        sched.run_due()
+        engine.tick()
+
+
+def _stall_limit(engine: CallEngine) -> float:
+    llm = engine.store.current.agent.backend.llm
+    return llm.reply_deadline_s + llm.timeout_s + STALL_GRACE_S
+
+
+def _drain(inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
+    while True:
+        try:
+            inbox.get_nowait()()
+        except queue.Empty:
+            return
+
+
+def backend_failures(events: list[ev.Event]) -> list[str]:
+    """A model that was down or answered garbage fails the scenario, saying why."""
+    errors = [
+        e.message
+        for e in events
+        if isinstance(e, ev.Notice) and e.level == "error" and e.source in ("backend", "agent")
+    ]
+    distinct = list(dict.fromkeys(errors))
+    out = [f"the agent failed: {message}" for message in distinct[:3]]
+    if len(distinct) > 3:
+        out.append(f"... and {len(distinct) - 3} more agent failures")
+    return out
