@@ -14,6 +14,8 @@ from typing import Any
 from console.agent.matching import description_triggers
 from console.agent.offline import variables_of
 from console.agent.prompt import parse_prompt
+from console.agent.prompt_actions import end_like
+from console.agent.prompt_map import not_understood
 from console.core.config import CallConfig, ConfigError, parse_config
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -45,7 +47,7 @@ def lint_config(config: CallConfig) -> list[Lint]:
     action = config.end_call
     name = action.name
     prompt_text = config.agent.main_prompt
-    prompt = parse_prompt(prompt_text)
+    prompt = parse_prompt(prompt_text, name)
 
     mentioned = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", prompt_text) is not None
     if not mentioned:
@@ -61,7 +63,9 @@ def lint_config(config: CallConfig) -> list[Lint]:
         )
     others: dict[str, int] = {}
     for ref in prompt.refs:
-        if ref.explicit and ref.name and ref.name != name:
+        # Only a name used to end the call: "use the transfer_call tool" is another tool.
+        ending = ref.ending or end_like(ref.name)
+        if ref.explicit and ref.name and ref.name != name and ending:
             others.setdefault(ref.name, ref.line)
     for other, line in others.items():
         out.append(
@@ -85,10 +89,7 @@ def lint_config(config: CallConfig) -> list[Lint]:
                 "offline agent derives no end-of-call triggers from it",
             )
         )
-    elif (
-        not description_triggers(action.description).intents
-        and not description_triggers(action.description).phrases
-    ):
+    elif not description_triggers(action.description).ends:
         out.append(
             Lint(
                 "description_no_triggers",
@@ -110,7 +111,7 @@ def lint_config(config: CallConfig) -> list[Lint]:
         )
     if action.skip_goodbye:
         for ref in prompt.refs:
-            if ref.says and (ref.name == name or not ref.name):
+            if ref.says and ref.ending and (ref.name == name or not ref.name):
                 out.append(
                     Lint(
                         "skip_with_goodbye_in_prompt",
@@ -132,6 +133,19 @@ def lint_config(config: CallConfig) -> list[Lint]:
                     prompt.closing[1],
                 )
             )
+    for entry in not_understood(prompt.entries):
+        text = entry.text if len(entry.text) <= 90 else entry.text[:87] + "..."
+        out.append(
+            Lint(
+                "prompt_not_understood",
+                WARNING if entry.about_ending else INFO,
+                "agent.main_prompt",
+                f'"{text}" reads like an instruction, but the offline agent made no step, rule '
+                f"or line of it ({entry.detail}). Write it as a rule it can follow, e.g. If the "
+                f'caller says ..., say "..." and call {name}',
+                entry.line,
+            )
+        )
     known = variables_of(config)
     texts = {
         "agent.main_prompt": prompt_text,

@@ -370,6 +370,7 @@ class _Reader:
         self.seq = 0
         self.opening_order = 0
         self.last_tool = ""
+        self.recent: tuple[list[str], bool] | None = None  # the last phrase list read
 
     def tick(self) -> int:
         self.seq += 1
@@ -483,7 +484,7 @@ class _Reader:
             "context": "role and style: context",
             "general": "section",
         }[kind]
-        self.mark(ln.no, R_SECTION, f"{ln.title}: {what}")
+        self.mark(ln.no, R_SECTION, what)
 
     # -- prose -------------------------------------------------------------------------
     def prose(self, ln: Line) -> None:
@@ -573,6 +574,11 @@ class _Reader:
                 flags=re.I,
             )
         st = read_statement(sentence)
+        if st.cond is not None and self.recent and _POINTS_BACK.search(st.cond_text):
+            # "If you hear one of these, ...": the phrases of the list just read.
+            phrases, voicemail = self.recent
+            text = st.cond_text + (" (voicemail)" if voicemail else "")
+            st = replace(st, cond=cd.read_condition(text, tuple(phrases)))
         named = [a.name for a in st.actions if a.kind == "call" and a.name]
         if named:
             self.last_tool = named[-1]
@@ -811,11 +817,23 @@ class _Reader:
                 i += 1
                 continue
             if ln.kind == PROSE and items:
-                if ln.indent > base or then_line(ln.text) is not None or _COND_LIKE.match(ln.text):
-                    items[-1].children.append(ln)
+                last = items[-1]
+                prev = (
+                    last.children[-1].text
+                    if last.children and last.children[-1].text
+                    else last.text
+                ).rstrip()
+                if (
+                    ln.indent > base
+                    or then_line(ln.text) is not None
+                    or _ARROW_START.match(ln.text)
+                ):
+                    last.children.append(ln)  # under the item: its branch or its actions
+                elif prev and prev[-1] not in ".!?:\"”'" and not _COND_LIKE.match(ln.text):
+                    last.text += " " + ln.text  # the item's text, wrapped onto the next line
+                    last.children.append(Line(ln.no, ln.raw, "continuation", ln.indent))
                 else:
-                    items[-1].text += " " + ln.text
-                    items[-1].children.append(Line(ln.no, ln.raw, "continuation", ln.indent))
+                    break  # a new sentence at the list's margin: the list has ended
                 i += 1
                 continue
             break
@@ -865,29 +883,38 @@ class _Reader:
                     not_end=kind == "not_end_conds",
                 )
                 self.add_rule(rule, item.text)
+            self.trailing(items)
             return
         if kind == "voicemail_phrases":
+            self.recent = ([], True)
             for item in items:
                 said = quotes(item.text) or [item.text.strip(" .")]
                 self.voicemail += said
+                self.recent[0].extend(said)
                 self.mark(
                     item.line.no, R_PHRASES, "how a voicemail greeting sounds: heard as voicemail"
                 )
+            self.trailing(items)
             return
         if kind == "forbidden":
             for item in items:
                 words = quotes(item.text) or [item.text.strip(" .")]
                 self.forbidden += [(w, item.line.no) for w in words]
                 self.mark(item.line.no, R_RULE, "never says " + ", ".join(f'"{w}"' for w in words))
+            self.trailing(items)
             return
         if kind == "phrases":
+            self.recent = ([], False)
             for item in items:
+                self.recent[0].extend(quotes(item.text) or [item.text.strip(" .")])
                 self.mark(
                     item.line.no,
                     R_PHRASES,
-                    "a phrase with no instruction attached: not used",
+                    "a phrase with no instruction attached (unless a line after it points "
+                    "back to it)",
                     item.text,
                 )
+            self.trailing(items)
             return
         if kind == "steps":
             self.explicit = True
@@ -896,6 +923,13 @@ class _Reader:
             return
         for item in items:  # rules, or items read one by one
             self.item(item, None)
+
+    def trailing(self, items: list[_Item]) -> None:
+        """Lines under a list of phrases or conditions that are not part of it ("If you
+        hear one of these, call end_call")."""
+        for item in items:
+            if any(c.kind != "continuation" for c in item.children):
+                self.children(item, None)
 
     def classify(self, items: list[_Item]) -> str:
         lead = self.lead[0] if self.lead else ""
@@ -1183,6 +1217,12 @@ class _Reader:
         )
 
 
+_POINTS_BACK = re.compile(
+    r"\b(?:one|any|either|some) of (?:these|them|those|the above|the following)|\bthese "
+    r"(?:phrases|greetings|words|lines)|\bthe above\b|\bsuch (?:a |an )?(?:greeting|phrase)",
+    re.I,
+)
+_ARROW_START = re.compile(r"^\s*(?:->|=>|→|⇒)")
 _COND_LIKE = re.compile(
     r"^\s*(?:if|when|whenever|once|after|unless|then|otherwise|else|\[|->|→|=>)\b", re.I
 )

@@ -40,11 +40,14 @@ RULE, HEAD, NOT_END, INSTRUCTION, OPENING, CLOSING, FORBIDDEN, CONFIRM, CONTEXT,
 
 _COND_START = re.compile(
     r"^\s*\(?\s*(?:if|when|whenever|once|after|as soon as|in case(?: of)?|in the event(?: that)?|"
-    r"upon|should|unless|only if|only when|any ?time|every time|the moment)\b",
+    r"upon|should|unless|only if|only when|any ?time|every time|the moment|on (?:a |an |the )?"
+    r"(?:voice ?-?mail|answering machine|machine|beep|recording|ivr))\b",
     re.I,
 )
 _COND_INNER = re.compile(
-    r"\b(?:only\s+)?(?:when|whenever|if|once|as soon as|in case|unless|after|until|upon)\b", re.I
+    r"\b(?:only\s+)?(?:when|whenever|if|once|as soon as|in case|unless|after|until|upon|while|"
+    r"during)\b",
+    re.I,
 )
 _INDIRECT = re.compile(
     r"\b(?:ask|asks|asking|know|knows|find out|check|see|wonder|confirm|determine|whether|"
@@ -317,6 +320,13 @@ def read_statement(text: str) -> Statement:
         lit = text[opening.end() :].strip()
         if re.search(r"exactly|verbatim|:\s*$", masked[: opening.end()]) and lit:
             return st(OPENING, line=lit.strip())
+    start_by = _START_BY.match(text)
+    if start_by:
+        # "Start by greeting the user and asking how you can help": the opening's steps.
+        plain = _GERUND.sub(lambda m: _BASE.get(m.group(1).lower(), m.group(1)), start_by.group(1))
+        actions = parse_actions(plain)
+        if actions:
+            return st(INSTRUCTION, actions=actions)
     arrow = _arrow(text, masked)
     if arrow is not None:
         return Statement(
@@ -372,6 +382,18 @@ def read_statement(text: str) -> Statement:
     return st(NONE)
 
 
+_START_BY = re.compile(
+    r"^\s*(?:always\s+)?(?:start|begin|open)(?: the call| each call| every call| the "
+    r"conversation)? by\s+(.+)$",
+    re.I,
+)
+_BASE = {
+    "greeting": "greet", "asking": "ask", "introducing": "introduce", "saying": "say",
+    "thanking": "thank", "confirming": "confirm", "telling": "tell", "welcoming": "welcome",
+    "checking": "check", "letting": "let", "reminding": "remind", "explaining": "explain",
+    "offering": "offer", "collecting": "collect", "verifying": "verify", "stating": "state",
+}  # fmt: skip
+_GERUND = re.compile(r"\b(" + "|".join(_BASE) + r")\b", re.I)
 _FORBID_STOP = frozenset(
     "a an the you your are is that to of it its any about or and we our be being as "
     "yourself are anything things".split()
