@@ -135,14 +135,15 @@ def lint_config(config: CallConfig) -> list[Lint]:
             )
     for entry in not_understood(prompt.entries):
         text = entry.text if len(entry.text) <= 90 else entry.text[:87] + "..."
+        why = "" if entry.detail.startswith("not understood") else f" ({entry.detail})"
         out.append(
             Lint(
                 "prompt_not_understood",
                 WARNING if entry.about_ending else INFO,
                 "agent.main_prompt",
                 f'"{text}" reads like an instruction, but the offline agent made no step, rule '
-                f"or line of it ({entry.detail}). Write it as a rule it can follow, e.g. If the "
-                f'caller says ..., say "..." and call {name}',
+                f"or line of it{why}. Write it as a rule it can follow, e.g. If the caller says "
+                f'..., say "..." and call {name}',
                 entry.line,
             )
         )

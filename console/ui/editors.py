@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QRegularExpression, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
@@ -25,11 +25,15 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from console.agent.lints import Lint, lint_config
+from console.agent.prompt_map import config_map
 from console.agent.tool import tool_definition
 from console.core.config import TOOL_NAME_RE, TOOL_NAME_RULE
 from console.report.colors import COLORS
@@ -283,6 +287,21 @@ class ActionNameHighlighter(QSyntaxHighlighter):
 
 
 class PromptEditor(QWidget):
+    """The main prompt, its prompt map beside it (what the offline agent made of each
+    line; click a row to go to the line) and its lints."""
+
+    # Background of a map row by role (the timeline's colours, lightened).
+    ROLE_COLORS: ClassVar[dict[str, str]] = {
+        "end trigger": COLORS["action"][0],
+        "not an end": COLORS["config"][0],
+        "step": COLORS["caller"][0],
+        "rule": COLORS["agent"][0],
+        "objection answer": COLORS["model"][0],
+        "opening line": COLORS["goodbye"][0],
+        "closing line": COLORS["goodbye"][0],
+        "ignored": COLORS["notes"][0],
+    }
+
     def __init__(self, controller: ConfigController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -297,12 +316,34 @@ class PromptEditor(QWidget):
         self.examples.addItem("Start from an example…")
         for path in sorted((ASSETS / "prompts").glob("*.md")):
             self.examples.addItem(path.stem, str(path))
+        self.mode = QLabel()
+        self.mode.setWordWrap(True)
+        self.map = QTreeWidget()
+        self.map.setAccessibleName("Prompt map")
+        self.map.setHeaderLabels(["Line", "Read as", "What the offline agent understood"])
+        self.map.setRootIsDecorated(False)
+        self.map.setUniformRowHeights(False)
+        self.map.setWordWrap(True)
+        self.map.setColumnWidth(0, 44)
+        self.map.setColumnWidth(1, 118)
+        self.map.itemClicked.connect(self._go_to_line)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel("<b>Prompt map</b>"))
+        side_layout.addWidget(self.mode)
+        side_layout.addWidget(self.map, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.text)
+        self.split.addWidget(side)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
         self.lints = QListWidget()
         self.lints.setWordWrap(True)
         self.lints.setMaximumHeight(110)
         layout = QVBoxLayout(self)
         layout.addWidget(self.examples)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(self.split, 1)
         layout.addWidget(QLabel("Prompt lints"))
         layout.addWidget(self.lints)
         self._apply_later = _Debounced(self, self._apply)
@@ -329,6 +370,34 @@ class PromptEditor(QWidget):
         self.highlighter.lint_lines = lines
         self.text.setToolTip("\n".join(f"line {n}: {m}" for n, m in sorted(lines.items())))
         self.highlighter.rehighlight()
+        self._show_map()
+
+    def _show_map(self) -> None:
+        cmap = config_map(self.controller.config)
+        self.mode.setText(f"The offline agent follows it as {cmap.mode}.")
+        self.map.clear()
+        for entry in cmap.prompt:
+            item = QTreeWidgetItem([str(entry.line), entry.role, entry.detail])
+            item.setData(0, Qt.ItemDataRole.UserRole, entry.line)
+            item.setToolTip(2, f"line {entry.line}: {entry.text}\n-> {entry.detail}")
+            color = self.ROLE_COLORS.get(entry.role)
+            if color:
+                item.setBackground(1, QColor(color).lighter(165))
+            if entry.role == "ignored" and entry.instruction_like:
+                font = item.font(1)
+                font.setBold(True)
+                item.setFont(1, font)
+            self.map.addTopLevelItem(item)
+
+    def _go_to_line(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        line = int(item.data(0, Qt.ItemDataRole.UserRole))
+        block = self.text.document().findBlockByNumber(line - 1)
+        if block.isValid():
+            cursor = self.text.textCursor()
+            cursor.setPosition(block.position())
+            self.text.setTextCursor(cursor)
+            self.text.centerCursor()
+            self.text.setFocus()
 
     def _typed(self) -> None:
         if not self._loading:
