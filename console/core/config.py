@@ -283,8 +283,8 @@ class VoicemailSettings(_Strict):
 
 
 class PlatformVoicemail(_Strict):
-    """A platform's voicemail settings, kept as imported (the console does not act on them
-    yet): shown in sessions and reports, and written back on export."""
+    """A platform's voicemail settings as imported, for the record in sessions and reports.
+    The console acts on its own `voicemail` section, which the import fills from them."""
 
     detection: bool | None = Field(None, description="Detection on/off; empty: not in the file.")
     action: Literal["", "hang_up", "message", "prompt", "transfer"] = Field(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from console.core.config import CallConfig, ConfigError, PlatformVoicemail, parse_config
+from console.core.config import CallConfig, ConfigError, parse_config
 from console.platforms import paths
 from console.platforms.paths import DELETE, KEEP, MISSING
 from console.platforms.report import FieldChange, ImportReport, PlatformFileError
@@ -288,10 +288,30 @@ def apply_changes(base: Docs, changes: list[FieldChange]) -> Docs:
     return out
 
 
-def voicemail_of(config: CallConfig) -> PlatformVoicemail:
-    """The config's platform voicemail settings (blank when the record was removed)."""
-    return config.platform.voicemail if config.platform else PlatformVoicemail()
-
-
 def shadowed_of(config: CallConfig) -> str:
     return config.platform.shadowed_goodbye if config.platform else ""
+
+
+def voicemail_section(record: dict[str, Any]) -> dict[str, Any]:
+    """The console's `voicemail` behaviour for a platform's voicemail record (detection,
+    action, message): leave the message after the beep, or hang up at once."""
+    out: dict[str, Any] = {}
+    if record.get("detection") is not None:
+        out["detect"] = bool(record["detection"])
+    leave = record.get("action") in ("message", "prompt") and bool(record.get("message"))
+    out["on_machine"] = "leave_message" if leave else "hang_up"
+    if leave:
+        out["message"] = record["message"]
+    return out
+
+
+def machine_message(config: CallConfig) -> str:
+    """The message the console leaves on a machine ('' when it hangs up instead)."""
+    vm = config.voicemail
+    return vm.message if vm.on_machine == "leave_message" else ""
+
+
+VOICEMAIL_NOTE = (
+    "the console acts on it through its voicemail section (detect, on_machine, message); "
+    "platform.voicemail keeps the settings as imported"
+)

@@ -20,14 +20,16 @@ from typing import Any
 
 from console.core.config import CallConfig
 from console.platforms.common import (
+    VOICEMAIL_NOTE,
     Binding,
     Docs,
     Imported,
     Reader,
     build_config,
+    machine_message,
     text_value,
     unset,
-    voicemail_of,
+    voicemail_section,
 )
 from console.platforms.files import read_data
 from console.platforms.paths import DELETE, KEEP, join
@@ -180,6 +182,7 @@ class _Import:
         self.turns: dict[str, Any] = {}
         self.platform: dict[str, Any] = {"name": "elevenlabs", "source_file": source}
         self.bindings: list[Binding] = []
+        self.voicemail: dict[str, Any] = {}
         self.cc = "conversation_config"
         self.full = False
 
@@ -236,6 +239,8 @@ class _Import:
             "agent": {**self.agent, "turn_taking": self.turns},
             "platform": self.platform,
         }
+        if self.voicemail:
+            data["voicemail"] = self.voicemail
         config = build_config(data, r.source)
         return Imported(config, self.report, self.bindings, {"agent": r.data})
 
@@ -496,7 +501,7 @@ class _Import:
             tool = r.raw(base)
             if tool is None:
                 voicemail["detection"] = False
-                self.mapped(base, "platform.voicemail.detection", "off (null)")
+                self.mapped(base, "voicemail.detect", "off (null)")
             elif isinstance(tool, dict):
                 voicemail["detection"] = True
                 message_path = join(base, "params", "voicemail_message")
@@ -506,30 +511,23 @@ class _Import:
                     voicemail["message"] = message
                 self.mapped(
                     base,
-                    "platform.voicemail",
+                    "voicemail",
                     "on: " + ("leaves a message" if message else "hangs up"),
                 )
             else:
                 r._wrong(base, "an object or null", tool)
         if voicemail:
             self.platform["voicemail"] = voicemail
-            self.report.add(
-                "note",
-                base or "",
-                "the console keeps the voicemail settings for sessions and export; it does "
-                "not act on them yet",
-            )
+            self.voicemail = voicemail_section(voicemail)
+            self.report.add("note", base or "", VOICEMAIL_NOTE)
         if message_path is not None:
-            self.bind(
-                message_path,
-                text_value(lambda c: voicemail_of(c).message, r.raw(message_path)),
-            )
+            self.bind(message_path, text_value(machine_message, r.raw(message_path)))
         in_list = base is not None and "built_in_tools" not in base
         was_on = bool(voicemail.get("detection"))
 
         def detection_value(c: CallConfig) -> Any:
-            on = voicemail_of(c).detection
-            if on is None or (on == was_on and base is not None):
+            on = c.voicemail.detect
+            if on == was_on:
                 return KEEP
             if not on:
                 return DELETE if in_list else None
@@ -539,7 +537,7 @@ class _Import:
                 "description": "",
                 "params": {
                     "system_tool_type": "voicemail_detection",
-                    "voicemail_message": voicemail_of(c).message,
+                    "voicemail_message": machine_message(c),
                 },
             }
 

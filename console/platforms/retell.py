@@ -24,15 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from console.core.config import CallConfig
+from console.platforms import paths as P
 from console.platforms.common import (
+    VOICEMAIL_NOTE,
     Binding,
     Docs,
     Imported,
     Reader,
     build_config,
+    machine_message,
     text_value,
     unset,
-    voicemail_of,
+    voicemail_section,
 )
 from console.platforms.files import read_data
 from console.platforms.paths import DELETE, KEEP, join
@@ -220,6 +223,7 @@ class _Import:
         self.turns: dict[str, Any] = {}
         self.platform: dict[str, Any] = {"name": "retell", "source_file": source}
         self.bindings: list[Binding] = []
+        self.voicemail: dict[str, Any] = {}
 
     def lp(self, *parts: str) -> str:
         return join(self.llm_base, *parts)
@@ -278,6 +282,8 @@ class _Import:
             "agent": {**self.agent, "turn_taking": self.turns},
             "platform": self.platform,
         }
+        if self.voicemail:
+            data["voicemail"] = self.voicemail
         config = build_config(data, self.platform["source_file"])
         return Imported(config, self.report, self.bindings, self.docs)
 
@@ -342,7 +348,7 @@ class _Import:
         if "voicemail_option" in r.data:
             if option is None:
                 voicemail["detection"] = False
-                self.mapped(r.where("voicemail_option"), "platform.voicemail", "off (null)")
+                self.mapped(r.where("voicemail_option"), "voicemail.detect", "off (null)")
             elif isinstance(option, dict):
                 kind = r.text("voicemail_option.action.type")
                 if kind not in _VOICEMAIL_ACTIONS:
@@ -355,12 +361,25 @@ class _Import:
                     text = r.text("voicemail_option.action.text")
                     if text:
                         voicemail["message"] = text
-                    self.mapped(r.where("voicemail_option"), "platform.voicemail", f"on: {kind}")
+                    self.mapped(r.where("voicemail_option"), "voicemail", f"on: {kind}")
+                    if kind == "prompt":
+                        self.report.add(
+                            "note",
+                            r.where("voicemail_option.action.text"),
+                            "Retell makes the message up from this prompt; the console "
+                            "speaks the prompt as written",
+                        )
+                    elif kind == "bridge_transfer":
+                        self.report.add(
+                            "note",
+                            r.where("voicemail_option.action"),
+                            "a transfer: the console hangs up instead",
+                        )
                 if option.get("detection_prompt"):
                     self.report.add(
                         "not_mapped",
                         r.where("voicemail_option.detection_prompt"),
-                        "what counts as voicemail: the console does not detect it yet",
+                        "what counts as voicemail: the console decides from the audio",
                     )
             else:
                 r._wrong("voicemail_option", "an object or null", option)
@@ -374,23 +393,19 @@ class _Import:
                 voicemail["message"] = text
             self.mapped(
                 r.where("enable_voicemail_detection"),
-                "platform.voicemail",
+                "voicemail",
                 "older voicemail fields",
             )
             self.bind("agent", "enable_voicemail_detection", _detection_flag(on))
             self.bind(
                 "agent",
                 "voicemail_message",
-                text_value(lambda c: voicemail_of(c).message, r.raw("voicemail_message")),
+                text_value(machine_message, r.raw("voicemail_message")),
             )
         if voicemail:
             self.platform["voicemail"] = voicemail
-            self.report.add(
-                "note",
-                r.where("voicemail_option"),
-                "the console keeps the voicemail settings for sessions and export; it does "
-                "not act on them yet",
-            )
+            self.voicemail = voicemail_section(voicemail)
+            self.report.add("note", r.where("voicemail_option"), VOICEMAIL_NOTE)
         if "enable_voicemail_detection" not in r.data:
             self.bind("agent", "voicemail_option", _voicemail_option(option))
 
@@ -703,25 +718,23 @@ def _message_value(original: Any):
 
 def _detection_flag(original: bool | None):
     def value(c: CallConfig) -> Any:
-        on = voicemail_of(c).detection
-        if on is None or on == bool(original):
-            return KEEP
-        return on
+        on = c.voicemail.detect
+        return KEEP if on == bool(original) else on
 
     return value
 
 
 def _voicemail_option(original: Any):
     def value(c: CallConfig) -> Any:
-        vm = voicemail_of(c)
-        if vm.detection is None:
-            return KEEP
-        if not vm.detection:
-            return KEEP if original is None else None
-        kind = next((k for k, v in _VOICEMAIL_ACTIONS.items() if v == vm.action), "hangup")
-        action: dict[str, Any] = {"type": kind}
-        if kind in ("static_text", "prompt"):
-            action["text"] = vm.message
+        vm = c.voicemail
+        if not vm.detect:
+            return KEEP if unset(original) else None
+        was = P.get(original, "action.type") if isinstance(original, dict) else None
+        if vm.on_machine == "leave_message":
+            kind = was if was in ("static_text", "prompt") else "static_text"
+            action: dict[str, Any] = {"type": kind, "text": vm.message}
+        else:
+            action = {"type": was if was in ("hangup", "bridge_transfer") else "hangup"}
         option = dict(original) if isinstance(original, dict) else {}
         if option.get("action") == action:
             return KEEP

@@ -19,15 +19,17 @@ from typing import Any
 
 from console.core.config import CallConfig
 from console.platforms.common import (
+    VOICEMAIL_NOTE,
     Binding,
     Docs,
     Imported,
     Reader,
     build_config,
+    machine_message,
     shadowed_of,
     text_value,
     unset,
-    voicemail_of,
+    voicemail_section,
 )
 from console.platforms.files import read_data
 from console.platforms.paths import DELETE, KEEP
@@ -163,6 +165,7 @@ class _Import:
         self.turns: dict[str, Any] = {}
         self.platform: dict[str, Any] = {"name": "vapi", "source_file": source}
         self.bindings: list[Binding] = []
+        self.voicemail: dict[str, Any] = {}
 
     def bind(self, path: str, value, warning=None) -> None:
         self.bindings.append(Binding("assistant", path, value, warning))
@@ -206,6 +209,8 @@ class _Import:
             "agent": {**self.agent, "turn_taking": self.turns},
             "platform": self.platform,
         }
+        if self.voicemail:
+            data["voicemail"] = self.voicemail
         config = build_config(data, r.source)
         return Imported(config, self.report, self.bindings, {"assistant": r.data})
 
@@ -611,38 +616,52 @@ class _Import:
         voicemail: dict[str, Any] = {}
         message = r.text("voicemailMessage")
         detection = r.raw("voicemailDetection")
+        beep = None
         if isinstance(detection, dict):
             voicemail["detection"] = True
             provider = detection.get("provider")
             self.report.add(
                 "mapped",
                 "voicemailDetection",
-                f"on (provider {provider}); its settings stay in the file",
-                "platform.voicemail.detection",
+                f"on (provider {provider}; its other settings stay in the file)",
+                "voicemail.detect",
             )
+            beep = r.number("voicemailDetection.beepMaxAwaitSeconds")
+            self.bind("voicemailDetection", lambda c: KEEP if c.voicemail.detect else None)
         elif detection is False or (detection is None and "voicemailDetection" in r.data):
             voicemail["detection"] = False
-            self.mapped("voicemailDetection", "platform.voicemail.detection", "off")
+            self.mapped("voicemailDetection", "voicemail.detect", "off")
         elif "voicemailDetection" in r.data:
             r._wrong("voicemailDetection", "an object or null", detection)
+        if not isinstance(detection, dict):
+            self.bindings.append(
+                Binding("assistant", "voicemailDetection", lambda c: KEEP, _detection_warning)
+            )
         if message:
             voicemail["message"] = message
             voicemail["action"] = "message"
-            self.mapped("voicemailMessage", "platform.voicemail.message")
+            self.mapped("voicemailMessage", "voicemail.message", "left after the beep")
         elif voicemail.get("detection"):
             voicemail["action"] = "hang_up"
         if voicemail:
             self.platform["voicemail"] = voicemail
-            self.report.add(
-                "note",
-                "voicemailDetection",
-                "the console keeps the voicemail settings for sessions and export; it does "
-                "not act on them yet",
-            )
-        self.bind(
-            "voicemailMessage",
-            text_value(lambda c: voicemail_of(c).message, r.raw("voicemailMessage")),
-        )
+            self.voicemail = voicemail_section(voicemail)
+            self.report.add("note", "voicemailDetection", VOICEMAIL_NOTE)
+        if beep is not None and 0 <= beep <= 300:
+            self.voicemail["beep_max_wait_s"] = beep
+            path = "voicemailDetection.beepMaxAwaitSeconds"
+            self.mapped(path, "voicemail.beep_max_wait_s", f"{beep:g} s")
+            self.bind(path, lambda c: _seconds(c.voicemail.beep_max_wait_s))
+        self.bind("voicemailMessage", text_value(machine_message, r.raw("voicemailMessage")))
+
+
+def _detection_warning(c: CallConfig) -> str | None:
+    if not c.voicemail.detect:
+        return None
+    return (
+        "voicemail.detect is on, but this Vapi assistant has no voicemailDetection: turn it "
+        "on in Vapi (it needs a provider); not exported"
+    )
 
 
 def _new_tool(c: CallConfig) -> Any:

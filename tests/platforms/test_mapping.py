@@ -378,6 +378,45 @@ def test_livekit_yaml_description(tmp_path):
     assert changed_paths(out) == {"agent:end_call_tool.end_instructions": None}
 
 
+# -- voicemail: the console's voicemail section acts on what the platform file says ---------
+def test_voicemail_settings_become_the_consoles_voicemail_behaviour():
+    vapi = import_files(files(["vapi_new.json"]), "vapi").config.voicemail
+    assert (vapi.detect, vapi.on_machine, vapi.beep_max_wait_s) == (True, "leave_message", 20)
+    assert vapi.message.startswith("Hi, this is Maple Dental")
+    retell = import_files(files(["retell_agent.json"]), "retell").config.voicemail
+    assert (retell.detect, retell.on_machine) == (True, "leave_message")
+    hang_up = import_files(files(["retell_embedded.json"]), "retell").config.voicemail
+    assert (hang_up.detect, hang_up.on_machine) == (True, "hang_up")
+    eleven = import_files(files(["elevenlabs_full.json"]), "elevenlabs").config.voicemail
+    assert eleven.message == "Hello from Harbor Clinic, please call us back."
+    off = import_files(files(["elevenlabs_empty_prompt.json"]), "elevenlabs").config.voicemail
+    assert not off.detect
+
+
+def test_voicemail_edits_are_exported():
+    paths = files(["vapi_new.json"])
+    c = import_files(paths, "vapi").config
+    out = export_config(edited(c, voicemail__on_machine="hang_up"), "vapi", paths)
+    assert changed_paths(out) == {"assistant:voicemailMessage": ""}
+    out = export_config(edited(c, voicemail__detect=False), "vapi", paths)
+    assert changed_paths(out) == {"assistant:voicemailDetection": None}
+    paths = files(["retell_agent.json"])
+    c = import_files(paths, "retell").config
+    out = export_config(edited(c, voicemail__detect=False), "retell", paths)
+    assert changed_paths(out) == {"agent:voicemail_option": None}
+    out = export_config(edited(c, voicemail__message="Call us back, please."), "retell", paths)
+    assert changed_paths(out) == {
+        "agent:voicemail_option": {
+            "action": {"type": "static_text", "text": "Call us back, please."}
+        }
+    }
+    paths = files(["elevenlabs_full.json"])
+    c = import_files(paths, "elevenlabs").config
+    out = export_config(edited(c, voicemail__detect=False), "elevenlabs", paths)
+    key = "agent:conversation_config.agent.prompt.built_in_tools.voicemail_detection"
+    assert changed_paths(out) == {key: None}
+
+
 # -- shared --------------------------------------------------------------------------------
 def test_every_platform_has_a_template_that_imports():
     for a in PLATFORMS.values():
