@@ -20,6 +20,7 @@ class PlaybackEvent:
     kind: str  # "started", "finished", "stopped"
     utterance_id: int
     frame: int  # the output stream's frame: the first sample, one past the last, or the cut
+    length: int = 0  # "started": the utterance's length in frames
 
 
 class Player:
@@ -59,7 +60,8 @@ class Player:
                 if not self._queue:
                     break
                 self._current, self._pos = self._queue.popleft(), 0
-                events.append(PlaybackEvent("started", self._current[0], frame + offset))
+                uid0, samples0 = self._current
+                events.append(PlaybackEvent("started", uid0, frame + offset, len(samples0)))
             uid, samples = self._current
             n = min(frames - offset, len(samples) - self._pos)
             out[offset : offset + n] = samples[self._pos : self._pos + n]

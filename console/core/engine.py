@@ -91,6 +91,7 @@ class _Playing:
     utt: Utterance
     requested: float
     started: float | None = None
+    planned_s: float | None = None  # how long its audio is, when the voice knows
 
 
 @dataclass
@@ -180,6 +181,7 @@ class CallEngine:
         self._requests: dict[int, _Request] = {}  # open: not done, not discarded
         self._held: list[_Held] = []
         self._last_activity = 0.0
+        self._dropped_at: float | None = None
 
     # -- inputs: the call ----------------------------------------------------------------
     def place_call(
@@ -214,7 +216,15 @@ class CallEngine:
         self._barge_in(t, self.turn + 1, "the caller barged in")
 
     def caller_utterance(self, text: str, start: float, end: float) -> bool:
-        """One final caller utterance. Returns False when the call no longer listens."""
+        """One final caller utterance. Returns False when the call no longer listens.
+
+        Speech that began before the line dropped but became final after it (the caller
+        talking over the goodbye, recognised after the endpoint silence) is still logged,
+        marked as after the action: it is evidence, though nothing answers it."""
+        if self.state is CallState.DROPPED and self._dropped_at is not None:
+            if start < self._dropped_at and text.strip():
+                self._log_late_speech(text.strip(), start, min(end, self._dropped_at))
+            return False
         if not self.active:
             return False
         text = text.strip()
@@ -240,6 +250,21 @@ class CallEngine:
             return True  # the call is ending: words are logged, the agent decides no more
         self._ask(Purpose.REPLY, self.turn, end, caller_text=text)
         return True
+
+    def _log_late_speech(self, text: str, start: float, end: float) -> None:
+        self.turn += 1
+        self._emit(
+            ev.CallerSpeech(
+                t=start,
+                config_version=self.store.version,
+                text=text,
+                start=start,
+                end=end,
+                turn=self.turn,
+                heard_at=self.clock.now(),
+                after_action=self.ending is not None,
+            )
+        )
 
     def hang_up(self, t: float | None = None, by_tester: bool = False) -> None:
         """The caller (or the tester at the console) hangs up: whatever plays is cut, the
@@ -273,10 +298,25 @@ class CallEngine:
             self._after_playing()
 
     # -- inputs: the agent's audio -------------------------------------------------------
-    def agent_audio_started(self, utterance_id: int, t: float | None = None) -> None:
+    def agent_audio_started(
+        self, utterance_id: int, t: float | None = None, planned_s: float | None = None
+    ) -> None:
         p = self._playing
-        if p is not None and p.utt.id == utterance_id and p.started is None:
-            p.started = self.clock.now() if t is None else t
+        if p is None or p.utt.id != utterance_id or p.started is not None or not self.active:
+            return
+        p.started = self.clock.now() if t is None else t
+        p.planned_s = planned_s
+        self._emit(
+            ev.SpeechStarted(
+                t=p.started,
+                config_version=self.store.version,
+                utterance_id=p.utt.id,
+                text=p.utt.text,
+                speech=p.utt.kind,
+                turn=p.utt.turn,
+                planned_s=planned_s,
+            )
+        )
 
     def agent_audio_finished(
         self, utterance_id: int, t: float | None = None, cut_short: bool = False
@@ -605,6 +645,7 @@ class CallEngine:
                     cut_short=cut_short,
                     generation_ms=ending.goodbye_ms,
                     since_action_s=start - ending.action_at,
+                    planned_s=p.planned_s,
                 )
             )
         else:
@@ -741,6 +782,7 @@ class CallEngine:
             request.discarded = True
         self._requests.clear()
         self.drop_reason = reason
+        self._dropped_at = now
         ending = self.ending
         since_action = None if ending is None else now - ending.action_at
         since_goodbye = (

@@ -66,6 +66,19 @@ class CallerSpeech(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SpeechStarted(Event):
+    """The agent's first sample of an utterance is heard: the timeline shows the line from
+    now, growing, until its AgentSpeech (or Goodbye) event closes it."""
+
+    kind: ClassVar[str] = "speech_started"
+    utterance_id: int
+    text: str
+    speech: str = "speech"  # "speech" or "goodbye"
+    turn: int = 0
+    planned_s: float | None = None  # the audio's length, when known (rendered speech)
+
+
+@dataclass(frozen=True, kw_only=True)
 class AgentSpeech(Event):
     kind: ClassVar[str] = "agent_speech"
     text: str
@@ -100,6 +113,7 @@ class Goodbye(Event):
     cut_short: bool = False
     generation_ms: float = 0.0
     since_action_s: float = 0.0
+    planned_s: float | None = None  # the rendered goodbye's length, when known
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +220,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReplyDiscarded,
         SipEvent,
         FarEndVerdict,
+        SpeechStarted,
     )
 }
 

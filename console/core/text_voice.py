@@ -37,9 +37,10 @@ class SimulatedVoice:
         engine = self.get_engine()
         now = self.sched.clock.now()
         wpm = engine.store.current.agent.voice.rate_wpm
-        engine.agent_audio_started(utterance.id, now)
+        duration = estimate_speech_seconds(utterance.text, wpm)
+        engine.agent_audio_started(utterance.id, now, duration)
         self.started[utterance.id] = now
-        end = now + estimate_speech_seconds(utterance.text, wpm)
+        end = now + duration
         self._handles[utterance.id] = self.sched.at(
             end, lambda: engine.agent_audio_finished(utterance.id, end)
         )

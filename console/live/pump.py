@@ -149,8 +149,11 @@ class AudioPump:
             t = self.clock.session_of_output_frame(event.frame)
             uid = event.utterance_id
             if event.kind == "started":
+                planned = event.length / self.clock.rate if event.length else None
                 self.host.submit(
-                    lambda e, uid=uid, t=t: _at(self.host, t, lambda: e.agent_audio_started(uid, t))
+                    lambda e, uid=uid, t=t, planned=planned: _at(
+                        self.host, t, lambda: e.agent_audio_started(uid, t, planned)
+                    )
                 )
             elif event.kind == "finished":
                 # Delivered when the last sample is heard, not when it was queued.
