@@ -370,6 +370,7 @@ class _Reader:
         self.seq = 0
         self.opening_order = 0
         self.last_tool = ""
+        self.soft_line = 0
         self.recent: tuple[list[str], bool] | None = None  # the last phrase list read
 
     def tick(self) -> int:
@@ -406,6 +407,8 @@ class _Reader:
                 i += 1
                 continue
             blank_run = 0
+            if self.soft_line and ln.no > self.soft_line:
+                self.soft, self.soft_line = None, 0
             if ln.kind == DIRECTION:
                 self.mark(ln.no, R_CONTEXT, "a stage direction: the agent waits for the caller")
                 i += 1
@@ -457,6 +460,7 @@ class _Reader:
         self.lead = None
         if ln.label:
             self.soft, self.soft_title, self._soft_used = kind, ln.title, False
+            self.soft_line = ln.no if ln.inline else 0  # "EXAMPLE: 1. ... 2. ...": this line
             if kind == "general":
                 self.soft = None
         else:
@@ -829,7 +833,12 @@ class _Reader:
                     or _ARROW_START.match(ln.text)
                 ):
                     last.children.append(ln)  # under the item: its branch or its actions
-                elif prev and prev[-1] not in ".!?:\"”'" and not _COND_LIKE.match(ln.text):
+                elif (
+                    prev
+                    and prev[-1] not in ".!?:\"”'"
+                    and not last.line.inline  # a packed line ends where it is written
+                    and not _COND_LIKE.match(ln.text)
+                ):
                     last.text += " " + ln.text  # the item's text, wrapped onto the next line
                     last.children.append(Line(ln.no, ln.raw, "continuation", ln.indent))
                 else:
@@ -1144,10 +1153,14 @@ class _Reader:
             steps_b = self.goals
         else:
             for goal in self.goals:
+                ends = any(a.kind in ("end", "call") for a in goal.actions)
                 self.marks[goal.line] = [
                     (
-                        R_CONTEXT,
-                        "an instruction outside the numbered steps: the steps are the script",
+                        R_IGNORED if ends else R_CONTEXT,
+                        "an instruction to end the call with no condition, outside the numbered "
+                        "steps: not followed"
+                        if ends
+                        else "an instruction outside the numbered steps: the steps are the script",
                     )
                 ]
         steps = []

@@ -90,6 +90,7 @@ class Line:
     number: int | None = None  # for a numbered item
     title: str = ""  # for a heading
     label: bool = False  # a heading written as "Something:" (it scopes one block)
+    inline: bool = False  # one of several items packed into one written line
     cells: tuple[str, ...] = ()  # for a table row
 
 
@@ -209,7 +210,9 @@ def lex(prompt: str) -> list[Line]:
             continue
         segments = _segments(stripped)
         for seg in segments:
-            out.append(_classify(no, raw, seg, indent, len(segments) > 1))
+            line = _classify(no, raw, seg, indent, len(segments) > 1)
+            line.inline = len(segments) > 1
+            out.append(line)
     return out
 
 
@@ -224,5 +227,5 @@ def _classify(no: int, raw: str, text: str, indent: int, inline: bool) -> Line:
         return Line(no, raw, BULLET, indent, m.group(1).strip())
     head = _heading(text, text) if inline else None
     if head is not None:
-        return Line(no, raw, HEADING, indent, text, title=head[0], label=True)
+        return Line(no, raw, HEADING, indent, text, title=head[0], label=True, inline=True)
     return Line(no, raw, PROSE, indent, text)

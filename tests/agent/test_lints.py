@@ -68,3 +68,51 @@ def test_unknown_variables():
     lints = lint_config(cfg(prompt=GOOD + " Hi {contact_name}", goodbye_prompt="Bye {x}"))
     fields = {x.field for x in lints if x.code == "unknown_variable"}
     assert fields == {"agent.main_prompt", "end_call.goodbye_prompt"}
+
+
+def test_other_tools_are_not_taken_for_end_call():
+    prompt = (
+        GOOD + "\nUse the appropriate tools when needed.\n"
+        "If you reach voicemail, use the voicemail tool.\n"
+        "If they ask for a manager, call transfer_call."
+    )
+    assert "prompt_other_action" not in codes(cfg(prompt=prompt))
+
+
+def test_another_name_used_to_end_the_call_is_still_a_warning():
+    prompt = GOOD + "\nWhen the caller says goodbye, use the hangUp tool to end the call."
+    lints = [x for x in lint_config(cfg(prompt=prompt)) if x.code == "prompt_other_action"]
+    assert [(x.line, "'hangUp'" in x.message) for x in lints] == [(2, True)]
+
+
+def test_lines_the_agent_could_not_use():
+    prompt = GOOD + "\nEscalate to a supervisor if needed.\nWrap things up nicely to end the call."
+    lints = [x for x in lint_config(cfg(prompt=prompt)) if x.code == "prompt_not_understood"]
+    assert [(x.line, x.severity) for x in lints] == [(2, "info"), (3, "warning")]
+    assert '"Escalate to a supervisor if needed."' in lints[0].message
+
+
+def test_persona_examples_and_style_are_not_lints():
+    prompt = (
+        "# Role\nYou are Sam. Be warm and concise.\n# Example\nUser: hi\nAssistant: hello\n" + GOOD
+    )
+    assert "prompt_not_understood" not in codes(cfg(prompt=prompt))
+
+
+def test_lint_explain_prints_the_prompt_map(tmp_path, capsys):
+    import json
+
+    from console.cli import main
+
+    path = tmp_path / "agent.json"
+    data = {
+        "agent": {"main_prompt": GOOD + "\nEscalate to a supervisor if needed."},
+        "end_call": {"description": "Call when:\n- the user says goodbye"},
+    }
+    path.write_text(json.dumps(data))
+    assert main(["lint", "--explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "main prompt: a numbered script of 1 step" in out
+    assert 'step 1: says "Ready?"' in out and "end trigger" in out
+    assert "ends the call on: goodbye" in out
+    assert "not understood: line 2" in out

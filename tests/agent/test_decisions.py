@@ -1,0 +1,155 @@
+"""The offline agent's decisions on the failures of issue 22, through start/respond/goodbye."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.agent.goodbye import goodbye_from_prompt
+from console.agent.offline import OfflineAgent
+from console.agent.phrasing import clean_speech
+from console.core.agent_port import EndRequest
+from console.core.config import parse_config
+
+
+def config(prompt: str, **end_call):
+    return parse_config({"agent": {"main_prompt": prompt, "name": "Ana"}, "end_call": end_call})
+
+
+def converse(prompt: str, *lines: str, **end_call):
+    cfg = config(prompt, **end_call)
+    agent = OfflineAgent()
+    decisions = [agent.start(cfg)]
+    for i, line in enumerate(lines, start=1):
+        decisions.append(agent.respond(cfg, line, i))
+    return agent, cfg, decisions
+
+
+RECEPTIONIST = (
+    "You are Ana, the receptionist at Willow Creek Clinic. Answer questions and help callers "
+    "book visits. When the caller has everything they need, end the call."
+)
+
+
+def test_a_prose_prompt_is_a_conversation_that_does_not_end_at_the_first_turn():
+    _, _, (opening, first, second) = converse(
+        RECEPTIONIST,
+        "Hi, I'd like to book a checkup.",
+        "Thursday works.",
+        description="Use when the conversation is complete.",
+    )
+    assert opening.say == "Hi, this is Ana from Willow Creek Clinic. How can I help you today?"
+    assert first.end is None and first.say and second.end is None and second.say
+
+
+def test_the_conversation_ends_on_its_end_condition():
+    _, _, (_, d) = converse(
+        RECEPTIONIST, "That's all I needed, thanks.", description="Use when complete."
+    )
+    assert d.end is not None
+
+
+def test_a_farewell_with_a_pending_request_does_not_end_the_call():
+    _, _, (_, d) = converse(
+        RECEPTIONIST,
+        "Bye for now, but can you email me the quote first?",
+        description="Use when the caller says goodbye.",
+    )
+    assert d.end is None
+    assert d.say == "Sure, I'll email you the quote. Is there anything else I can help you with?"
+    assert "farewell with a pending request does not end the call" in d.why
+    assert "'bye for now'" in d.why  # the words that would have ended it
+
+
+def test_after_the_pending_request_a_goodbye_ends_the_call():
+    agent, cfg, _ = converse(
+        RECEPTIONIST,
+        "Bye for now, but can you email me the quote first?",
+        description="Use when the caller says goodbye.",
+    )
+    assert agent.respond(cfg, "No, that's it, bye!", 2).end is not None
+
+
+def test_a_wrong_number_completes_the_conversation():
+    _, _, (_, d) = converse(
+        RECEPTIONIST,
+        "Who is this? You have the wrong number.",
+        description="End the call when the conversation is complete.",
+    )
+    assert d.end is not None and "wrong number" in d.why
+
+
+def test_thank_you_under_do_not_end_is_not_an_ending():
+    prompt = (
+        "DO NOT call end_call when the user says 'thank you'.\n"
+        'If the user says "thank you" or "goodbye", call end_call.'
+    )
+    _, _, (_, thanks) = converse(prompt, "Thank you.")
+    assert thanks.end is None and "says not to end the call" in thanks.why
+    _, _, (_, bye) = converse(prompt, "Thank you, goodbye.")
+    assert bye.end is not None
+
+
+def test_fixed_lines_are_said():
+    prompt = (
+        'Before discussing anything, say exactly: "This call is recorded."\n'
+        'If the person asks who you are, respond ONLY with "I\'m Finn from Northpoint."\n'
+        "1. Ask \"Is this Taylor?\"\n   - If yes, say 'Thanks, Taylor.' and go to step 2.\n"
+        '2. Ask "Can we talk about your account?"'
+    )
+    _, _, (opening, who, yes) = converse(prompt, "Who are you?", "Yes.")
+    assert opening.say == "This call is recorded. Is this Taylor?"
+    assert who.say == "I'm Finn from Northpoint. Is this Taylor?"
+    assert yes.say == "Thanks, Taylor. Can we talk about your account?"
+
+
+def test_no_tool_name_or_forbidden_word_is_spoken():
+    prompt = (
+        'You are Gus from Clearview Windows. Never say "free".\n'
+        'If they ask about cost, say "The visit is free. Call end_call if you are done." '
+    )
+    _, _, (_, d) = converse(prompt, "How much does it cost?")
+    assert "free" not in d.say and "end_call" not in d.say
+
+
+def test_clean_speech_notes_what_it_removed():
+    text, note = clean_speech(
+        "Okay <wait for user response> let me use endCall now. It's free!", {"endCall"}, ("free",)
+    )
+    assert text == "Okay let me use now."
+    assert "stage direction" in note and "endCall" in note and "'free'" in note
+
+
+@pytest.mark.parametrize(
+    "goodbye_prompt,expected",
+    [
+        ("say goodbye to the user", "Goodbye!"),
+        ("Thank them and wish them a good day", "Thank you. Have a good day!"),
+        ("Thank them for their time.", "Thank you for your time. Goodbye!"),
+        ('Thank them by name and say: "Thanks {name}, bye!"', "Thanks {name}, bye!"),
+        ("end_call", "Thank you for your time. Goodbye."),
+        ("Thanks for calling, {name}. Goodbye!", "Thanks for calling, {name}. Goodbye!"),
+    ],
+)
+def test_goodbye_prompts(goodbye_prompt, expected):
+    assert goodbye_from_prompt(goodbye_prompt).text == expected
+
+
+def test_the_goodbye_of_an_instruction_goodbye_prompt_is_spoken_filled():
+    cfg = config("Be brief.", goodbye_prompt="Thank them and wish them a good day")
+    text = OfflineAgent().goodbye(cfg, EndRequest("end_call", why="")).text
+    assert text == "Thank you. Have a good day!"
+
+
+def test_a_description_ending_at_a_step_uses_the_steps_ending_line():
+    prompt = (
+        '1. Ask "Anything else I can do?"\n'
+        '   - If they have nothing else, say "Take care!" and call end_call.'
+    )
+    agent, cfg, (_, d) = converse(prompt, "Okay thanks, goodbye!", description="Use on goodbye.")
+    assert d.end is not None and agent.goodbye(cfg, d.end).text == "Take care!"
+
+
+def test_same_words_same_decisions():
+    a = converse(RECEPTIONIST, "Hi", "Can you help me?", "bye", description="On goodbye.")[2]
+    b = converse(RECEPTIONIST, "Hi", "Can you help me?", "bye", description="On goodbye.")[2]
+    assert a == b

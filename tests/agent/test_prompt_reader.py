@@ -1,0 +1,190 @@
+"""The prompt reader on the structures of issue 22, each as people write it."""
+
+from __future__ import annotations
+
+from console.agent import intents as it
+from console.agent.prompt import R_EXAMPLE, R_IGNORED, R_NOT_END, R_PHRASES, parse_prompt
+from console.agent.prompt_text import quotes
+
+
+def roles(prompt: str) -> dict[int, str]:
+    return {e.line: e.role for e in parse_prompt(prompt).entries}
+
+
+def test_an_example_dialogue_is_not_the_script():
+    prompt = (
+        'EXAMPLE: 1. You say "Hi, is this Dana?" 2. The caller says "Bye." 3. invoke endCall\n'
+        'Ask "Is now a good time?"'
+    )
+    parsed = parse_prompt(prompt)
+    assert not parsed.explicit_script
+    assert [s.spoken for s in parsed.steps] == ["Is now a good time?"]
+    assert roles(prompt)[1] == R_EXAMPLE and parsed.refs == ()
+
+
+def test_a_numbered_voicemail_phrase_list_is_not_the_script():
+    prompt = (
+        "Voicemail greetings sound like:\n"
+        '1. "You have reached the voicemail of"\n'
+        '2. "Please leave a message"\n'
+        "If you hear one of these, call end_call.\n"
+        "\n"
+        "Steps:\n"
+        '1. Ask "Do you have a minute?"\n'
+    )
+    parsed = parse_prompt(prompt)
+    assert [s.spoken for s in parsed.steps] == ["Do you have a minute?"]
+    assert parsed.voicemail_phrases == (
+        "You have reached the voicemail of",
+        "Please leave a message",
+    )
+    (rule,) = parsed.rules
+    assert it.VOICEMAIL in rule.cond.intents and "Please leave a message" in rule.cond.phrases
+    assert roles(prompt)[2] == R_PHRASES
+
+
+def test_a_numbered_list_of_rules_is_not_the_script():
+    prompt = (
+        "Transfer rules:\n"
+        '1. If the caller asks for billing, say "Connecting you to billing."\n'
+        "2. If the caller is angry, call transfer_to_manager.\n"
+    )
+    parsed = parse_prompt(prompt)
+    assert parsed.steps == () and len(parsed.rules) == 2
+
+
+def test_negated_instructions_are_not_triggers():
+    prompt = (
+        "DO NOT call end_call when the user says 'thank you'.\n"
+        "Do NOT use terminate_call to end a normal conversation.\n"
+    )
+    parsed = parse_prompt(prompt)
+    assert parsed.refs == ()  # nothing asks to end the call
+    thank, normal = parsed.rules
+    assert thank.not_end and thank.cond.phrases == ("thank you",)
+    assert normal.not_end and not normal.cond.understood
+    assert set(roles(prompt).values()) == {R_NOT_END}
+
+
+def test_a_rule_spread_over_several_lines():
+    prompt = (
+        "When the person says something like:\n"
+        '- "I sold the car"\n'
+        '- "wrong car"\n'
+        'THEN say "Thanks, we will update our records." and call terminate_call\n'
+    )
+    (rule,) = parse_prompt(prompt).rules
+    assert rule.cond.phrases == ("I sold the car", "wrong car")
+    assert [a.kind for a in rule.actions] == ["say", "call"]
+    assert rule.says == "Thanks, we will update our records."
+
+
+def test_a_condition_whose_action_is_on_the_next_line():
+    prompt = 'If the person says they are busy:\n  Say "No problem, bye!" and call end_call.\n'
+    (rule,) = parse_prompt(prompt).rules
+    assert rule.cond.words == ("busy",) and rule.ends and rule.says == "No problem, bye!"
+
+
+def test_arrows_with_bold_answers():
+    prompt = (
+        '1. Ask "Any storm damage?"\n'
+        "   **Yes** -> go to step 2\n"
+        '   **No** -> say "Glad to hear it." -> use end_call\n'
+        '2. Ask "Would you like an inspection?"\n'
+    )
+    step = parse_prompt(prompt).steps[0]
+    yes, no = step.rules
+    assert yes.cond.intents == (it.YES,) and yes.actions[0].step == 2
+    assert no.cond.intents == (it.NO,) and no.ends and no.says == "Glad to hear it."
+
+
+def test_bracketed_conditions():
+    prompt = '[ If O = "remove me" ] -> A: "Of course, goodbye." -> Use end_call_tool'
+    (rule,) = parse_prompt(prompt).rules
+    assert rule.cond.phrases == ("remove me",)
+    assert rule.says == "Of course, goodbye." and rule.calls()[0].name == "end_call_tool"
+
+
+def test_a_markdown_table_of_steps():
+    prompt = (
+        "| Step | Agent says | If the guest says | Then |\n"
+        "|---|---|---|---|\n"
+        '| 1 | "Do you have two minutes?" | no | say "Bye!" and call end_call |\n'
+        "| 1 | | yes | go to step 2 |\n"
+        '| 2 | "How was your room?" | | |\n'
+    )
+    parsed = parse_prompt(prompt)
+    assert [s.spoken for s in parsed.steps] == ["Do you have two minutes?", "How was your room?"]
+    no, yes = parsed.steps[0].rules
+    assert no.ends and no.says == "Bye!" and yes.actions[0].step == 2
+
+
+def test_inline_steps_separated_by_backslashes():
+    prompt = 'Steps: 1. Say "Hi." \\ 2. Ask "Ready?" \\ 3. If no, call end_call'
+    parsed = parse_prompt(prompt)
+    assert [s.spoken for s in parsed.steps] == ["Hi.", "Ready?"]
+    assert parsed.steps[1].rules[0].ends
+
+
+def test_if_you_hear():
+    (rule,) = parse_prompt('If you hear "leave a message", call end_call.').rules
+    assert rule.cond.phrases == ("leave a message",) and rule.ends
+
+
+def test_rules_in_role_and_guardrails_prose():
+    prompt = (
+        "## Role\nYou are Max. If the user says goodbye, call end_call.\n"
+        "# Guardrails\nNever promise refunds. Use end_call when the user is rude.\n"
+    )
+    goodbye, rude = parse_prompt(prompt).rules
+    assert goodbye.cond.intents == (it.GOODBYE,) and rude.cond.intents == (it.ABUSIVE,)
+
+
+def test_sections_name_their_content():
+    prompt = (
+        '# Objection handling\n- Too expensive: "We have plans from twenty dollars."\n'
+        "# Voicemail\nLeave no message and call end_call.\n"
+    )
+    price, voicemail = parse_prompt(prompt).rules
+    assert price.says == "We have plans from twenty dollars." and not price.ends
+    assert it.VOICEMAIL in voicemail.cond.intents and voicemail.ends
+
+
+def test_quoted_tool_names_are_names_not_lines():
+    assert quotes("If the user wants to end the call, use the 'hangUp' tool.") == []
+    assert quotes("Say 'Goodbye' and trigger the 'endCall' function") == ["Goodbye"]
+    (rule,) = parse_prompt("If the user wants to end the call, use the 'hangUp' tool.").rules
+    assert rule.says == "" and rule.calls()[0].name == "hangUp"
+
+
+def test_prose_without_numbers_is_a_conversation():
+    parsed = parse_prompt(
+        "You are Lena, the receptionist at Willow Creek Clinic. Greet the caller and ask how "
+        "you can help. When the caller has everything they need, end the call."
+    )
+    assert not parsed.explicit_script
+    assert [a.text for a in parsed.steps[0].actions] == ["{greeting}", "How can I help you today?"]
+
+
+def test_fixed_lines():
+    parsed = parse_prompt(
+        'Before discussing anything, say exactly: "This call is recorded."\n'
+        'If the person asks who you are, respond ONLY with: "I\'m Finn from Northpoint."\n'
+        'When you end the call, say "Thanks for calling."'
+    )
+    assert parsed.opening == ("This call is recorded.", 1)
+    assert parsed.rules[0].says == "I'm Finn from Northpoint."
+    assert parsed.closing == ("Thanks for calling.", 3)
+
+
+def test_forbidden_words():
+    parsed = parse_prompt('Never say "guarantee" or "free". Never mention that you are an AI.')
+    assert [w for w, _ in parsed.forbidden] == ["guarantee", "free", "AI"]
+
+
+def test_every_non_blank_line_is_in_the_map_and_unknown_ones_are_ignored():
+    prompt = "You are Sam.\n\nEscalate to a supervisor if needed.\nBe friendly."
+    entries = parse_prompt(prompt).entries
+    assert [e.line for e in entries] == [1, 3, 4]
+    ignored = [e for e in entries if e.role == R_IGNORED]
+    assert [e.line for e in ignored] == [3] and ignored[0].instruction_like

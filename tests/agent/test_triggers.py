@@ -1,0 +1,115 @@
+"""Description triggers and conditions as people phrase them (issue 22)."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.agent import intents as it
+from console.agent.conditions import OTHERWISE, VAGUE, match, read_condition
+from console.agent.matching import description_triggers
+from console.agent.pending import pending_request
+
+
+@pytest.mark.parametrize(
+    "description,intent",
+    [
+        ("Use it when the user wants to end the call.", it.GOODBYE),
+        ("End the call only when the user explicitly requests it.", it.GOODBYE),
+        ("Hang up if the lead becomes rude.", it.ABUSIVE),
+        ("Use when the conversation is complete.", it.COMPLETE),
+        ("Call this when the customer has no more questions.", it.COMPLETE),
+        ("Use it when the person asks not to be called again.", it.DO_NOT_CALL),
+        ("Ends the call on voicemail.", it.VOICEMAIL),
+    ],
+)
+def test_description_phrasings(description, intent):
+    assert intent in description_triggers(description).intents
+
+
+def test_when_appropriate_is_read_and_says_how():
+    (cond,) = description_triggers("End the call when appropriate.").ends
+    assert cond.kind == VAGUE and set(cond.intents) == {it.GOODBYE, it.COMPLETE}
+    assert "appropriate" in cond.describe()
+
+
+def test_a_description_without_a_condition_has_no_trigger():
+    assert description_triggers("Ends the current call.").ends == ()
+
+
+def test_call_when_and_do_not_call_when_lists():
+    t = description_triggers(
+        "Call when:\n- the user says goodbye\n- the user has no more questions\n"
+        'Do not call when:\n- the user says "thank you" mid-conversation\n'
+    )
+    assert set(t.intents) == {it.GOODBYE, it.COMPLETE}
+    assert t.phrases == ()  # "thank you" is under "do not call when": never a trigger
+    (never,) = t.never
+    assert never.phrases == ("thank you",)
+
+
+def test_a_quoted_phrase_with_a_comma_matches():
+    t = description_triggers('End the call when the caller says "that\'s all, bye".')
+    (cond,) = t.ends
+    m = match(cond, it.analyse("No, that's all, bye."))
+    assert m is not None and m.words == "that is all bye"
+
+
+def test_a_quoted_phrase_after_a_negation_does_not_match():
+    cond = read_condition('the caller says "goodbye"')
+    assert match(cond, it.analyse("I'm not saying goodbye yet")) is None
+
+
+def test_a_description_says_no_means_not_interested_not_any_no():
+    t = description_triggers("Use when the contact says no or declines.")
+    assert set(t.intents) == {it.NOT_INTERESTED}
+
+
+@pytest.mark.parametrize(
+    "text,kind,intents",
+    [
+        ("If the contact responds no", "caller", (it.NO,)),
+        ("If so", "caller", (it.YES,)),
+        ("Otherwise", OTHERWISE, ()),
+        ("If they decline", "caller", (it.NOT_INTERESTED, it.NO)),
+        ("If the person is not {customer}", "caller", (it.WRONG_NUMBER,)),
+        ("Once you have confirmed the appointment", "agent", ()),
+        ("When the customer has booked or declined", "agent", (it.NOT_INTERESTED,)),
+    ],
+)
+def test_conditions(text, kind, intents):
+    cond = read_condition(text)
+    assert cond.kind == kind and cond.intents == intents
+
+
+def test_words_conditions_match_word_forms_and_topics():
+    assert match(read_condition("If they want delivery"), it.analyse("deliver it please"))
+    assert match(read_condition("If they ask about prices"), it.analyse("How much is it?"))
+    assert not match(read_condition("If they ask about prices"), it.analyse("Who is this?"))
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("Bye for now, but can you email me the quote first?", "request"),
+        ("Okay bye, oh wait, do you deliver?", "question"),
+        ("Thanks, goodbye! What are your hours?", "question"),
+        ("I need to reschedule.", "request"),
+    ],
+)
+def test_pending_requests(text, kind):
+    pending = pending_request(text)
+    assert pending is not None and pending.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Okay, thanks, goodbye!",
+        "Who is this? You have the wrong number.",
+        "Can you take me off your list?",
+        "No thanks, I have to go.",
+        "why do you keep calling me, bye",
+    ],
+)
+def test_no_pending_request(text):
+    assert pending_request(text) is None
