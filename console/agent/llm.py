@@ -287,7 +287,8 @@ class LLMAgent:
         purpose = request.purpose.value
         record = {"purpose": purpose, "model": self.settings.describe()}
         try:
-            reply = self._ask(job, self._messages(config), [tool_definition(action)])
+            tools = [tool_definition(action)] if action.enabled else None  # End Call off
+            reply = self._ask(job, self._messages(config), tools)
         except _Cancelled:
             job.emit(
                 TurnDone(

@@ -53,6 +53,7 @@ from console.core.agent_port import (
 )
 from console.core.clock import SessionClock
 from console.core.config import ConfigStore, EditResult
+from console.core.hangup import END_CALL_PHRASE, fixed_goodbye, phrase_ending
 
 
 class CallState(str, Enum):
@@ -662,6 +663,9 @@ class CallEngine:
                     turn=p.utt.turn,
                 )
             )
+            hit = None if cut_short else phrase_ending(self.store.current, p.utt.text)
+            if hit is not None:  # the agent said a platform's end-call phrase
+                self._drop(END_CALL_PHRASE, hit.detail, end)
 
     def _after_playing(self) -> None:
         ending = self.ending
@@ -713,6 +717,15 @@ class CallEngine:
             )
             self._advance()
             return
+        if not cfg.end_call.enabled:
+            self._notice(
+                "warning",
+                "agent",
+                f"the agent invoked '{configured}', but End Call is switched off "
+                "(end_call.enabled): nothing happens and the call goes on",
+            )
+            self._advance()
+            return
         now = self.clock.now()
         self.ending = ending = Ending(action_at=now, end=end, turn=turn, caller_end=caller_end)
         skip = cfg.end_call.skip_goodbye
@@ -741,8 +754,14 @@ class CallEngine:
         if skip:
             self._drop(ev.END_CALL_ACTION, "skip goodbye is on: dropped at the action", now)
             return
-        ending.awaiting_goodbye = True
         self._set_state(CallState.ENDING)
+        text = fixed_goodbye(cfg)
+        if text:  # a platform's fixed end-call message: spoken word for word
+            ending.goodbye = GoodbyeText(text, "goodbye_message", "the fixed End Call message")
+            self._enqueue_speech(text, "goodbye", end.why, turn)
+            self._advance()
+            return
+        ending.awaiting_goodbye = True
         self._ask(Purpose.GOODBYE, turn, caller_end, end=end)
 
     def _goodbye_done(self, request: _Request, out: GoodbyeDone) -> None:

@@ -19,7 +19,16 @@ TESTER_HUNG_UP = "tester_hung_up"  # the person at the console pressed Hang up
 ERROR = "error"
 TIMEOUT = "timeout"
 AGENT_HUNG_UP = "agent_hung_up"  # a remote agent (over SIP) sent BYE
-DROP_REASONS = (END_CALL_ACTION, CALLER_HUNG_UP, TESTER_HUNG_UP, ERROR, TIMEOUT, AGENT_HUNG_UP)
+END_CALL_PHRASE = "end_call_phrase"  # the agent said a platform's end-call phrase
+DROP_REASONS = (
+    END_CALL_ACTION,
+    END_CALL_PHRASE,
+    CALLER_HUNG_UP,
+    TESTER_HUNG_UP,
+    ERROR,
+    TIMEOUT,
+    AGENT_HUNG_UP,
+)
 
 
 @dataclass(frozen=True, kw_only=True)

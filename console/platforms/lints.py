@@ -17,7 +17,7 @@ import re
 
 from console.agent.lints import INFO, WARNING, Lint
 from console.core.config import CallConfig
-from console.platforms.hangup import phrase_ends_call
+from console.core.hangup import phrase_ends_call
 
 _TITLES = {"vapi": "Vapi", "retell": "Retell", "elevenlabs": "ElevenLabs", "livekit": "LiveKit"}
 SHORT_PHRASE_CHARS = 8

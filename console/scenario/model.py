@@ -80,9 +80,18 @@ class Expectations(_Strict):
     action_config_version: int | None = Field(None, ge=1)
     goodbye_contains: str | None = None
     goodbye_absent: bool | None = None
-    goodbye_source: Literal["goodbye_prompt", "main_prompt"] | None = None
+    goodbye_source: Literal["goodbye_prompt", "main_prompt", "goodbye_message"] | None = None
     drop_reason: (
-        Literal["end_call_action", "caller_hung_up", "tester_hung_up", "error", "timeout"] | None
+        Literal[
+            "end_call_action",
+            "end_call_phrase",
+            "caller_hung_up",
+            "tester_hung_up",
+            "error",
+            "timeout",
+            "agent_hung_up",
+        ]
+        | None
     ) = None
     agent_says: list[str] = Field(default_factory=list)
     agent_never_says: list[str] = Field(default_factory=list)

@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         keys = QKeySequence.StandardKey
         add(file_menu, "&Open config…", keys.Open, self.open_config)
         add(file_menu, "&Save config as…", keys.SaveAs, self.save_config)
+        add(file_menu, "&Import agent…", "Ctrl+I", self.import_agent)
         add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         call_menu = self.menuBar().addMenu("&Call")
         add(call_menu, "&Call", "Ctrl+Return", self.place_call)
@@ -357,6 +358,12 @@ class MainWindow(QMainWindow):
 
     def save_config(self) -> None:
         config_files.save_config_dialog(self, self.store)
+
+    def import_agent(self) -> None:
+        """A Vapi, Retell, ElevenLabs or LiveKit agent, as the config in force."""
+        from console.ui.platform_import import open_import_dialog
+
+        open_import_dialog(self, self.controller.replace)
 
     def browse_sessions(self, folder: Path | None = None):
         return self.sessions.browse(folder)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from console.core.config import CallConfig
-from console.platforms.hangup import (
+from console.core.hangup import (
     END_CALL_PHRASE,
     fill,
     fixed_goodbye,

@@ -1,16 +1,14 @@
 """Scenarios against imported agents, with the offline agent: `endcall-console import`
 writes the config, a scenario's `config:` points at it, `endcall-console run` runs it.
 
-The last tests are the platform behaviours that wait for the engine's hooks (a fixed
-goodbye, ending on an end-call phrase, End Call off): strict xfails, so they turn red the
-day the hook lands and the marker must go.
+The last tests are the platform behaviours the engine carries out: a fixed goodbye,
+ending on an end-call phrase, End Call switched off.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from console.cli import main
@@ -186,7 +184,6 @@ def _events(path: Path) -> list[ev.Event]:
     return run_scenario(sc, config).events
 
 
-@pytest.mark.xfail(strict=True, reason="engine hook: speak end_call.goodbye_message verbatim")
 def test_hook_fixed_goodbye_message_is_spoken_word_for_word(tmp_path):
     config = imported(tmp_path, "vapi", "vapi_new.json")
     path = scenario(tmp_path, config, [{"say": "No, I can't make it."}], {})
@@ -194,7 +191,6 @@ def test_hook_fixed_goodbye_message_is_spoken_word_for_word(tmp_path):
     assert [g.text for g in goodbyes] == ["Thanks for your time, goodbye."]
 
 
-@pytest.mark.xfail(strict=True, reason="engine hook: end the call on an end-call phrase")
 def test_hook_end_call_phrase_ends_the_call_after_the_agent_says_it(tmp_path):
     config = imported(tmp_path, "vapi", "vapi_phrases_only.json")
     path = scenario(tmp_path, config, [{"say": "No thanks."}, {"say": "Hello?"}], {})
@@ -206,7 +202,6 @@ def test_hook_end_call_phrase_ends_the_call_after_the_agent_says_it(tmp_path):
     assert not [e for e in events if isinstance(e, ev.CallerSpeech) and e.text == "Hello?"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine hook: end_call.enabled off means no action")
 def test_hook_end_call_off_means_the_agent_cannot_hang_up(tmp_path):
     config = imported(tmp_path, "vapi", "vapi_new.json")
     path = scenario(

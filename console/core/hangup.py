@@ -9,7 +9,8 @@
   text): when the action fires, this text is spoken word for word instead of a goodbye
   generated from the goodbye prompt or the main prompt.
 
-They are pure so the engine (and the tests) can use them without a call around them.
+They are pure, and part of the core, so the engine (and the tests) can use them without
+a call around them; the platform importers map their files onto these rules.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from console.core.config import CallConfig
-
-# The drop reason the semantics doc names "end-call phrase", as the timeline spells it.
-END_CALL_PHRASE = "end_call_phrase"
+from console.core.events import END_CALL_PHRASE  # noqa: F401 - the drop reason, re-exported
 
 _SPACE = re.compile(r"\s+")
 
