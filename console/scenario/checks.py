@@ -1,79 +1,226 @@
-"""Compare what happened in a call with what the scenario expected, in plain words."""
+"""Compare what happened in a call with what the scenario expected, in plain words.
+
+Each expectation is one named `Check` with a label a tester reads ("action at caller turn
+3") and, when it failed, why. A single run prints the failures; a suite counts each
+label's passes over repeats ("action at caller turn 3: 17/20").
+
+Two checks run in every scenario unless turned off, because they are the bugs users
+report on voice platforms and a pass elsewhere has hidden them: the action fires at most
+once, and there is one goodbye with no agent speech after it.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TypeVar
 
 from console.agent.lints import Lint
 from console.core import events as ev
+from console.scenario.farewell import farewell_without_hangup
 from console.scenario.model import Expectations
 
 E = TypeVar("E", bound=ev.Event)
+
+ENDED_BY_LABELS = {
+    "action": "the End Call action",
+    "phrase": "an end-call phrase",
+    "caller": "the caller hanging up",
+    "tester": "the tester hanging up",
+    "silence_timeout": "the silence timeout",
+    "max_duration": "the maximum call length",
+    "error": "an error",
+    "agent_hung_up": "the remote agent hanging up",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation: `key` is stable (for counting), `label` says what was expected,
+    `failure` says what happened instead (None: it held)."""
+
+    key: str
+    label: str
+    failure: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
 
 
 def first_event(events: list[ev.Event], cls: type[E]) -> E | None:
     return next((e for e in events if isinstance(e, cls)), None)
 
 
-def check_expectations(exp: Expectations, events: list[ev.Event], lints: list[Lint]) -> list[str]:
-    fails: list[str] = []
+def ended_by(events: list[ev.Event]) -> str | None:
+    """How the call ended, as a tester names it (see ENDED_BY_LABELS); None: not yet."""
+    drop = first_event(events, ev.LineDropped)
+    if drop is None:
+        return None
+    detail = drop.detail.lower()
+    if drop.reason == "end_call_phrase" or (
+        drop.reason == ev.END_CALL_ACTION and "phrase" in detail
+    ):
+        return "phrase"  # the platforms' end-call phrases (reason or detail name it)
+    if drop.reason == ev.END_CALL_ACTION:
+        return "action"
+    if drop.reason == ev.TIMEOUT:
+        return "max_duration" if "maximum" in detail or "length" in detail else "silence_timeout"
+    return {
+        ev.CALLER_HUNG_UP: "caller",
+        ev.TESTER_HUNG_UP: "tester",
+        ev.ERROR: "error",
+        ev.AGENT_HUNG_UP: "agent_hung_up",
+    }.get(drop.reason, drop.reason)
+
+
+def action_fired_more_than_once(events: list[ev.Event]) -> str | None:
+    actions = [e for e in events if isinstance(e, ev.ActionInvoked)]
+    if len(actions) <= 1:
+        return None
+    times = ", ".join(f"{a.t:.2f} s" for a in actions[:5])
+    more = f" and {len(actions) - 5} more" if len(actions) > 5 else ""
+    return f"the End Call action fired {len(actions)} times (at {times}{more}); at most once"
+
+
+def speech_after_goodbye(events: list[ev.Event]) -> str | None:
+    """More than one goodbye, or the agent speaking after its goodbye (or, with no
+    goodbye, after the action): the caller hears a call that should be over."""
+    goodbyes = [e for e in events if isinstance(e, ev.Goodbye)]
+    if len(goodbyes) > 1:
+        texts = ", ".join(repr(g.text) for g in goodbyes[:3])
+        return f"{len(goodbyes)} goodbyes played ({texts}); expected at most one"
+    action = first_event(events, ev.ActionInvoked)
+    if goodbyes:
+        g = goodbyes[0]
+        after = [
+            e
+            for e in events
+            if isinstance(e, ev.AgentSpeech) and e.start >= g.start - 1e-9 and e.seq >= g.seq
+        ]
+        what = f"its goodbye {g.text!r}"
+    elif action is not None:
+        after = [e for e in events if isinstance(e, ev.AgentSpeech) and e.start > action.t + 1e-9]
+        what = f"the action at {action.t:.2f} s"
+    else:
+        return None
+    if not after:
+        return None
+    first = min(after, key=lambda e: e.start)
+    return f"the agent spoke after {what}: {first.text!r} at {first.start:.2f} s"
+
+
+def evaluate(exp: Expectations, events: list[ev.Event], lints: list[Lint]) -> list[Check]:
+    """Every check the scenario asks for (and the default ones), in a fixed order."""
+    checks: list[Check] = []
+
+    def check(key: str, label: str, failure: str | None) -> None:
+        checks.append(Check(key, label, failure))
+
     action = first_event(events, ev.ActionInvoked)
     goodbye = first_event(events, ev.Goodbye)
     drop = first_event(events, ev.LineDropped)
 
-    if exp.action_invoked and action is None:
-        fails.append("expected the End Call action to be invoked, it was not")
-    if exp.action_invoked is False and action is not None:
-        fails.append(
-            f"expected no End Call action, but {action.action_name} fired at {action.t:.2f} s: "
-            f"{action.why}"
+    if exp.action_invoked:
+        check(
+            "action_invoked",
+            "End Call action invoked",
+            None if action else "expected the End Call action to be invoked, it was not",
+        )
+    if exp.action_invoked is False:
+        check(
+            "action_invoked",
+            "no End Call action",
+            None
+            if action is None
+            else f"expected no End Call action, but {action.action_name} fired at "
+            f"{action.t:.2f} s: {action.why}",
         )
     if exp.action_turn is not None:
         got = action.turn if action else None
-        if got != exp.action_turn:
-            fails.append(f"expected the action at caller turn {exp.action_turn}, got {got}")
+        check(
+            "action_turn",
+            f"action at caller turn {exp.action_turn}",
+            None
+            if got == exp.action_turn
+            else f"expected the action at caller turn {exp.action_turn}, got {got}",
+        )
     if exp.action_config_version is not None:
         got = action.config_version if action else None
-        if got != exp.action_config_version:
-            fails.append(
-                f"expected the action under config version {exp.action_config_version}, got {got}"
-            )
+        check(
+            "action_config_version",
+            f"action under config v{exp.action_config_version}",
+            None
+            if got == exp.action_config_version
+            else f"expected the action under config version {exp.action_config_version}, got {got}",
+        )
     if exp.goodbye_contains is not None:
+        failure = None
         if goodbye is None:
-            fails.append(f"expected a goodbye containing {exp.goodbye_contains!r}, none played")
+            failure = f"expected a goodbye containing {exp.goodbye_contains!r}, none played"
         elif exp.goodbye_contains.lower() not in goodbye.text.lower():
-            fails.append(
+            failure = (
                 f"expected the goodbye to contain {exp.goodbye_contains!r}, it was {goodbye.text!r}"
             )
-    if exp.goodbye_absent and goodbye is not None:
-        fails.append(f"expected no goodbye, but {goodbye.text!r} played")
-    if exp.goodbye_source is not None and (goodbye is None or goodbye.source != exp.goodbye_source):
-        fails.append(
-            f"expected the goodbye from {exp.goodbye_source}, got "
-            f"{goodbye.source if goodbye else 'no goodbye'}"
+        check("goodbye_contains", f"goodbye contains {exp.goodbye_contains!r}", failure)
+    if exp.goodbye_absent:
+        check(
+            "goodbye_absent",
+            "no goodbye",
+            None if goodbye is None else f"expected no goodbye, but {goodbye.text!r} played",
         )
-    if exp.drop_reason is not None and (drop is None or drop.reason != exp.drop_reason):
-        fails.append(
-            f"expected the line to drop with reason {exp.drop_reason}, got "
-            f"{drop.reason if drop else 'no drop'}"
+    if exp.goodbye_source is not None:
+        ok = goodbye is not None and goodbye.source == exp.goodbye_source
+        check(
+            "goodbye_source",
+            f"goodbye from the {exp.goodbye_source.replace('_', ' ')}",
+            None
+            if ok
+            else f"expected the goodbye from {exp.goodbye_source}, got "
+            f"{goodbye.source if goodbye else 'no goodbye'}",
+        )
+    if exp.drop_reason is not None:
+        ok = drop is not None and drop.reason == exp.drop_reason
+        check(
+            "drop_reason",
+            f"line dropped: {exp.drop_reason}",
+            None
+            if ok
+            else f"expected the line to drop with reason {exp.drop_reason}, got "
+            f"{drop.reason if drop else 'no drop'}",
         )
     spoken = [e.text for e in events if isinstance(e, (ev.AgentSpeech, ev.Goodbye))]
     for want in exp.agent_says:
-        if not any(want.lower() in s.lower() for s in spoken):
-            fails.append(f"expected the agent to say {want!r}; it never did")
+        check(
+            f"agent_says:{want}",
+            f"agent says {want!r}",
+            None
+            if any(want.lower() in s.lower() for s in spoken)
+            else f"expected the agent to say {want!r}; it never did",
+        )
     for never in exp.agent_never_says:
         said = [s for s in spoken if never.lower() in s.lower()]
-        if said:
-            fails.append(f"expected the agent never to say {never!r}; it said {said[0]!r}")
+        check(
+            f"agent_never_says:{never}",
+            f"agent never says {never!r}",
+            f"expected the agent never to say {never!r}; it said {said[0]!r}" if said else None,
+        )
     notices = [e.message for e in events if isinstance(e, ev.Notice)]
     for want in exp.notices_contain:
-        if not any(want.lower() in n.lower() for n in notices):
-            fails.append(f"expected a warning containing {want!r}; none was raised")
+        check(
+            f"notices_contain:{want}",
+            f"warning {want!r}",
+            None
+            if any(want.lower() in n.lower() for n in notices)
+            else f"expected a warning containing {want!r}; none was raised",
+        )
     codes = {lint.code for lint in lints}
     for code in exp.lints:
-        if code not in codes:
-            fails.append(f"expected lint {code!r}; got {sorted(codes) or 'none'}")
+        check(
+            f"lints:{code}",
+            f"lint {code}",
+            None if code in codes else f"expected lint {code!r}; got {sorted(codes) or 'none'}",
+        )
     latencies = {
         "caller_to_action": action.latency_s if action else None,
         "action_to_goodbye": goodbye.since_action_s if goodbye else None,
@@ -81,20 +228,87 @@ def check_expectations(exp: Expectations, events: list[ev.Event], lints: list[Li
         "action_to_drop": drop.since_action_s if drop else None,
     }
     for name, bound in exp.max_latency.items():
-        got = latencies.get(name)
-        # NaN compares false with everything: a NaN bound (or latency) would pass always.
-        if (
-            isinstance(bound, bool)
-            or not isinstance(bound, (int, float))
-            or not (math.isfinite(bound) and bound >= 0)
-        ):
-            fails.append(
-                f"max_latency.{name} must be a number of seconds, 0 or more (got {bound!r})"
-            )
-        elif name not in latencies:
-            fails.append(f"max_latency.{name} is not a latency the console measures")
-        elif got is None:
-            fails.append(f"expected {name} below {bound:g} s, but it did not happen")
-        elif not math.isfinite(got) or got > bound + 1e-9:
-            fails.append(f"expected {name} below {bound:g} s, got {got:.3f} s")
-    return fails
+        check(f"max_latency:{name}", _latency_label(name, bound), _latency(name, bound, latencies))
+    if exp.action_at_most_once:
+        check(
+            "action_at_most_once", "action fires at most once", action_fired_more_than_once(events)
+        )
+    if exp.single_goodbye:
+        check("single_goodbye", "one goodbye, then silence", speech_after_goodbye(events))
+    if exp.ended_by is not None:
+        wanted = [exp.ended_by] if isinstance(exp.ended_by, str) else list(exp.ended_by)
+        got = ended_by(events)
+        names = " or ".join(ENDED_BY_LABELS[w] for w in wanted)
+        check(
+            "ended_by",
+            f"ended by {names}",
+            None
+            if got in wanted
+            else f"expected the call to end by {names}, it ended by "
+            f"{ENDED_BY_LABELS.get(got or '', got or 'nothing (the line never dropped)')}"
+            + (f" ({drop.detail})" if drop is not None and drop.detail else ""),
+        )
+    if exp.no_farewell_without_hangup:
+        check(
+            "no_farewell_without_hangup",
+            "no goodbye without hanging up",
+            farewell_without_hangup(events),
+        )
+    if exp.caller_after_action_recorded is not None:
+        checks.append(_caller_after_action(exp.caller_after_action_recorded, events))
+    return checks
+
+
+def _latency_label(name: str, bound: object) -> str:
+    shown = f"{bound:g} s" if isinstance(bound, (int, float)) else repr(bound)
+    return f"{name.replace('_', ' ')} at most {shown}"
+
+
+def _latency(name: str, bound: object, latencies: dict[str, float | None]) -> str | None:
+    got = latencies.get(name)
+    # NaN compares false with everything: a NaN bound (or latency) would pass always.
+    if (
+        isinstance(bound, bool)
+        or not isinstance(bound, (int, float))
+        or not (math.isfinite(bound) and bound >= 0)
+    ):
+        return f"max_latency.{name} must be a number of seconds, 0 or more (got {bound!r})"
+    if name not in latencies:
+        return f"max_latency.{name} is not a latency the console measures"
+    if got is None:
+        return f"expected {name} below {bound:g} s, but it did not happen"
+    if not math.isfinite(got) or got > bound + 1e-9:
+        return f"expected {name} below {bound:g} s, got {got:.3f} s"
+    return None
+
+
+def _caller_after_action(want: bool | str, events: list[ev.Event]) -> Check:
+    after = [e for e in events if isinstance(e, ev.CallerSpeech) and e.after_action]
+    if want is False:
+        failure = (
+            f"expected no caller speech after the action; {after[0].text!r} is at "
+            f"{after[0].start:.2f} s"
+            if after
+            else None
+        )
+        return Check("caller_after_action_recorded", "no caller speech after the action", failure)
+    if isinstance(want, str):
+        label = f"caller's {want!r} after the action recorded"
+        hit = any(want.lower() in e.text.lower() for e in after)
+    else:
+        label = "caller speech after the action recorded"
+        hit = bool(after)
+    failure = None
+    if not hit:
+        said = ", ".join(repr(e.text) for e in after[:3]) or "none"
+        failure = (
+            "expected caller speech after the action on the timeline"
+            + (f" containing {want!r}" if isinstance(want, str) else "")
+            + f"; recorded after the action: {said}"
+        )
+    return Check("caller_after_action_recorded", label, failure)
+
+
+def check_expectations(exp: Expectations, events: list[ev.Event], lints: list[Lint]) -> list[str]:
+    """The failures, in plain words (empty: every expectation held)."""
+    return [c.failure for c in evaluate(exp, events, lints) if c.failure is not None]

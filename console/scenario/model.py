@@ -19,6 +19,10 @@ expect:
   goodbye_contains: "Thanks for your time"
   drop_reason: end_call_action
   max_latency: {caller_to_action: 1.0, goodbye_to_drop: 0.5}
+  ended_by: action                        # or phrase, caller, tester, silence_timeout, ...
+  no_farewell_without_hangup: true        # "said goodbye but never hung up" fails
+  caller_after_action_recorded: true      # caller words during the goodbye are logged
+  # on by default: action_at_most_once: true, single_goodbye: true
 ```
 """
 
@@ -27,7 +31,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from console.core.config import (
     AgentBackend,
@@ -72,6 +83,18 @@ class CallerStep(_Strict):
 
 
 LatencyName = Literal["caller_to_action", "action_to_goodbye", "goodbye_to_drop", "action_to_drop"]
+# How a call ended, as a tester says it (mapped from the drop reason in checks.ended_by).
+EndedBy = Literal[
+    "action",
+    "phrase",
+    "caller",
+    "tester",
+    "silence_timeout",
+    "max_duration",
+    "error",
+    "agent_hung_up",
+]
+ENDINGS: tuple[str, ...] = EndedBy.__args__  # type: ignore[attr-defined]
 
 
 class Expectations(_Strict):
@@ -98,6 +121,35 @@ class Expectations(_Strict):
     notices_contain: list[str] = Field(default_factory=list)
     lints: list[str] = Field(default_factory=list, description="Lint codes that must be raised.")
     max_latency: dict[LatencyName, float] = Field(default_factory=dict)
+    # Checked in every scenario unless turned off: the bugs users report on voice platforms.
+    action_at_most_once: bool = Field(
+        True, description="The End Call action fires at most once (off: not checked)."
+    )
+    single_goodbye: bool = Field(
+        True,
+        description="At most one goodbye, and no agent speech after it or after the action.",
+    )
+    # Opt-in.
+    ended_by: EndedBy | list[EndedBy] | None = Field(
+        None, description="How the call must end (one name, or a list of acceptable ones)."
+    )
+    no_farewell_without_hangup: bool | None = Field(
+        None,
+        description="Fail when the agent said goodbye but no action fired before the caller "
+        "hung up or the line timed out.",
+    )
+    caller_after_action_recorded: bool | str | None = Field(
+        None,
+        description="true: caller speech after the action (during the goodbye) is on the "
+        "timeline; a string: and it contains these words; false: there is none.",
+    )
+
+    @field_validator("ended_by")
+    @classmethod
+    def _some_ending(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("name at least one ending: " + ", ".join(ENDINGS))
+        return value
 
 
 class Scenario(_Strict):
