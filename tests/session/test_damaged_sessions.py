@@ -231,9 +231,9 @@ def test_a_wav_header_that_makes_no_sense_is_named(tmp_path):
     good = wav.read_bytes()
     assert wav_problem(wav) == ""
     for offset, value, named in (
-        (22, (0).to_bytes(2, "little"), "0 channels"),
-        (24, (1).to_bytes(4, "little"), "1 samples per second"),
-        (34, (65535).to_bytes(2, "little"), "65535 bits"),
+        (22, (0).to_bytes(2, "little"), "its header says 0 channels"),
+        (24, (1).to_bytes(4, "little"), "its header says 1 samples per second"),
+        (34, (65535).to_bytes(2, "little"), "format 1, 65535 bits"),
         (20, (3).to_bytes(2, "little"), "format 3"),
         (32, (7).to_bytes(2, "little"), "does not add up"),
     ):
