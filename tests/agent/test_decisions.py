@@ -25,20 +25,23 @@ def converse(prompt: str, *lines: str, **end_call):
 
 
 RECEPTIONIST = (
-    "You are Ana, the receptionist at Willow Creek Clinic. Answer questions and help callers "
-    "book visits. When the caller has everything they need, end the call."
+    "You are Ana, the receptionist at Willow Creek Clinic. Greet the caller and ask how you "
+    "can help. Answer questions and help callers book visits. When the caller has everything "
+    "they need, end the call."
 )
 
 
-def test_a_prose_prompt_is_a_conversation_that_does_not_end_at_the_first_turn():
-    _, _, (opening, first, second) = converse(
+def test_a_prose_prompt_is_a_conversation_that_does_not_end_when_its_steps_run_out():
+    _, _, (opening, first, second, third) = converse(
         RECEPTIONIST,
         "Hi, I'd like to book a checkup.",
         "Thursday works.",
+        "Around ten.",
         description="Use when the conversation is complete.",
     )
     assert opening.say == "Hi, this is Ana from Willow Creek Clinic. How can I help you today?"
-    assert first.end is None and first.say and second.end is None and second.say
+    for d in (first, second, third):
+        assert d.end is None and d.say
 
 
 def test_the_conversation_ends_on_its_end_condition():

@@ -22,6 +22,16 @@ def test_an_example_dialogue_is_not_the_script():
     assert roles(prompt)[1] == R_EXAMPLE and parsed.refs == ()
 
 
+def test_a_numbered_dialogue_is_an_example_even_without_a_label():
+    prompt = (
+        'Ask "Hi, is this Dana?"\n\n'
+        "1. Agent: Hi, is this Dana?\n2. Caller: Yes, bye.\n3. Agent: Goodbye! (end_call)\n"
+    )
+    parsed = parse_prompt(prompt)
+    assert not parsed.explicit_script and parsed.refs == ()
+    assert [roles(prompt)[n] for n in (3, 4, 5)] == [R_EXAMPLE] * 3
+
+
 def test_a_numbered_voicemail_phrase_list_is_not_the_script():
     prompt = (
         "Voicemail greetings sound like:\n"
@@ -79,6 +89,14 @@ def test_a_rule_spread_over_several_lines():
     assert rule.says == "Thanks, we will update our records."
 
 
+def test_a_then_line_after_a_blank_line_belongs_to_the_rule():
+    prompt = (
+        'When the person says something like:\n- "I sold the car"\n\nTHEN call terminate_call\n'
+    )
+    (rule,) = parse_prompt(prompt).rules
+    assert rule.cond.phrases == ("I sold the car",) and rule.calls()[0].name == "terminate_call"
+
+
 def test_a_condition_whose_action_is_on_the_next_line():
     prompt = 'If the person says they are busy:\n  Say "No problem, bye!" and call end_call.\n'
     (rule,) = parse_prompt(prompt).rules
@@ -124,6 +142,18 @@ def test_inline_steps_separated_by_backslashes():
     parsed = parse_prompt(prompt)
     assert [s.spoken for s in parsed.steps] == ["Hi.", "Ready?"]
     assert parsed.steps[1].rules[0].ends
+
+
+def test_items_packed_on_one_line_with_backslashes_are_read_one_by_one():
+    from console.agent.prompt_lines import lex
+
+    lines = lex('Greet the caller warmly \\ Ask "Ready?" \\ If no, call end_call')
+    assert [ln.text for ln in lines] == [
+        "Greet the caller warmly",
+        'Ask "Ready?"',
+        "If no, call end_call",
+    ]
+    assert {ln.no for ln in lines} == {1}
 
 
 def test_if_you_hear():
