@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import audio_calls, long_call, startup, timeline_paint
+from bench import audio_calls, long_call, startup, timeline_paint, voicemail
 
-BENCHMARKS = (timeline_paint.main, startup.main, long_call.main, audio_calls.main)
+BENCHMARKS = (
+    timeline_paint.main,
+    startup.main,
+    long_call.main,
+    voicemail.main,
+    audio_calls.main,
+)
 
 
 def main() -> int:

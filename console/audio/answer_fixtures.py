@@ -448,6 +448,10 @@ HUMAN_LINES: tuple[tuple[str, ...], ...] = (
     ("Good morning, Sam speaking.",),
     ("Hello?", "Hello?"),
     ("Hello?", "Hello, anyone there?"),
+    # Business-style answers, near the 3 s a greeting may last before it counts as a
+    # recording: the people most at risk of being called machines.
+    ("Good afternoon, Acme Solar, Sam speaking.",),
+    ("Hi, this is Sam, who is calling?",),
 )
 
 
