@@ -5,6 +5,9 @@ reported as written (in order, to the last flushed line), and the recording must
 all but at most the last second of what the call had reached.
 
 ENDCALL_RELIABILITY=full kills 50 calls instead of 4; ENDCALL_KILL_SEED repeats a run.
+Every run draws a new seed (so runs over time try new moments), prints it first, and
+names it in any failure, with the run and the kill moment: "repeat with
+ENDCALL_KILL_SEED=5563 (run 3, killed 7.412 s after the start)".
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class Child:
             cwd=ROOT,
         )
         self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -54,7 +58,8 @@ class Child:
         """SIGKILL; every complete line it had printed before."""
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
-        time.sleep(0.1)  # let the reader take the last lines out of the pipe
+        self._reader.join(10)  # the pipe ends with the child: every line it wrote is read
+        assert not self._reader.is_alive(), "the child's output never ended"
         said = []
         while not self.lines.empty():
             said.append(self.lines.get())
@@ -93,24 +98,36 @@ def check_session(folder: Path, said: list[str], seed_note: str) -> str:
 
 def test_random_kills_lose_nothing_flushed(virtual_audio, tmp_path):
     rng = random.Random(SEED)
-    print(f"ENDCALL_KILL_SEED={SEED}")
-    outcomes = []
-    for run in range(RUNS):
-        note = f"ENDCALL_KILL_SEED={SEED} run {run}"
-        sessions = tmp_path / f"run{run}"
-        sessions.mkdir()
-        child = Child(virtual_audio.mic, virtual_audio.speaker, sessions)
-        # Spread the kills over the whole life of the process: starting up, the
-        # greeting, the turns and an edit, the goodbye, the drop, and after the close.
-        time.sleep(rng.uniform(0.3, CALL_S + 2.0))
-        said = child.kill()
-        folder = next((Path(x.split(" ", 1)[1]) for x in said if x.startswith("session ")), None)
-        if folder is None:  # killed while starting: whatever is there must open
-            for f in sessions.iterdir():
-                open_session(f)
-            outcomes.append("before the session")
-            continue
-        outcomes.append(check_session(folder, said, note))
-    print(f"seed {SEED}: {outcomes}")
-    if RUNS >= 4:
-        assert "crashed" in outcomes, f"seed {SEED}: no kill landed mid-call: {outcomes}"
+    print(f"ENDCALL_KILL_SEED={SEED}", flush=True)
+    outcomes: list[str] = []
+    where = "before the first run"
+    try:
+        for run in range(RUNS):
+            sessions = tmp_path / f"run{run}"
+            sessions.mkdir()
+            # Spread the kills over the whole life of the process: starting up, the
+            # greeting, the turns and an edit, the goodbye, the drop, and after the close.
+            delay = rng.uniform(0.3, CALL_S + 2.0)
+            where = f"run {run}, killed {delay:.3f} s after the start"
+            note = f"ENDCALL_KILL_SEED={SEED} {where}"
+            child = Child(virtual_audio.mic, virtual_audio.speaker, sessions)
+            time.sleep(delay)  # the kill moment itself: drawn from the seed
+            said = child.kill()
+            folder = next(
+                (Path(x.split(" ", 1)[1]) for x in said if x.startswith("session ")), None
+            )
+            if folder is None:  # killed while starting: whatever is there must open
+                for f in sessions.iterdir():
+                    open_session(f)
+                outcomes.append("before the session")
+                continue
+            outcomes.append(check_session(folder, said, note))
+        print(f"seed {SEED}: {outcomes}")
+        if RUNS >= 4:
+            assert "crashed" in outcomes, f"no kill landed mid-call: {outcomes}"
+    except BaseException as exc:
+        # Whatever failed (an assertion, an exception while reading what was left), the
+        # message says how to repeat exactly this run.
+        raise AssertionError(
+            f"repeat with ENDCALL_KILL_SEED={SEED} ({where}): {type(exc).__name__}: {exc}"
+        ) from exc
