@@ -78,6 +78,10 @@ def _agent_mode(config) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from console.scenario.suite_command import run_suite_command, wants_suite
+
+    if wants_suite(args):  # repeats, variants, parallel jobs: pass rates (suite_command.py)
+        return run_suite_command(args)
     from console.report.table import format_timeline
     from console.scenario.junit import write_junit
     from console.scenario.model import ScenarioError, load_scenario
@@ -547,6 +551,30 @@ def build_parser() -> argparse.ArgumentParser:
         "ENDCALL_LLM_API_KEY or OPENAI_API_KEY)",
     )
     run.add_argument("--llm-model", metavar="NAME", help="(--llm) the model to ask")
+    run.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run each scenario N times and print pass rates, latency spreads and outcomes",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="runs at once (default: the number of cores for the offline agent, 2 for a model)",
+    )
+    run.add_argument(
+        "--min-pass-rate",
+        metavar="RATE",
+        help="exit 1 when a scenario passes less often than this (0.9 or 90%%; default: 100%%)",
+    )
+    run.add_argument(
+        "--variants",
+        metavar="FILE",
+        help="run every scenario under each End Call variant in FILE and print the matrix",
+    )
+    run.add_argument("--html", metavar="FILE", help="also write the pass-rate matrix as HTML")
     run.set_defaults(func=_cmd_run)
 
     lint = sub.add_parser("lint", help="check configs for End Call mistakes")
