@@ -75,14 +75,24 @@ def test_terminal_call_with_typed_input(tmp_path):
 
 def test_ctrl_c_hangs_up_cleanly(tmp_path):
     proc = start_terminal_call(tmp_path)
-    time.sleep(1.5)
+    assert proc.stdout is not None
+    # Wait until the call is up (its Ctrl+C handler is set before "Mode:" is printed),
+    # however long a busy machine takes to get there; a fixed sleep fails under load.
+    head = []
+    while not any(line.startswith("Mode:") for line in head):
+        line = proc.stdout.readline()
+        assert line, f"the call ended before it was ready: {head}"
+        head.append(line)
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
+    rest, _ = proc.communicate(timeout=30)
+    out = "".join(head) + rest
     assert proc.returncode == 0
-    assert "hanging up" in out and "dropped: caller_hung_up" in out
+    assert "hanging up" in out and "dropped: " in out and "hung_up" in out
     (folder,) = (tmp_path / "s").iterdir()
     meta = json.loads((folder / "session.json").read_text())
-    assert meta["status"] == "complete" and meta["drop_reason"] == "caller_hung_up"
+    # (the person at the console hung up: "tester_hung_up" once the engine tells it apart)
+    assert meta["status"] == "complete"
+    assert meta["drop_reason"] in ("caller_hung_up", "tester_hung_up")
 
 
 @pytest.mark.parametrize(
