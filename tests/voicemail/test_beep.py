@@ -62,9 +62,37 @@ def test_noise_does_not_make_a_beep(spec, band):
 
 
 def test_a_tone_already_there_is_not_a_beep():
-    """A line tone or hum present from the start has no onset: not a beep."""
-    audio = af.tone(1000.0, 3.0, -20.0)
+    """A line tone present when the call is answered has no onset: not a beep, even
+    though it stops within a beep's length."""
+    rng = np.random.default_rng(0)
+    audio = af.noise("white", 3 * RATE, af.QUIET_FLOOR_RMS, rng)
+    audio[:RATE] += af.tone(1000.0, 1.0, -20.0)
     assert beeps_in(audio) == []
+
+
+def test_two_steady_lines_like_a_voices_harmonics_are_not_a_beep():
+    """One line holding most of the power is not enough: nearly all of the power near
+    it must be in it (a voice's next harmonic, 200 Hz away, is not)."""
+    rng = np.random.default_rng(7)
+    bed = af.noise("white", 3 * RATE, af.QUIET_FLOOR_RMS, rng)
+    audio, *_ = with_tone(600.0, 1.0, 0.6, -12.0, bed)
+    audio, *_ = with_tone(800.0, 1.0, 0.6, -20.0, audio)
+    assert beeps_in(audio) == []
+
+
+def test_a_tone_whose_level_wavers_like_a_voice_is_not_a_beep():
+    """A steady pitch whose loudness moves by a dB or two (a sung or synthetic vowel)."""
+    rng = np.random.default_rng(8)
+    bed = af.noise("white", 3 * RATE, af.QUIET_FLOOR_RMS, rng)
+    tone = af.tone(700.0, 0.6, -12.0)
+    t = np.arange(len(tone)) / RATE
+    wavering = tone * 10 ** (1.5 * np.sin(2 * np.pi * 6 * t) / 20)
+    audio = bed.copy()
+    audio[RATE : RATE + len(tone)] += wavering.astype(np.float32)
+    assert beeps_in(audio) == []
+    steady = bed.copy()
+    steady[RATE : RATE + len(tone)] += tone
+    assert len(beeps_in(steady)) == 1
 
 
 def test_a_blip_shorter_than_a_beep_is_not_one():

@@ -101,6 +101,20 @@ def test_people_answering_are_people(lines):
     assert verdict.at <= last_word + 1.0 * RATE + 0.05 * RATE
 
 
+def test_pink_noise_in_the_silence_does_not_restart_the_wait():
+    """Pink noise's 10 ms level jumps threefold; a single loud hop after "hello?" must not
+    count as more speech and push the verdict back."""
+    for seed in range(8):
+        fixture = af.human(
+            "Hello, who is this?", voice="en-gb-x-rp+f4", noise=af.Noise("pink", 15), seed=seed
+        )
+        _, out = run(fixture)
+        (verdict,) = verdicts(out)
+        last_word = fixture.speech[-1][1]
+        assert verdict.answered_by == HUMAN
+        assert verdict.at <= last_word + 1.05 * RATE, (seed, str(verdict))
+
+
 @pytest.mark.parametrize("menu", af.MENUS, ids=lambda m: m[:30])
 @pytest.mark.parametrize("voice", ["en-us", "en-gb+m3"])
 def test_ivr_menus_are_ivr(menu, voice):
