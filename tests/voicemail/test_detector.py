@@ -213,3 +213,20 @@ def test_a_hole_in_the_sample_positions_counts_as_silence():
     # A block that overlaps what was fed is trimmed, not counted twice.
     assert detector.feed(np.zeros(320, np.float32), start=detector.fed - 160) == []
     assert detector.fed == len(fixture.samples) + RATE + 320
+
+
+def test_a_telephone_rate_works_too():
+    """8 kHz (a SIP line's rate): the same beep, found at the same time."""
+    fixture = af.voicemail(af.GREETINGS[0], beep_hz=440.0, rate=8000)
+    _, out = run(fixture, block=80, settings=DetectorSettings(rate=8000))
+    (beep,) = [x for x in out if isinstance(x, Beep)]
+    assert abs(beep.start - fixture.beep_start) <= 0.01 * 8000
+    assert fixture.beep_end <= beep.at <= fixture.beep_end + WITHIN_S * 8000
+
+
+def test_broken_samples_are_heard_as_silence():
+    detector = AnsweredByDetector()
+    assert detector.feed(np.full(RATE, np.nan, np.float32)) == []
+    assert detector.feed(np.full((160, 2), np.inf)) == []
+    (verdict,) = detector.feed(np.zeros(5 * RATE, np.float32))
+    assert verdict.answered_by == UNCERTAIN and verdict.decided_by == "initial_silence"

@@ -183,6 +183,8 @@ class AnsweredByDetector:
         out: list[Output] = []
         expected = self.fed
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if not np.isfinite(samples).all():  # a broken device or file: never a tone or a voice
+            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
         if start is not None and start != expected:
             if start > expected:
                 gap = start - expected
