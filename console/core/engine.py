@@ -647,6 +647,7 @@ class CallEngine:
                     generation_ms=ending.goodbye_ms,
                     since_action_s=start - ending.action_at,
                     planned_s=p.planned_s,
+                    utterance_id=p.utt.id,
                 )
             )
         else:

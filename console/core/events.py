@@ -123,6 +123,7 @@ class Goodbye(Event):
     generation_ms: float = 0.0
     since_action_s: float = 0.0
     planned_s: float | None = None  # the rendered goodbye's length, when known
+    utterance_id: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +145,20 @@ class ReplyDiscarded(Event):
     superseded_by: int  # the caller turn that replaced it
     reason: str
     text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoodbyeAudibility(Event):
+    """Measured on the recording after the call: did the goodbye's sound play to its end
+    before the line dropped? Evidence no voice platform gives."""
+
+    kind: ClassVar[str] = "goodbye_audibility"
+    audible_to_end: bool
+    sound_end: float | None  # session time the goodbye's sound really ends, if heard
+    drop: float
+    margin_s: float | None  # drop - sound_end: how long before the drop it fell silent
+    missing_s: float = 0.0  # how much of the goodbye was never played
+    verdict: str = ""  # in words, for the timeline and the report
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,6 +245,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SipEvent,
         FarEndVerdict,
         SpeechStarted,
+        GoodbyeAudibility,
     )
 }
 

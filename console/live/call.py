@@ -301,13 +301,16 @@ class LiveCall:
             self.pump.finished.wait(3.0)
             self.pump.stop()
         if self.recognizer is not None:
-            self.recognizer.close()
+            # Words still pending (the caller talking over the goodbye) become a last
+            # utterance; the engine keeps it if it began before the drop.
+            self.recognizer.close(flush=True)
         if self.io is not None:
             self.io.close()
         if self.synth is not None:
             self.synth.close()
         if self.host is not None:
             self.host.stop()
+        self._measure_goodbye()
         if self.writer is not None:
             extra: dict[str, Any] = {"mode": self.mode}
             if self.io is not None:
@@ -318,6 +321,51 @@ class LiveCall:
                     output_underflows=self.io.underflows,
                 )
             self.writer.close(**extra)
+
+    def _measure_goodbye(self) -> None:
+        """After the recording is complete: did the goodbye play to its end? The verdict
+        joins the timeline (and the session) as one more event."""
+        if self.engine is None or self.session_dir is None or self.io is None:
+            return
+        events = self.engine.events
+        goodbye = next((e for e in events if isinstance(e, ev.Goodbye)), None)
+        drop = next((e for e in events if isinstance(e, ev.LineDropped)), None)
+        path = self.session_dir / RECORDING_FILE
+        if goodbye is None or drop is None or not path.exists():
+            return
+        try:
+            import soundfile as sf
+
+            from console.audio.audibility import goodbye_audibility
+
+            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+            verdict = goodbye_audibility(
+                data[:, 1] if data.shape[1] > 1 else data[:, 0],  # the agent's channel
+                rate,
+                goodbye.start,
+                goodbye.end,
+                drop.t,
+                goodbye.planned_s,
+                goodbye.cut_short,
+            )
+        except Exception as exc:  # a damaged recording: say so, never fail the close
+            self.notices.append(("audio", f"the goodbye could not be measured: {exc}"))
+            return
+        event = ev.GoodbyeAudibility(
+            t=drop.t,
+            config_version=drop.config_version,
+            seq=max(e.seq for e in events) + 1,
+            audible_to_end=verdict.audible_to_end,
+            sound_end=verdict.sound_end,
+            drop=verdict.drop,
+            margin_s=verdict.margin_s,
+            missing_s=verdict.missing_s,
+            verdict=verdict.verdict,
+        )
+        events.append(event)
+        for listener in [*([self.writer] if self.writer else []), *self.listeners]:
+            with contextlib.suppress(Exception):
+                listener(event)
 
     def __enter__(self) -> LiveCall:
         return self

@@ -38,7 +38,14 @@ def _describe(e: ev.Event) -> tuple[str, str, str] | None:
         extra = f"; {devices}" if devices else ""
         return f"{e.t:6.2f}", "line", f"connected ({e.agent_backend} agent, {e.mode}{extra})"
     if isinstance(e, ev.CallerSpeech):
-        return _span(e.start, e.end), f"caller #{e.turn}", repr_text(e.text)
+        after = " (after the action)" if e.after_action else ""
+        return _span(e.start, e.end), f"caller #{e.turn}", repr_text(e.text) + after
+    if isinstance(e, ev.ReplyDiscarded):
+        said = f": {repr_text(e.text)}" if e.text else ""
+        who = "the opening" if e.turn == 0 else f"the reply to turn {e.turn}"
+        return f"{e.t:6.2f}", "discarded", f"{who} was never spoken ({e.reason}){said}"
+    if isinstance(e, ev.GoodbyeAudibility):
+        return f"{e.t:6.2f}", "audible", e.verdict
     if isinstance(e, ev.AgentSpeech):
         cut = " [cut short]" if e.cut_short else ""
         return _span(e.start, e.end), "agent", repr_text(e.text) + cut

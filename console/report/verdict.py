@@ -24,6 +24,9 @@ def verdict(events: list[ev.Event]) -> str:
             parts.append(
                 f"goodbye '{goodbye.text}' played {goodbye.end - goodbye.start:.2f} s{cut}"
             )
+            heard = next((e for e in events if isinstance(e, ev.GoodbyeAudibility)), None)
+            if heard is not None:  # measured on the recording
+                parts.append(heard.verdict)
         elif action.skip_goodbye:
             parts.append("no goodbye (skip goodbye on)")
         else:

@@ -28,6 +28,7 @@ class CallController(QObject):
     started = Signal(object)  # the LiveCall, connected
     failed = Signal(str)  # it could not start
     closed = Signal(object)  # the LiveCall, finished and saved
+    waveforms = Signal(object)  # {"caller": Envelope, "agent": Envelope} of its recording
 
     def __init__(
         self, store: ConfigStore, config: ConfigController, parent: QObject | None = None
@@ -38,6 +39,8 @@ class CallController(QObject):
         self.bridge = CallBridge(self)
         self.call: LiveCall | None = None  # the call in progress, from placing to closed
         self.last_call: LiveCall | None = None  # the last finished call
+        self._connected = False  # the call in progress has started (commands reach it)
+        self._hang_up_when_started = False  # Hang up was pressed while it was connecting
         self.bridge.event.connect(self._on_event)
         self.bridge.started.connect(self._on_started)
         self.bridge.failed.connect(self._on_failed)
@@ -62,6 +65,8 @@ class CallController(QObject):
         )
         self.call = call
         self.config.call = call
+        self._connected = False
+        self._hang_up_when_started = False
         self.placing.emit()
 
         def start() -> None:
@@ -76,11 +81,16 @@ class CallController(QObject):
 
     # -- commands (all return at once) ---------------------------------------------------
     def hang_up(self) -> None:
-        if self.call is not None and self.call.host is not None:
+        """Hang up now, or as soon as a call still connecting is up."""
+        if self.call is None:
+            return
+        if self._connected:
             self.call.tester_hang_up()
+        else:
+            self._hang_up_when_started = True
 
     def say(self, text: str) -> None:
-        if self.call is not None and self.call.host is not None and text.strip():
+        if self.call is not None and self._connected and text.strip():
             self.call.say(text.strip())
 
     def set_muted(self, muted: bool) -> None:
@@ -109,12 +119,29 @@ class CallController(QObject):
         def close() -> None:
             call.close()
             self.bridge.closed.emit(call)
+            self._read_waveforms(call)
 
         threading.Thread(target=close, name="call-close", daemon=True).start()
 
+    def _read_waveforms(self, call: LiveCall) -> None:
+        """The recording's channels as envelopes, read on the closing thread."""
+        from console.audio.envelope import recording_envelopes
+        from console.session.writer import RECORDING_FILE
+
+        if call.session_dir is None or not (call.session_dir / RECORDING_FILE).exists():
+            return
+        try:
+            self.waveforms.emit(recording_envelopes(call.session_dir / RECORDING_FILE))
+        except Exception:  # a recording that cannot be read: the timeline simply has none
+            return
+
     def _on_started(self, call: LiveCall) -> None:
-        if call is self.call:
-            self.started.emit(call)
+        if call is not self.call:
+            return
+        self._connected = True
+        self.started.emit(call)
+        if self._hang_up_when_started:
+            call.tester_hang_up()
 
     def _on_failed(self, message: str) -> None:
         self.call = None

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -36,6 +35,7 @@ from console.ui.call_controller import CallController
 from console.ui.config_controller import ConfigController
 from console.ui.devices import SYSTEM_DEFAULT, TYPED_ONLY, DevicePicker
 from console.ui.editors import EndCallEditor, PromptEditor
+from console.ui.menus import build_menus, window_menus
 from console.ui.model_controller import ModelController
 from console.ui.session_actions import SessionActions
 from console.ui.timeline import Item
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
 
         self._build()
         self.sessions = SessionActions(self, sessions_dir, self.devices.output_spec)
-        self._menus()
+        build_menus(self, window_menus(self))
         self._connect()
         self._restore()
         self.devices.refresh()
@@ -174,33 +174,6 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
 
-    def _menus(self) -> None:
-        def add(menu, text: str, keys: Any, slot) -> None:
-            action = QAction(text, self)
-            if keys:
-                action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(slot)
-            menu.addAction(action)
-
-        file_menu = self.menuBar().addMenu("&File")
-        keys = QKeySequence.StandardKey
-        add(file_menu, "&Open config…", keys.Open, self.open_config)
-        add(file_menu, "&Save config as…", keys.SaveAs, self.save_config)
-        add(file_menu, "&Import agent…", "Ctrl+I", self.import_agent)
-        add(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-        call_menu = self.menuBar().addMenu("&Call")
-        add(call_menu, "&Call", "Ctrl+Return", self.place_call)
-        add(call_menu, "&Hang up", "Ctrl+H", self.hang_up)
-        add(call_menu, "&Mute", "Ctrl+M", self.mute_button.toggle)
-        add(call_menu, "&Undo config edit", "Ctrl+Z", self.controller.undo)
-        add(call_menu, "&Redo config edit", "Ctrl+Shift+Z", self.controller.redo)
-        sessions_menu = self.menuBar().addMenu("&Sessions")
-        add(sessions_menu, "&Browse sessions…", "Ctrl+B", lambda: self.sessions.browse())
-        add(sessions_menu, "Sessions &folder…", None, self.sessions.choose_folder)
-        add(sessions_menu, "&Export the last call…", "Ctrl+E", self.export_last_call)
-        help_menu = self.menuBar().addMenu("&Help")
-        add(help_menu, "&About", None, self.about)
-
     def _connect(self) -> None:
         calls, bridge = self.calls, self.calls.bridge
         bridge.event.connect(self._on_event)
@@ -225,6 +198,9 @@ class MainWindow(QMainWindow):
         self.transcript.typed.connect(self.calls.say)
         self.timeline.itemClicked.connect(self._on_item_clicked)
         self.timeline.timeClicked.connect(self._play_from)
+        self.timeline.itemActivated.connect(lambda item: self._play_from(item.start))
+        self.timeline.itemSelected.connect(self.timeline_panel.show_item)
+        self.calls.waveforms.connect(self._on_waveforms)
         self.model_button.clicked.connect(lambda: self.models.offer_download(self))
         self.llm_button.clicked.connect(self.llm_settings_dialog)
 
@@ -337,6 +313,21 @@ class MainWindow(QMainWindow):
 
     def _on_item_clicked(self, item: Item) -> None:
         self._play_from(item.start)
+
+    def play_selected(self) -> None:
+        if self.timeline.selected is not None:
+            self._play_from(self.timeline.selected.start)
+
+    def _on_waveforms(self, envelopes: dict) -> None:
+        for lane, envelope in envelopes.items():
+            self.timeline.set_waveform(lane, envelope)
+
+    def zoom_text(self, factor: float) -> None:
+        """Presentation zoom: the timeline and the transcript grow for a projector
+        (factor 0: back to normal)."""
+        scale = 1.0 if factor == 0.0 else self.timeline.text_scale * factor
+        self.timeline.set_text_scale(scale)
+        self.transcript.set_text_scale(self.timeline.text_scale)
 
     def _play_from(self, t: float) -> None:
         """Play the last call's recording from session time t (never during a call)."""

@@ -1,214 +1,54 @@
 """The call timeline: lanes of speech, goodbye, action, config and the line, on one clock.
 
-A model turns events into drawable items; the view paints only what is visible (items
-are kept sorted by start, and the longest span bounds the search), so it stays smooth
-with thousands of events. Mouse: wheel zooms around the pointer, drag pans, hover shows
-the full text, click selects an event (and asks to play the recording from there).
-Keys: + / - zoom, Left / Right pan, F fits the call, End follows the live edge.
+The items come from console/report/timeline_model.py; the view paints only what is
+visible (items are kept sorted by start, and the longest span bounds the search), so it
+stays smooth with thousands of events. The lanes share the widget's height (taller
+lanes show the waveforms better), and a text scale (Ctrl + / Ctrl - in the window)
+enlarges everything for a projector. Labels near an edge are drawn inside the view.
+
+Mouse: wheel zooms around the pointer, drag pans, hover shows the full text, click
+selects an event (and asks to play the recording from there).
+Keys: + / - zoom, Left / Right pan, F fits the call, End follows the live edge,
+Up / Down select the previous / next event (its text is shown and read out to
+assistive tools), Return or Space plays the recording from the selected event.
 """
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass
-
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from console.audio.envelope import Envelope
 from console.core import events as ev
 from console.report.colors import COLORS, LANE_TITLES, LANES
+from console.report.timeline_model import Item, Latency, TimelineModel
 
-LANE_H = 30
+__all__ = ["Item", "Latency", "TimelineModel", "TimelineView"]
+
+LANE_H = 30  # at text scale 1, the least a lane gets
+MAX_LANE_H = 150
 LANE_GAP = 6
 TOP = 26  # the time ruler
 LEFT = 78  # lane titles
 MIN_PX_PER_S = 0.02  # a 12-hour call still fits on a laptop screen
 MAX_PX_PER_S = 4000.0
 DENSE_ITEMS_PER_PX = 1.0  # more visible items than pixels: draw merged runs
-
-
-@dataclass
-class Item:
-    lane: str
-    start: float
-    end: float  # == start for points
-    label: str
-    tooltip: str
-    event: ev.Event | None = None
-    cut: bool = False
-
-
-@dataclass
-class Latency:
-    start: float
-    end: float
-    label: str
-    lane: str  # drawn in this lane
-
-
-class TimelineModel:
-    """Events in, items out: what the view draws and what reports describe."""
-
-    def __init__(self) -> None:
-        self.items: list[Item] = []
-        self._starts: list[float] = []
-        self.latencies: list[Latency] = []
-        self.max_span = 0.0
-        self.connected: float | None = None
-        self.dropped: float | None = None
-        self.drop_reason = ""
-        self._last_caller_end: float | None = None
-        self._action: ev.ActionInvoked | None = None
-        self._goodbye: ev.Goodbye | None = None
-
-    def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
-
-    @property
-    def end(self) -> float:
-        ends = [i.end for i in self.items[-200:]] + [self.dropped or 0.0, self.connected or 0.0]
-        return max(ends) if ends else 0.0
-
-    def add(self, item: Item) -> None:
-        i = bisect.bisect_right(self._starts, item.start)
-        self._starts.insert(i, item.start)
-        self.items.insert(i, item)
-        self.max_span = max(self.max_span, item.end - item.start)
-
-    def visible(self, t0: float, t1: float) -> list[Item]:
-        lo = bisect.bisect_left(self._starts, t0 - self.max_span)
-        hi = bisect.bisect_right(self._starts, t1)
-        return [it for it in self.items[lo:hi] if it.end >= t0]
-
-    def add_event(self, e: ev.Event) -> None:
-        if isinstance(e, ev.CallStarted):
-            self.connected = e.t
-            self.add(
-                Item(
-                    "line",
-                    e.t,
-                    e.t,
-                    "connected",
-                    f"connected at {e.t:.2f} s: {e.agent_backend} agent, {e.mode}",
-                    e,
-                )
-            )
-        elif isinstance(e, ev.CallerSpeech):
-            self._last_caller_end = e.end
-            self.add(
-                Item(
-                    "caller",
-                    e.start,
-                    e.end,
-                    e.text,
-                    f"caller #{e.turn}, {e.start:.2f}-{e.end:.2f} s{_heard(e)}:\n{e.text}",
-                    e,
-                )
-            )
-        elif isinstance(e, ev.AgentSpeech):
-            cut = " (cut short)" if e.cut_short else ""
-            self.add(
-                Item(
-                    "agent",
-                    e.start,
-                    e.end,
-                    e.text,
-                    f"agent, {e.start:.2f}-{e.end:.2f} s{cut}:\n{e.text}\nwhy: {e.why}",
-                    e,
-                    e.cut_short,
-                )
-            )
-        elif isinstance(e, ev.ActionInvoked):
-            self._action = e
-            skip = " (skip goodbye)" if e.skip_goodbye else ""
-            self.add(
-                Item(
-                    "action",
-                    e.t,
-                    e.t,
-                    f"{e.action_name}{skip}",
-                    f"{e.action_name} invoked at {e.t:.2f} s, config v{e.config_version}"
-                    f"{skip}\nwhy: {e.why}\nwords: {e.trigger_words or '-'}",
-                    e,
-                )
-            )
-            if e.latency_s is not None:
-                self.latencies.append(
-                    Latency(e.t - e.latency_s, e.t, f"{e.latency_s * 1000:.0f} ms", "action")
-                )
-        elif isinstance(e, ev.Goodbye):
-            self._goodbye = e
-            cut = " (CUT SHORT)" if e.cut_short else ""
-            self.add(
-                Item(
-                    "goodbye",
-                    e.start,
-                    e.end,
-                    e.text,
-                    f"goodbye, {e.start:.2f}-{e.end:.2f} s{cut}\nfrom the "
-                    f"{e.source.replace('_', ' ')}: {e.detail}\n{e.text}",
-                    e,
-                    e.cut_short,
-                )
-            )
-            if self._action is not None:
-                self.latencies.append(
-                    Latency(self._action.t, e.start, f"{e.since_action_s * 1000:.0f} ms", "goodbye")
-                )
-        elif isinstance(e, ev.LineDropped):
-            self.dropped, self.drop_reason = e.t, e.reason
-            self.add(
-                Item(
-                    "line",
-                    e.t,
-                    e.t,
-                    f"dropped: {e.reason}",
-                    f"line dropped at {e.t:.2f} s: {e.reason}\n{e.detail}",
-                    e,
-                )
-            )
-            if e.since_goodbye_end_s is not None and self._goodbye is not None:
-                self.latencies.append(
-                    Latency(
-                        self._goodbye.end, e.t, f"{e.since_goodbye_end_s * 1000:.0f} ms", "line"
-                    )
-                )
-        elif isinstance(e, ev.ConfigChanged):
-            self.add(
-                Item(
-                    "config",
-                    e.t,
-                    e.t,
-                    f"v{e.version}",
-                    f"config v{e.version} at {e.t:.2f} s:\n{e.field}: {e.old!r} -> {e.new!r}",
-                    e,
-                )
-            )
-        elif isinstance(e, ev.ModelCall):
-            from console.report.table import model_call_text
-
-            label = f"{e.purpose}: {e.total_s:.2f} s" + (" ERROR" if e.error else "")
-            tip = f"model call at {e.t:.2f} s:\n{model_call_text(e)}"
-            self.add(Item("model", e.t, e.t + e.total_s, label, tip, e))
-            if e.ttft_s is not None:
-                ttft = Latency(e.t, e.t + e.ttft_s, f"TTFT {e.ttft_s * 1000:.0f} ms", "model")
-                self.latencies.append(ttft)
-        elif isinstance(e, ev.Notice):
-            self.add(
-                Item(
-                    "notes",
-                    e.t,
-                    e.t,
-                    e.level,
-                    f"{e.level} ({e.source}) at {e.t:.2f} s:\n{e.message}",
-                    e,
-                )
-            )
+WAVE_LANES = ("caller", "agent")
 
 
 class TimelineView(QWidget):
-    itemClicked = Signal(object)  # Item
+    itemClicked = Signal(object)  # Item, by the mouse
+    itemSelected = Signal(object)  # Item, by the mouse or the keyboard
+    itemActivated = Signal(object)  # Item: Return/Space on the selection (play from it)
     timeClicked = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -219,21 +59,26 @@ class TimelineView(QWidget):
         self.now: float | None = None  # live edge during a call
         self.follow = True
         self.selected: Item | None = None
+        self.text_scale = 1.0
+        self.waveforms: dict[str, Envelope] = {}
         self._drag: tuple[float, float] | None = None
         self._moved = False
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumHeight(TOP + len(LANES) * (LANE_H + LANE_GAP) + 8)
+        self.setMinimumHeight(self.top + len(LANES) * (LANE_H + LANE_GAP) + 8)
         self.setAccessibleName("Call timeline")
 
     # -- data -----------------------------------------------------------------------------
     def clear(self) -> None:
         self.model.clear()
+        self.waveforms = {}
         self.selected, self.now, self.follow, self.t0 = None, None, True, -0.5
         self.update()
 
     def add_event(self, e: ev.Event) -> None:
         self.model.add_event(e)
+        if self.selected is not None and self.selected not in self.model.items:
+            self.selected = None  # a live item was replaced by its final event
         if self.follow:
             self._scroll_to_live()
         self.update()
@@ -244,30 +89,71 @@ class TimelineView(QWidget):
             self._scroll_to_live()
         self.update()
 
+    def set_waveform(self, lane: str, envelope: Envelope) -> None:
+        """Draw this audio inside a lane (the caller's or the agent's)."""
+        self.waveforms[lane] = envelope
+        self.update()
+
+    def set_text_scale(self, scale: float) -> None:
+        """Presentation zoom: text, rulers and the least lane height grow together."""
+        self.text_scale = min(3.0, max(0.8, scale))
+        self.setMinimumHeight(int(self.top + len(LANES) * (self.min_lane_h + LANE_GAP) + 8))
+        self.update()
+
     # -- geometry -------------------------------------------------------------------------
+    @property
+    def top(self) -> float:
+        return TOP * self.text_scale
+
+    @property
+    def left(self) -> float:
+        return LEFT * self.text_scale
+
+    @property
+    def min_lane_h(self) -> float:
+        return LANE_H * self.text_scale
+
+    @property
+    def lane_h(self) -> float:
+        """Lanes share the height the widget has (the window may be 1080 px tall)."""
+        share = (self.height() - self.top - 8) / len(LANES) - LANE_GAP
+        return max(self.min_lane_h, min(MAX_LANE_H * self.text_scale, share))
+
     def x_of(self, t: float) -> float:
-        return LEFT + (t - self.t0) * self.px_per_s
+        return self.left + (t - self.t0) * self.px_per_s
 
     def t_of(self, x: float) -> float:
-        return self.t0 + (x - LEFT) / self.px_per_s
+        return self.t0 + (x - self.left) / self.px_per_s
 
-    @staticmethod
-    def lane_y(lane: str) -> float:
-        return TOP + LANES.index(lane) * (LANE_H + LANE_GAP)
+    def lane_y(self, lane: str) -> float:
+        return self.top + LANES.index(lane) * (self.lane_h + LANE_GAP)
+
+    def item_end(self, item: Item) -> float:
+        return self.model.live_end(item, self.now)
 
     def item_rect(self, item: Item) -> QRectF:
-        x0, x1 = self.x_of(item.start), self.x_of(item.end)
+        x0, x1 = self.x_of(item.start), self.x_of(self.item_end(item))
         if x1 - x0 < 4:  # points and very short spans stay clickable
             mid = (x0 + x1) / 2
             x0, x1 = mid - 3, mid + 3
-        return QRectF(x0, self.lane_y(item.lane) + 3, x1 - x0, LANE_H - 6)
+        h = self.lane_h
+        bar = min(h - 6, max(self.min_lane_h - 6, h * 0.45))
+        return QRectF(x0, self.lane_y(item.lane) + (h - bar) / 2, x1 - x0, bar)
 
     def item_at(self, pos: QPointF) -> Item | None:
         t = self.t_of(pos.x())
         slack = 4 / self.px_per_s
-        for item in reversed(self.model.visible(t - slack, t + slack)):
+        for item in reversed(self.model.visible(t - slack, t + slack, self.now)):
             if self.item_rect(item).adjusted(-2, -2, 2, 2).contains(pos):
                 return item
+        return None
+
+    def latency_at(self, pos: QPointF) -> Latency | None:
+        for lat in self.model.latencies:
+            y = self.lane_y(lat.lane) + self.lane_h - 2
+            x0, x1 = sorted((self.x_of(lat.start), self.x_of(lat.end)))
+            if x0 - 3 <= pos.x() <= x1 + 3 and y - 12 <= pos.y() <= y + 2:
+                return lat
         return None
 
     # -- view changes ---------------------------------------------------------------------
@@ -275,7 +161,7 @@ class TimelineView(QWidget):
         x = self.width() / 2 if around_x is None else around_x
         t = self.t_of(x)
         self.px_per_s = min(MAX_PX_PER_S, max(MIN_PX_PER_S, self.px_per_s * factor))
-        self.t0 = t - (x - LEFT) / self.px_per_s
+        self.t0 = t - (x - self.left) / self.px_per_s
         self.follow = False
         self.update()
 
@@ -287,7 +173,7 @@ class TimelineView(QWidget):
     def fit(self) -> None:
         end = max(self.model.end, self.now or 0.0, 1.0)
         span = end + 0.5
-        self.px_per_s = min(MAX_PX_PER_S, max(MIN_PX_PER_S, (self.width() - LEFT - 12) / span))
+        self.px_per_s = min(MAX_PX_PER_S, max(MIN_PX_PER_S, (self.width() - self.left - 12) / span))
         self.t0 = -0.25
         self.update()
 
@@ -303,6 +189,31 @@ class TimelineView(QWidget):
             self.t0 += edge - right
         elif edge < self.t0:
             self.t0 = max(-0.5, edge - 1.0)
+
+    # -- selection ------------------------------------------------------------------------
+    def select(self, item: Item | None) -> None:
+        self.selected = item
+        if item is not None:
+            # Bring it into view, and tell assistive tools what it is.
+            if not (self.t_of(self.left) <= item.start <= self.t_of(self.width() - 12)):
+                self.t0 = item.start - (self.width() - self.left) / self.px_per_s / 3
+                self.follow = False
+            self.setAccessibleDescription(item.tooltip)
+            self.itemSelected.emit(item)
+        self.update()
+
+    def select_step(self, step: int) -> None:
+        """The previous (-1) or next (+1) event in time order."""
+        items = self.model.items
+        if not items:
+            return
+        if self.selected is None or self.selected not in items:
+            index = 0 if step > 0 else len(items) - 1
+        else:
+            index = max(0, min(len(items) - 1, items.index(self.selected) + step))
+        self.select(items[index])
+        rect = self.item_rect(items[index])
+        QToolTip.showText(self.mapToGlobal(rect.center().toPoint()), items[index].tooltip, self)
 
     # -- input ----------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -325,18 +236,22 @@ class TimelineView(QWidget):
                 self.update()
             return
         item = self.item_at(pos)
+        lat = None if item is not None else self.latency_at(pos)
         if item is not None:
             QToolTip.showText(event.globalPosition().toPoint(), item.tooltip, self)
+        elif lat is not None:
+            QToolTip.showText(event.globalPosition().toPoint(), f"{lat.label}\n{lat.tooltip}", self)
         else:
             QToolTip.hideText()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._drag is not None and not self._moved:
             item = self.item_at(event.position())
-            self.selected = item
             if item is not None:
+                self.select(item)
                 self.itemClicked.emit(item)
-            elif event.position().x() > LEFT:
+            elif event.position().x() > self.left:
+                self.selected = None
                 self.timeClicked.emit(self.t_of(event.position().x()))
             self.update()
         self._drag = None
@@ -356,36 +271,50 @@ class TimelineView(QWidget):
             self.fit()
         elif key == Qt.Key.Key_End:
             self.follow_live()
+        elif key == Qt.Key.Key_Up:
+            self.select_step(-1)
+        elif key == Qt.Key.Key_Down:
+            self.select_step(1)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            if self.selected is not None:
+                self.itemActivated.emit(self.selected)
         else:
             super().keyPressEvent(event)
 
     # -- painting -------------------------------------------------------------------------
+    def _font(self, delta: float = 0.0) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.0, (font.pointSizeF() + delta) * self.text_scale))
+        return font
+
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         pal = self.palette()
         text_color = pal.windowText().color()
         p.fillRect(self.rect(), pal.base())
-        t_left, t_right = self.t_of(LEFT), self.t_of(self.width())
+        t_left, t_right = self.t_of(self.left), self.t_of(self.width())
+        p.setFont(self._font(-1))
         self._paint_ruler(p, t_left, t_right, text_color)
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
-        p.setFont(small)
         for lane in LANES:
             y = self.lane_y(lane)
             band = QColor(text_color)
             band.setAlpha(14)
-            p.fillRect(QRectF(0, y, self.width(), LANE_H), band)
+            p.fillRect(QRectF(0, y, self.width(), self.lane_h), band)
             p.setPen(text_color)
             p.drawText(
-                QRectF(6, y, LEFT - 10, LANE_H), Qt.AlignmentFlag.AlignVCenter, LANE_TITLES[lane]
+                QRectF(6, y, self.left - 10, self.lane_h),
+                Qt.AlignmentFlag.AlignVCenter,
+                LANE_TITLES[lane],
             )
-        p.setClipRect(QRectF(LEFT, 0, self.width() - LEFT, self.height()))
+        p.setClipRect(QRectF(self.left, 0, self.width() - self.left, self.height()))
+        for lane, envelope in self.waveforms.items():
+            self._paint_waveform(p, lane, envelope, t_left, t_right)
         self._paint_line(p)
         for lat in self.model.latencies:
             self._paint_latency(p, lat, text_color)
-        visible = self.model.visible(t_left, t_right)
-        if len(visible) > DENSE_ITEMS_PER_PX * max(1, self.width() - LEFT):
+        visible = self.model.visible(t_left, t_right, self.now)
+        if len(visible) > DENSE_ITEMS_PER_PX * max(1, self.width() - self.left):
             self._paint_dense(p, visible)
         else:
             for item in visible:
@@ -393,7 +322,7 @@ class TimelineView(QWidget):
         if self.now is not None and self.model.dropped is None:
             x = self.x_of(self.now)
             p.setPen(QPen(QColor(COLORS["action"][1]), 1, Qt.PenStyle.DashLine))
-            p.drawLine(QPointF(x, TOP - 4), QPointF(x, self.height()))
+            p.drawLine(QPointF(x, self.top - 4), QPointF(x, self.height()))
         p.end()
 
     def _paint_ruler(self, p: QPainter, t_left: float, t_right: float, color: QColor) -> None:
@@ -407,16 +336,33 @@ class TimelineView(QWidget):
         t = (int(t_left / step)) * step
         while t <= t_right:
             x = self.x_of(t)
-            if x >= LEFT:
-                p.drawLine(QPointF(x, TOP - 6), QPointF(x, TOP - 2))
-                p.drawText(QPointF(x + 2, TOP - 9), f"{t:g} s")
+            if x >= self.left:
+                p.drawLine(QPointF(x, self.top - 6), QPointF(x, self.top - 2))
+                p.drawText(QPointF(x + 2, self.top - 9), f"{t:g} s")
             t += step
+
+    def _paint_waveform(
+        self, p: QPainter, lane: str, envelope: Envelope, t_left: float, t_right: float
+    ) -> None:
+        x0 = int(self.left)
+        columns = max(1, self.width() - x0)
+        lo, hi = envelope.columns(t_left, t_right, columns)
+        y = self.lane_y(lane)
+        mid, half = y + self.lane_h / 2, self.lane_h / 2 - 2
+        color = QColor(COLORS[lane][1])
+        color.setAlpha(150)
+        p.setPen(QPen(color, 1))
+        for i in range(columns):
+            if hi[i] > lo[i] or hi[i] != 0.0:
+                top = mid - min(1.0, float(hi[i])) * half
+                bottom = mid - max(-1.0, float(lo[i])) * half
+                p.drawLine(QPointF(x0 + i, top), QPointF(x0 + i, max(bottom, top + 1)))
 
     def _paint_line(self, p: QPainter) -> None:
         if self.model.connected is None:
             return
         end = self.model.dropped if self.model.dropped is not None else (self.now or self.model.end)
-        y = self.lane_y("line") + LANE_H / 2
+        y = self.lane_y("line") + self.lane_h / 2
         _fill, edge = COLORS["line"]
         p.setPen(QPen(QColor(edge), 4))
         p.drawLine(QPointF(self.x_of(self.model.connected), y), QPointF(self.x_of(end), y))
@@ -425,31 +371,38 @@ class TimelineView(QWidget):
         """Zoomed far out: items smaller than a pixel merge into runs, one rectangle each,
         so a frame costs one rectangle per pixel column at most, whatever the count."""
         runs: dict[str, list[list[int]]] = {lane: [] for lane in LANES}
-        scale, origin = self.px_per_s, LEFT - self.t0 * self.px_per_s
+        scale, origin = self.px_per_s, self.left - self.t0 * self.px_per_s
         for item in items:
             x0 = int(origin + item.start * scale)
-            x1 = max(x0 + 2, int(origin + item.end * scale) + 1)
+            x1 = max(x0 + 2, int(origin + self.item_end(item) * scale) + 1)
             lane_runs = runs[item.lane]
             if lane_runs and x0 <= lane_runs[-1][1]:
                 lane_runs[-1][1] = max(lane_runs[-1][1], x1)
             else:
                 lane_runs.append([x0, x1])
         p.setPen(Qt.PenStyle.NoPen)
+        bar = self.item_rect(items[0]) if items else None
         for lane, lane_runs in runs.items():
-            if not lane_runs:
+            if not lane_runs or bar is None:
                 continue
             p.setBrush(QColor(COLORS[lane][0]))
-            y = self.lane_y(lane) + 3
+            y = self.lane_y(lane) + (self.lane_h - bar.height()) / 2
             for x0, x1 in lane_runs:
-                p.drawRect(QRectF(x0, y, x1 - x0, LANE_H - 6))
+                p.drawRect(QRectF(x0, y, x1 - x0, bar.height()))
 
     def _paint_item(self, p: QPainter, item: Item, text_color: QColor) -> None:
         fill, edge = COLORS[item.lane]
         rect = self.item_rect(item)
         selected = item is self.selected
+        point = self.item_end(item) - item.start <= 0 and not item.live
+        brush = QColor(fill)
+        if item.style in ("skipped", "after_action"):
+            brush.setAlpha(70)  # hollow: no goodbye was played / evidence, not a turn
         p.setPen(QPen(QColor(text_color if selected else edge), 2 if selected else 1))
-        p.setBrush(QColor(fill))
-        if item.end - item.start <= 0:
+        p.setBrush(brush)
+        if item.style == "clipped":
+            p.setBrush(QColor(COLORS["action"][0]))
+        if point:
             p.drawRect(rect)
         else:
             p.drawRoundedRect(rect, 3, 3)
@@ -457,32 +410,49 @@ class TimelineView(QWidget):
                 p.fillRect(
                     QRectF(rect.right() - 3, rect.top(), 3, rect.height()), QColor(COLORS["cut"][0])
                 )
-        if rect.width() > 30:
-            p.setPen(QColor("#ffffff"))
-            label = p.fontMetrics().elidedText(
-                item.label, Qt.TextElideMode.ElideRight, int(rect.width() - 8)
+            if item.live:  # still playing: an open right edge
+                p.setPen(QPen(QColor(edge), 1, Qt.PenStyle.DotLine))
+                p.drawLine(rect.topRight(), rect.bottomRight())
+        label = f"{item.label} …" if item.live else item.label
+        if rect.width() > 30 and not point:
+            p.setPen(QColor("#ffffff") if item.style != "after_action" else text_color)
+            shown = p.fontMetrics().elidedText(
+                label, Qt.TextElideMode.ElideRight, int(rect.width() - 8)
             )
-            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
-        elif item.end - item.start <= 0 and item.lane in ("action", "line", "config"):
+            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, shown)
+        elif point:
             p.setPen(text_color)
-            p.drawText(QPointF(rect.right() + 3, rect.top() + 10), item.label)
+            box = self.point_label_rect(item)
+            p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+
+    def point_label_rect(self, item: Item) -> QRectF:
+        """Where a point's label goes: beside the marker, on whichever side has room, so
+        it is never cut at the view's edge ("dropped: end_call_action" at the end)."""
+        metrics = QFontMetricsF(self._font(-1))
+        rect = self.item_rect(item)
+        width = metrics.horizontalAdvance(item.label) + 2
+        x = rect.right() + 3
+        if x + width > self.width() - 4:
+            x = max(self.left + 2, rect.left() - 3 - width)
+        return QRectF(x, rect.top(), width, metrics.height())
 
     def _paint_latency(self, p: QPainter, lat: Latency, text_color: QColor) -> None:
-        y = self.lane_y(lat.lane) + LANE_H - 2
+        y = self.lane_y(lat.lane) + self.lane_h - 2
         x0, x1 = self.x_of(lat.start), self.x_of(lat.end)
         p.setPen(QPen(QColor(COLORS["latency"][1]), 1))
         p.drawLine(QPointF(x0, y), QPointF(x1, y))
         p.drawLine(QPointF(x0, y - 4), QPointF(x0, y))
         p.drawLine(QPointF(x1, y - 4), QPointF(x1, y))
         p.setPen(text_color)
-        width = p.fontMetrics().horizontalAdvance(lat.label)
-        # Under the bracket when it is wide enough, else just left of its start.
+        box = self.latency_label_rect(lat)
+        p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, lat.label)
+
+    def latency_label_rect(self, lat: Latency) -> QRectF:
+        """Under its bracket when wide enough, else left of its start; always inside."""
+        metrics = QFontMetricsF(self._font(-1))
+        y = self.lane_y(lat.lane) + self.lane_h - 2
+        x0, x1 = self.x_of(lat.start), self.x_of(lat.end)
+        width = metrics.horizontalAdvance(lat.label) + 2
         x = (x0 + x1 - width) / 2 if x1 - x0 > width + 4 else x0 - width - 3
-        p.drawText(QPointF(x, y - 5), lat.label)
-
-
-def _heard(e: ev.CallerSpeech) -> str:
-    """How long after the caller's last word the utterance was final (endpoint+decoding)."""
-    if e.heard_at is None or e.heard_at < e.end:
-        return ""
-    return f", final {1000 * (e.heard_at - e.end):.0f} ms after the last word"
+        x = min(max(x, self.left + 2), self.width() - width - 4)
+        return QRectF(x, y - 4 - metrics.height(), width, metrics.height())

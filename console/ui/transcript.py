@@ -20,12 +20,16 @@ _SPEAKER = {"caller_speech": "Caller", "agent_speech": "Agent", "goodbye": "Good
 
 def transcript_line(event: ev.Event) -> str | None:
     """One transcript row for an event, or None for events the transcript leaves out."""
+    if isinstance(event, ev.SpeechStarted):  # shown from the first sample, while it plays
+        who = "Goodbye" if event.speech == "goodbye" else "Agent"
+        return f"{event.t:6.2f}  {who}: {event.text} …"
     row = describe(event)
     if row is None:
         return None
     if isinstance(event, ev.CallerSpeech | ev.AgentSpeech | ev.Goodbye):
         after = " (after the action)" if getattr(event, "after_action", False) else ""
-        return f"{event.t:6.2f}  {_SPEAKER[event.kind]}{after}: {event.text}"
+        cut = " [cut short]" if getattr(event, "cut_short", False) else ""
+        return f"{event.t:6.2f}  {_SPEAKER[event.kind]}{after}: {event.text}{cut}"
     if isinstance(event, ev.ActionInvoked | ev.LineDropped | ev.Notice | ev.ReplyDiscarded):
         return f"{event.t:6.2f}  [{row[1]}] {row[2]}"
     return None
@@ -51,11 +55,14 @@ class TranscriptPanel(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.input)
         self._times: list[tuple[float, int]] = []  # (t, seq) of each row, sorted
+        self._playing: dict[int, QListWidgetItem] = {}  # utterance id -> its growing row
+        self._base_points = self.list.font().pointSizeF()
         self.input.returnPressed.connect(self._send)
 
     def clear(self) -> None:
         self.list.clear()
         self._times.clear()
+        self._playing.clear()
         self.caption.setText("")
 
     def add_event(self, event: ev.Event) -> None:
@@ -64,12 +71,24 @@ class TranscriptPanel(QWidget):
             self.caption.setText("")
         if line is None:
             return
+        uid = getattr(event, "utterance_id", None)
+        if isinstance(event, ev.AgentSpeech | ev.Goodbye) and uid in self._playing:
+            self._playing.pop(uid).setText(line)  # the line it played: final now
+            return
         key = (event.t, event.seq)
         index = bisect.bisect_right(self._times, key)
         self._times.insert(index, key)
-        self.list.insertItem(index, QListWidgetItem(line))
+        row = QListWidgetItem(line)
+        self.list.insertItem(index, row)
+        if isinstance(event, ev.SpeechStarted):
+            self._playing[event.utterance_id] = row
         if index == len(self._times) - 1:
             self.list.scrollToBottom()
+
+    def set_text_scale(self, scale: float) -> None:
+        font = self.list.font()
+        font.setPointSizeF(self._base_points * scale)
+        self.list.setFont(font)
 
     def lines(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]

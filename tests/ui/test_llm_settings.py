@@ -58,6 +58,6 @@ def test_gui_call_with_the_llm_backend(qtbot, window):
     assert "declined" in action.why
     model_items = [i for i in items if i.lane == "model"]
     assert len(model_items) == 3 and any(
-        "TTFT" in lat.label for lat in window.timeline.model.latencies
+        "first token" in lat.label for lat in window.timeline.model.latencies
     )
     assert window.backend_label.text().startswith("Agent: llm")

@@ -73,7 +73,11 @@ def test_items_are_placed_where_their_times_say(view):
     action = view.item_rect(item(view, "action"))
     assert action.center().x() == pytest.approx(view.x_of(2.2))
     labels = sorted(lat.label for lat in view.model.latencies)
-    assert labels == ["200 ms", "200 ms", "50 ms"]  # caller->action, goodbye->drop, action->goodbye
+    assert labels == [
+        "action → goodbye 50 ms",
+        "caller end → action 200 ms",
+        "goodbye end → drop 200 ms",
+    ]
 
 
 def test_zoom_keeps_the_point_under_the_mouse(view):
