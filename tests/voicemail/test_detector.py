@@ -230,3 +230,13 @@ def test_broken_samples_are_heard_as_silence():
     assert detector.feed(np.full((160, 2), np.inf)) == []
     (verdict,) = detector.feed(np.zeros(5 * RATE, np.float32))
     assert verdict.answered_by == UNCERTAIN and verdict.decided_by == "initial_silence"
+
+
+def test_quiet_counts_from_the_last_sound():
+    fixture = af.voicemail(af.GREETINGS[0], beep_hz=None, tail_s=2.0)
+    detector = AnsweredByDetector()
+    end = fixture.speech[-1][1]
+    detector.feed(fixture.samples[:end])
+    assert detector.quiet_s < 0.05
+    detector.feed(fixture.samples[end : end + RATE])
+    assert detector.quiet_s == pytest.approx(1.0, abs=0.05)

@@ -171,6 +171,14 @@ class AnsweredByDetector:
         self._declared_beeps: list[tuple[int, int, float]] = []  # text mode: declared beeps
 
     @property
+    def quiet_s(self) -> float:
+        """Seconds since the answering party last made a sound (since the answer, if it
+        never has): with no beep by `beep_max_wait_s`, a message waits for this to reach
+        `human_silence_s` so that it never starts over the greeting."""
+        since = self._last_voice if self._last_voice is not None else self.origin
+        return max(0, self.position - since) / self.rate
+
+    @property
     def fed(self) -> int:
         """The sample a block fed next without a `start` is taken to begin at."""
         return self.position + len(self._pending)
