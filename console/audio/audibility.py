@@ -57,7 +57,7 @@ def goodbye_audibility(
     sound_end = start + (last_loud + 1) * frame / rate
     tail = max(1, int(TAIL_S / FRAME_S))
     sounding_at_stop = bool(loud[-tail:].any())
-    heard = end - start
+    heard = min(end, stop) - start  # a recording that stopped (a lost device) heard less
     shortfall = 0.0 if planned_s is None else max(0.0, planned_s - heard)
     clipped = cut_short or sounding_at_stop or shortfall > SHORTFALL_S
     margin = drop - sound_end
