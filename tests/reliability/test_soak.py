@@ -81,6 +81,8 @@ def test_long_live_call_through_audio_stays_steady(virtual_audio, tmp_path):
             turns += 1
             if turns % 5 == 0:
                 result = call.edit({"agent.voice.rate_wpm": 160 + (turns % 3) * 20})
+                if hasattr(result, "result"):  # LiveCall.edit hands back a Future
+                    result = result.result(5)
                 assert result.accepted
                 edits += 1
             time.sleep(0.2)
