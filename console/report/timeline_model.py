@@ -235,18 +235,16 @@ class TimelineModel:
             )
 
     def _on_goodbye_audibility(self, e: ev.GoodbyeAudibility) -> None:
-        at = e.sound_end if e.sound_end is not None else e.t
-        self.add(
-            Item(
-                "goodbye",
-                at,
-                at,
-                "audible to its end" if e.audible_to_end else "CLIPPED",
-                f"measured on the recording: {e.verdict}",
-                e,
-                style="audible" if e.audible_to_end else "clipped",
-            )
+        """The verdict belongs to the goodbye's bar: its label and hover text say it."""
+        bar = next(
+            (i for i in self.items if i.lane == "goodbye" and isinstance(i.event, ev.Goodbye)),
+            None,
         )
+        if bar is None:
+            return
+        bar.label = f"{bar.label} — {'heard to its end' if e.audible_to_end else 'CLIPPED'}"
+        bar.tooltip += f"\nmeasured on the recording: {e.verdict}"
+        bar.style = "audible" if e.audible_to_end else "clipped"
 
     def _on_config_changed(self, e: ev.ConfigChanged) -> None:
         tip = f"config v{e.version} at {e.t:.2f} s:\n{e.field}: {e.old!r} -> {e.new!r}"

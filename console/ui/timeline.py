@@ -15,6 +15,7 @@ assistive tools), Return or Space plays the recording from the selected event.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -344,19 +345,41 @@ class TimelineView(QWidget):
     def _paint_waveform(
         self, p: QPainter, lane: str, envelope: Envelope, t_left: float, t_right: float
     ) -> None:
+        """The channel's audio inside its lane. The agent's channel carries its goodbye
+        too: the Goodbye lane shows it within the goodbye's span, the Agent lane the rest."""
         x0 = int(self.left)
         columns = max(1, self.width() - x0)
         lo, hi = envelope.columns(t_left, t_right, columns)
-        y = self.lane_y(lane)
-        mid, half = y + self.lane_h / 2, self.lane_h / 2 - 2
+        sound = np.flatnonzero((hi != 0.0) | (lo != 0.0))
+        if lane != "agent":
+            self._paint_columns(p, lane, lo, hi, sound)
+            return
+        in_goodbye = np.zeros(columns, dtype=bool)
+        for item in self.model.visible(t_left, t_right, self.now):
+            if item.lane == "goodbye" and (item.live or isinstance(item.event, ev.Goodbye)):
+                a = max(0, int(self.x_of(item.start)) - x0)
+                b = min(columns, int(self.x_of(self.item_end(item))) - x0 + 1)
+                in_goodbye[a:b] = True
+        self._paint_columns(p, "agent", lo, hi, sound[~in_goodbye[sound]])
+        self._paint_columns(p, "goodbye", lo, hi, sound[in_goodbye[sound]])
+
+    def _paint_columns(
+        self, p: QPainter, lane: str, lo: np.ndarray, hi: np.ndarray, columns: np.ndarray
+    ) -> None:
+        x0 = int(self.left)
+        mid = self.lane_y(lane) + self.lane_h / 2
+        half = self.lane_h / 2 - 2
         color = QColor(COLORS[lane][1])
-        color.setAlpha(150)
+        color.setAlpha(190)
         p.setPen(QPen(color, 1))
-        for i in range(columns):
-            if hi[i] > lo[i] or hi[i] != 0.0:
-                top = mid - min(1.0, float(hi[i])) * half
-                bottom = mid - max(-1.0, float(lo[i])) * half
-                p.drawLine(QPointF(x0 + i, top), QPointF(x0 + i, max(bottom, top + 1)))
+        for i in columns.tolist():
+            top = mid - min(1.0, float(hi[i])) * half
+            bottom = mid - max(-1.0, float(lo[i])) * half
+            p.drawLine(QPointF(x0 + i, top), QPointF(x0 + i, max(bottom, top + 1)))
+
+    def _has_wave(self, lane: str) -> bool:
+        source = "agent" if lane == "goodbye" else lane
+        return source in self.waveforms
 
     def _paint_line(self, p: QPainter) -> None:
         if self.model.connected is None:
@@ -396,12 +419,14 @@ class TimelineView(QWidget):
         selected = item is self.selected
         point = self.item_end(item) - item.start <= 0 and not item.live
         brush = QColor(fill)
-        if item.style in ("skipped", "after_action"):
-            brush.setAlpha(70)  # hollow: no goodbye was played / evidence, not a turn
+        see_through = self._has_wave(item.lane) and not point
+        if item.style in ("skipped", "after_action") or see_through:
+            # hollow: no goodbye was played / evidence, not a turn / the audio shows through
+            brush.setAlpha(60)
         p.setPen(QPen(QColor(text_color if selected else edge), 2 if selected else 1))
         p.setBrush(brush)
-        if item.style == "clipped":
-            p.setBrush(QColor(COLORS["action"][0]))
+        if item.style == "clipped":  # the goodbye was cut: a heavy red outline
+            p.setPen(QPen(QColor(COLORS["action"][1]), 3))
         if point:
             p.drawRect(rect)
         else:
@@ -415,7 +440,8 @@ class TimelineView(QWidget):
                 p.drawLine(rect.topRight(), rect.bottomRight())
         label = f"{item.label} …" if item.live else item.label
         if rect.width() > 30 and not point:
-            p.setPen(QColor("#ffffff") if item.style != "after_action" else text_color)
+            light = item.style != "after_action" and not see_through
+            p.setPen(QColor("#ffffff") if light else text_color)
             shown = p.fontMetrics().elidedText(
                 label, Qt.TextElideMode.ElideRight, int(rect.width() - 8)
             )

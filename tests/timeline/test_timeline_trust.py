@@ -186,6 +186,8 @@ def test_lanes_fill_a_tall_window_and_text_scales(qtbot, window):
     bottom = view.lane_y("notes") + view.lane_h
     assert view.lane_h > 40 and bottom > view.height() * 0.9
     before = view._font(-1).pointSizeF()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)  # shortcuts need an active window
     qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     assert view.text_scale == pytest.approx(1.25)
     assert view._font(-1).pointSizeF() > before
@@ -244,11 +246,22 @@ def test_waveforms_are_drawn_from_a_recording(qtbot, view, tmp_path):
 
 
 # 11. The audible-goodbye verdict on the timeline.
-def test_the_audible_verdict_is_drawn_on_the_goodbye_lane(view):
+def test_the_audible_verdict_marks_the_goodbye_bar(view):
+    view.add_event(
+        E(
+            ev.Goodbye,
+            t=2.0,
+            text="Thanks, bye.",
+            source="main_prompt",
+            start=2.0,
+            end=3.7,
+            cut_short=True,
+        )
+    )
     view.add_event(
         E(
             ev.GoodbyeAudibility,
-            t=4.0,
+            t=3.7,
             audible_to_end=False,
             sound_end=3.7,
             drop=3.7,
@@ -258,4 +271,5 @@ def test_the_audible_verdict_is_drawn_on_the_goodbye_lane(view):
         )
     )
     (item,) = [i for i in view.model.items if i.lane == "goodbye"]
-    assert item.style == "clipped" and item.label == "CLIPPED" and "0.62 s" in item.tooltip
+    assert item.style == "clipped" and item.label.endswith("— CLIPPED")
+    assert "the last 0.62 s were not played" in item.tooltip
