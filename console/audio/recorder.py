@@ -1,9 +1,17 @@
 """The call recording: one WAV, caller on the left channel, agent on the right.
 
 Sample index i of the file is session time i / rate, so the timeline and the recording
-agree by construction. The file is written as the call runs and its header is brought
-up to date every half second, so a process killed mid-call leaves a WAV that opens (and
-`repair_wav` fixes the last half second's header lag, if any).
+agree by construction. The left channel is the raw microphone, always. When the
+microphone is processed (echo cancellation, noise suppression: console/audio/echo.py),
+what the recogniser heard goes to a second, mono file, `recording-processed.wav`, on the
+same sample positions: a bug report then shows whether a false barge-in came from echo
+(the agent's voice on the left channel, gone from the processed file) or from the
+caller. A second file rather than a third channel, so every player, the session browser
+and the HTML report go on playing the two-channel call they always played.
+
+The files are written as the call runs and their headers are brought up to date every
+half second, so a process killed mid-call leaves WAVs that open (and `repair_wav` fixes
+the last half second's header lag, if any).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from console.core.files import FileRefused, open_regular
 
 _HEADER = 44
 CALLER, AGENT = 0, 1
+PROCESSED_FILE = "recording-processed.wav"  # beside recording.wav: what the recogniser heard
 # What a WAV this console writes can hold: 16-bit PCM, a speech or studio rate.
 CHANNELS_OK = range(1, 9)
 RATE_OK = range(8_000, 384_001)
@@ -251,14 +260,39 @@ class CallRecorder:
     audio arrives from the output stream ahead of time, stamped with the sample index
     at which it is heard; it waits in a small buffer until the caller audio for those
     samples arrives. The line drop ends the recording at its exact sample.
+
+    With `processed_path`, the processed microphone is written there too, in order from
+    sample 0 (`write_processed`), and ends at the same sample. A full disk is told to
+    `on_error` once, whichever file meets it first.
     """
 
-    def __init__(self, path: str | Path, rate: int, on_error: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        rate: int,
+        on_error: Callable[[str], None] | None = None,
+        processed_path: str | Path | None = None,
+    ):
         self.rate = rate
-        self.writer = WavWriter(path, rate, 2, on_error=on_error)
+        self._on_error = on_error
+        self._told = False
+        self.writer = WavWriter(path, rate, 2, on_error=self._tell)
+        self.processed: WavWriter | None = None
+        if processed_path is not None:
+            try:
+                self.processed = WavWriter(processed_path, rate, 1, on_error=self._tell)
+            except BaseException:
+                self.writer.close()
+                raise
         self._agent: list[tuple[int, np.ndarray]] = []  # (first sample index, samples)
         self.end_index: int | None = None
         self.late_agent_samples = 0  # agent audio that came after its place was written
+
+    def _tell(self, message: str) -> None:
+        if self._told:
+            return
+        self._told = True
+        (self._on_error or _to_stderr)(message)
 
     @property
     def written(self) -> int:
@@ -291,6 +325,15 @@ class CallRecorder:
         self._agent = keep
         self.writer.write(block)
 
+    def write_processed(self, samples: np.ndarray) -> None:
+        """The next processed samples (what the recogniser heard), in order from 0."""
+        if self.processed is None:
+            return
+        if self.end_index is not None:
+            samples = samples[: max(0, self.end_index - self.processed.frames)]
+        if len(samples):
+            self.processed.write(samples.reshape(-1, 1))
+
     def end_at(self, index: int) -> None:
         """The line dropped at sample `index`: nothing after it is recorded."""
         self.end_index = max(index, 0) if self.end_index is None else self.end_index
@@ -298,22 +341,25 @@ class CallRecorder:
     @property
     def on_error(self) -> Callable[[str], None] | None:
         """Told once, in words, if the disk stops taking the recording (pump thread)."""
-        return self.writer.on_error
+        return self._on_error
 
     @on_error.setter
     def on_error(self, fn: Callable[[str], None] | None) -> None:
-        self.writer.on_error = fn
+        self._on_error = fn
 
     @property
     def failure(self) -> str:
-        return self.writer.failure
+        return self.writer.failure or (self.processed.failure if self.processed else "")
 
     @property
     def complete(self) -> bool:
-        """The line dropped and everything up to it is written (or writing had stopped)."""
-        return self.end_index is not None and (
-            self.writer.frames >= self.end_index or bool(self.writer.failure)
-        )
+        """The line dropped and everything up to it is written (or writing had stopped),
+        in both files."""
+        if self.end_index is None:
+            return False
+        files = [self.writer, *([self.processed] if self.processed else [])]
+        return all(w.frames >= self.end_index or bool(w.failure) for w in files)
 
     def close(self) -> str:
-        return self.writer.close()
+        problems = [self.writer.close(), self.processed.close() if self.processed else ""]
+        return "; ".join(p for p in problems if p)

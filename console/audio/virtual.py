@@ -6,10 +6,19 @@
 The console opens `pulse:virtual_mic` and `pulse:agent_out`; a test or a benchmark
 speaks into `pulse:caller_in` and listens on `pulse:agent_out.monitor`. Used by the
 integration tests and the benchmarks; needs `pulseaudio` and the ALSA pulse plugin.
+
+`EchoPath` adds a speakerphone's acoustics: what the console plays comes back into its
+microphone, attenuated and late, over a little room noise,
+
+    agent_out.monitor --loopback (40 ms, -6 dB)--> caller_in <-- noise (-50 dBFS)
+
+so echo cancellation can be tested for real and measured (tests/integration/test_echo.py,
+bench/echo.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +26,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 
 class VirtualAudioUnavailable(RuntimeError):
@@ -101,3 +113,105 @@ class VirtualAudioServer:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@dataclass(frozen=True)
+class EchoSpec:
+    """The room between the console's speaker and its microphone."""
+
+    gain_db: float = -6.0  # the agent's voice comes back this much quieter
+    delay_ms: int = 40  # and this much later (PulseAudio's loopback aims at it)
+    noise_dbfs: float = -50.0  # white room noise on the microphone (RMS); <= -120: none
+
+
+class EchoPath:
+    """Route what the console's speaker plays into its microphone, attenuated and late,
+    with noise: a PulseAudio loopback from `agent_out.monitor` into `caller_in` (the
+    sink whose monitor is the virtual microphone), its volume set in dB, and a noise
+    stream into the same sink. Start with `start()`, end with `stop()`; the server's
+    other wiring is left as it was, so tests that share the server are unaffected."""
+
+    def __init__(self, audio: VirtualAudio | None = None, spec: EchoSpec | None = None) -> None:
+        self.audio = audio or VirtualAudio()
+        self.spec = spec or EchoSpec()
+        self.module: str | None = None
+        self._noise: Any = None
+
+    def start(self) -> EchoPath:
+        spec = self.spec
+        out = _pactl(
+            "load-module",
+            "module-loopback",
+            f"source={_pulse_name(self.audio.speaker_monitor)}",
+            f"sink={_pulse_name(self.audio.caller_sink)}",
+            f"latency_msec={spec.delay_ms}",
+            "source_dont_move=true",
+            "sink_dont_move=true",
+        )
+        self.module = out.strip()
+        try:
+            inputs = json.loads(_pactl("-f", "json", "list", "sink-inputs"))
+            ours = [str(i["index"]) for i in inputs if str(i.get("owner_module")) == self.module]
+            if not ours:
+                raise VirtualAudioUnavailable("the echo loopback made no sink input")
+            _pactl("set-sink-input-volume", ours[0], f"{spec.gain_db:+.1f}dB")
+            if spec.noise_dbfs > -120:
+                self._noise = _NoiseStream(self.audio.caller_sink, spec.noise_dbfs)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self._noise is not None:
+            self._noise.close()
+            self._noise = None
+        if self.module is not None:
+            subprocess.run(["pactl", "unload-module", self.module], capture_output=True)
+            self.module = None
+
+    def __enter__(self) -> EchoPath:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _NoiseStream:
+    """White noise at a set RMS level, played into a device until closed."""
+
+    def __init__(self, device: str, dbfs: float, rate: int = 16000) -> None:
+        from console.audio.devices import open_stream, resolve
+
+        rms = 10 ** (dbfs / 20)
+        self._noise = np.random.default_rng(7).normal(0.0, rms, rate * 2).astype(np.float32)
+        self._pos = 0
+        self._stream = open_stream(
+            "output", resolve(device, "output"), samplerate=rate, callback=self._callback
+        )
+        self._stream.start()
+
+    def _callback(self, outdata: np.ndarray, frames: int, t: Any, status: Any) -> None:
+        idx = (self._pos + np.arange(frames)) % len(self._noise)
+        outdata[:, :] = self._noise[idx][:, None]
+        self._pos = (self._pos + frames) % len(self._noise)
+
+    def close(self) -> None:
+        try:
+            self._stream.abort()
+            self._stream.close()
+        except Exception:
+            pass
+
+
+def _pulse_name(spec: str) -> str:
+    return spec.split(":", 1)[1] if spec.startswith("pulse:") else spec
+
+
+def _pactl(*args: str) -> str:
+    done = subprocess.run(["pactl", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise VirtualAudioUnavailable(
+            f"pactl {' '.join(args)} failed: {(done.stderr or done.stdout).strip()}"
+        )
+    return done.stdout

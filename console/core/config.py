@@ -226,6 +226,29 @@ class SpeechSettings(_Strict):
     )
 
 
+class AudioSettings(_Strict):
+    """What runs on the microphone before the recogniser hears it (console/audio/echo.py).
+
+    Both are on by default because the case to protect is a laptop's built-in speakers
+    and microphone, or a meeting-room speakerphone: there the microphone hears the agent,
+    and without cancellation its words come back as caller speech, barge in on it and can
+    end the call. With a headset they find no echo and cost about 1 % of a core and
+    14 ms of capture latency (bench/echo.py); turn them off for the last 14 ms, or when
+    the sound system already cancels echo (a PulseAudio/PipeWire echo-cancel source).
+    """
+
+    echo_cancellation: bool = Field(
+        True,
+        description=(
+            "Remove the agent's voice from the microphone (WebRTC AEC3, with what the "
+            "console played as the reference). Needed on speakers; harmless on a headset."
+        ),
+    )
+    noise_suppression: bool = Field(
+        True, description="Suppress steady background noise (fans, hum) on the microphone."
+    )
+
+
 class VoicemailSettings(_Strict):
     """Who answered, judged from the caller's audio and words, and what to do on a machine.
 
@@ -326,6 +349,7 @@ class CallConfig(_Strict):
     end_call: EndCallAction = Field(default_factory=EndCallAction)
     agent: AgentConfig = Field(default_factory=AgentConfig)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    audio: AudioSettings = Field(default_factory=AudioSettings)
     voicemail: VoicemailSettings = Field(default_factory=VoicemailSettings)
     platform: PlatformRecord | None = Field(
         None,

@@ -175,6 +175,7 @@ class LiveCall:
         self.pump = AudioPump(self.io, self.clock, self.host, self.on_level)
         self.pump.muted = self._muted
         self.pump.on_lost = self._audio_lost
+        self._enable_processing()
         try:
             self.io.start()
         except AudioUnavailable as exc:
@@ -184,7 +185,12 @@ class LiveCall:
             self.notices.append(("audio", "the microphone delivered no audio to start on"))
             self.clock.start_at(0)
         if self.session_dir is not None:
-            self.pump.recorder = CallRecorder(self.session_dir / RECORDING_FILE, self.io.rate)
+            from console.audio.recorder import PROCESSED_FILE
+
+            processed = self.session_dir / PROCESSED_FILE if self.pump.processor else None
+            self.pump.recorder = CallRecorder(
+                self.session_dir / RECORDING_FILE, self.io.rate, processed_path=processed
+            )
         if self.model is not None:
             from console.speech.recognizer import StreamingRecognizer
 
@@ -204,6 +210,21 @@ class LiveCall:
                 self.model.model, self.io.rate, endpoint, final, partial
             )
             self.pump.recognizer = self.recognizer
+
+    def _enable_processing(self) -> None:
+        """Echo cancellation and noise suppression on the microphone, as the config's
+        `audio` section says (mid-call edits apply at the next block); what runs is named
+        among the call's models, so session.json and the report say it."""
+        from console.audio.echo import ProcessingSettings, engine_label
+
+        store = self.store
+        problem = self.pump.enable_processing(lambda: ProcessingSettings.of(store.current.audio))
+        settings = ProcessingSettings.of(store.current.audio)
+        if problem:
+            if settings.active:
+                self.notices.append(("audio", f"{problem}; the microphone is not processed"))
+            return
+        self.models["audio_processing"] = f"{engine_label()}: {settings.describe()}"
 
     def _audio_lost(self, message: str) -> None:
         """A device stopped mid-call (pump thread): from now on the agent's lines are
@@ -320,6 +341,12 @@ class LiveCall:
                     input_overflows=self.io.overflows,
                     output_underflows=self.io.underflows,
                 )
+            if self.pump is not None and self.pump.processor is not None:
+                from console.audio.recorder import PROCESSED_FILE
+
+                extra["audio_processing"] = self.pump.processor.summary()
+                if self.session_dir is not None:
+                    extra["processed_recording"] = PROCESSED_FILE
             self.writer.close(**extra)
 
     def _measure_goodbye(self) -> None:

@@ -3,6 +3,13 @@
 It anchors the session clock on the capture stream, writes the recording, feeds the
 recogniser, turns the player's sample-exact playback reports into engine inputs, and
 notices when a device stops delivering audio. Nothing here runs in a callback.
+
+The microphone is processed here too (echo cancellation, noise suppression:
+console/audio/echo.py). What the player handed the speaker is placed on the session
+clock as the far-end reference; each microphone block is recorded raw, processed, and
+the processed signal is what the recogniser hears, what the second recording file keeps,
+and what the echo watch compares with the reference to warn, once per call, that the
+microphone hears the agent.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from collections.abc import Callable
 import numpy as np
 
 from console.audio.clock import SampleClock
+from console.audio.echo import CaptureProcessor, FarEnd, ProcessingSettings, ProcessingUnavailable
+from console.audio.echo_watch import EchoWatch, echo_message
 from console.audio.io import AudioIO, InputBlock, OutputBlock, StreamLost
 from console.audio.recorder import CallRecorder
 from console.core.host import CallHost
@@ -22,6 +31,7 @@ from console.speech.recognizer import StreamingRecognizer
 
 STALL_S = 1.0  # no capture for this long while the call runs: the device is gone
 WARN_EVERY_S = 2.0  # at most one overflow/underflow warning per this many seconds
+BACKLOG_S = 5.0  # audio kept for a recorder attached after the call's first block
 
 
 class AudioPump:
@@ -38,6 +48,15 @@ class AudioPump:
         self.on_level = on_level
         self.recorder: CallRecorder | None = None
         self.recognizer: StreamingRecognizer | None = None
+        # What the speaker played, on the session clock: the echo canceller's reference.
+        self.far_end = FarEnd(io.rate)
+        self.processor: CaptureProcessor | None = None  # see enable_processing
+        self._settings: Callable[[], ProcessingSettings] | None = None
+        self.echo_watch: EchoWatch | None = EchoWatch(io.rate, self.far_end)
+        # Audio from session time 0 until a recorder is attached (it is attached once the
+        # clock has started, so the first blocks would otherwise be missing from it).
+        self._backlog: list[tuple[str, int, np.ndarray]] = []
+        self._backlog_frames = 0
         self.monitor: Callable[[InputBlock], None] | None = None  # tests: see the raw blocks
         # A device stopped for good: the call decides what happens (see LiveCall).
         self.on_lost: Callable[[str], None] | None = None
@@ -54,6 +73,23 @@ class AudioPump:
 
     def start(self) -> None:
         self._thread.start()
+
+    def enable_processing(self, settings: Callable[[], ProcessingSettings]) -> str:
+        """Process the microphone before the recogniser hears it, as `settings()` says
+        (read at every block, so a mid-call edit applies at the next block). Call before
+        `start`. Returns "" or why processing is unavailable (the raw microphone is then
+        used; the caller decides whether that is worth a warning)."""
+        try:
+            self.processor = CaptureProcessor(
+                self.io.rate, self.far_end, settings(), on_failure=self._processing_failed
+            )
+        except ProcessingUnavailable as exc:
+            return str(exc)
+        self._settings = settings
+        return ""
+
+    def _processing_failed(self, message: str) -> None:
+        self.host.submit(lambda e: e.fault("audio", message))
 
     def begin_call(self, timeout: float = 5.0) -> bool:
         """Make the frame captured now the recording's sample 0 (session time 0).
@@ -126,12 +162,54 @@ class AudioPump:
                 "input overflow: the computer fell behind capturing audio "
                 f"({self.io.overflows} so far); recognition may miss words",
             )
-        if self.recorder is not None:
-            self.recorder.write_caller(block.samples)
-        if self.recognizer is not None and not self._ended:
-            self.recognizer.feed(block.samples)
+        self._record("caller", 0, block.samples)
+        heard = block.samples
+        if self.processor is not None:
+            heard = self._configure()
+            heard = np.concatenate([heard, self.processor.push(block.samples)])
+        self._heard(heard)
         if self.on_level is not None:
             self.on_level(float(np.sqrt(np.mean(block.samples**2))) if len(block.samples) else 0.0)
+
+    def _configure(self) -> np.ndarray:
+        """Apply the settings in force now; returns samples a switch released (raw)."""
+        assert self.processor is not None and self._settings is not None
+        try:
+            settings = self._settings()
+        except Exception:  # a config being replaced: keep what runs
+            return np.zeros(0, np.float32)
+        return self.processor.configure(settings)
+
+    def _heard(self, samples: np.ndarray) -> None:
+        """The microphone as the recogniser hears it (processed, or raw when off)."""
+        if not len(samples):
+            return
+        if self.processor is not None:
+            self._record("processed", 0, samples)
+        if self.recognizer is not None and not self._ended:
+            self.recognizer.feed(samples)
+        if self.echo_watch is not None and not self._ended:
+            heard = self.echo_watch.feed(samples)
+            if heard is not None:
+                cancelling = self.processor is not None and (
+                    self.processor.settings.echo_cancellation and not self.processor.failure
+                )
+                message = echo_message(heard, cancelling)
+                self.host.submit(lambda e: e.fault("audio", message))
+
+    def _record(self, what: str, index: int, samples: np.ndarray) -> None:
+        """To the recorder, or kept until one is attached (BACKLOG_S at most)."""
+        recorder = self.recorder
+        if recorder is None:
+            if self._backlog_frames < BACKLOG_S * self.io.rate:
+                self._backlog.append((what, index, samples))
+                self._backlog_frames += len(samples) if what == "caller" else 0
+            return
+        if self._backlog:
+            backlog, self._backlog = self._backlog, []
+            for item in backlog:
+                _write(recorder, *item)
+        _write(recorder, what, index, samples)
 
     def _output(self, block: OutputBlock) -> None:
         self.clock.on_output_block(block.frame, block.dac_time)
@@ -142,9 +220,11 @@ class AudioPump:
             )
         if not self.clock.started:
             return
-        if self.recorder is not None:
-            index = round(self.clock.session_of_output_frame(block.frame) * self.clock.rate)
-            self.recorder.put_agent(index, block.samples)
+        index = round(self.clock.session_of_output_frame(block.frame) * self.clock.rate)
+        self._record("agent", index, block.samples)
+        self.far_end.add(block.frame, index, block.samples)
+        if self.processor is not None:
+            self._heard(self.processor.poll())
         for event in block.events:
             t = self.clock.session_of_output_frame(event.frame)
             uid = event.utterance_id
@@ -189,6 +269,15 @@ class AudioPump:
             self.on_lost(message)
         else:
             self.host.submit(lambda e: e.fault("audio", message, fatal=fatal))
+
+
+def _write(recorder: CallRecorder, what: str, index: int, samples: np.ndarray) -> None:
+    if what == "caller":
+        recorder.write_caller(samples)
+    elif what == "agent":
+        recorder.put_agent(index, samples)
+    else:
+        recorder.write_processed(samples)
 
 
 def _at(host: CallHost, t: float, fn: Callable[[], None]) -> None:
