@@ -146,7 +146,9 @@ class ScenariosPanel(QDialog):
         self.plan: SuitePlan | None = None
         self.records: list[RunRecord] = []
         self.cells: list[CellStats] = []
-        self.worker = SuiteWorker(self)
+        # Not a child of the panel: closing the panel mid-run deletes the panel, and the
+        # worker must outlive it until its thread ends (Qt drops the dead receivers).
+        self.worker = SuiteWorker()
 
         self.folder_edit = QLineEdit()
         self.folder_edit.setReadOnly(True)

@@ -160,3 +160,42 @@ def test_a_folder_without_scenarios_cannot_run(qtbot, tmp_path):
     panel.set_folder(tmp_path)
     assert panel.count_label.text() == "0 scenarios"
     assert not panel.run_button.isEnabled()
+
+
+def test_the_window_hook_opens_the_panel_with_the_windows_choices(qtbot, window, folder):
+    from console.ui.scenarios import open_scenarios_panel
+
+    window.backend_combo.setCurrentIndex(1)
+    panel = open_scenarios_panel(window)
+    assert panel.isVisible() and panel.sessions_dir == window.sessions_dir
+    assert panel.agent_combo.currentText() == f"LLM: {window.llm_settings.describe()}"
+    panel.agent_combo.setCurrentIndex(0)  # offline, for this test
+    panel.set_folder(folder)
+    panel.repeat_spin.setValue(1)
+    panel.jobs_spin.setValue(1)
+    run_and_wait(qtbot, panel, 3)
+    panel.cells_table.selectRow(2)
+    panel.runs_table.selectRow(0)
+    browser = panel.open_session()  # the window's own session browser
+    assert browser is window.browser
+    qtbot.waitUntil(lambda: browser.session is not None)
+    assert browser.session.folder == panel._selected_run().session_dir
+    browser.close()
+    panel.close()
+
+
+def test_closing_the_panel_mid_run_stops_it_without_a_crash(qtbot, tmp_path, folder):
+    panel = ScenariosPanel(tmp_path / "sessions")
+    panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    panel.show()
+    panel.set_folder(folder)
+    panel.repeat_spin.setValue(300)
+    panel.jobs_spin.setValue(1)
+    worker = panel.worker
+    results = []
+    worker.result.connect(results.append)
+    panel.run()
+    qtbot.waitUntil(lambda: len(results) >= 1)
+    panel.close()  # deleted now; the worker finishes its run and stops
+    qtbot.waitUntil(lambda: not worker.running, timeout=60_000)
+    assert len(results) < 900
