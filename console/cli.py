@@ -80,6 +80,10 @@ def _agent_mode(config) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     from console.scenario.suite_command import run_suite_command, wants_suite
 
+    if getattr(args, "sip", None):  # scenarios against a remote agent (console/sip)
+        from console.sip.commands import run_sip_scenarios
+
+        return run_sip_scenarios(args)
     if wants_suite(args):  # repeats, variants, parallel jobs: pass rates (suite_command.py)
         return run_suite_command(args)
     from console.report.table import format_timeline
@@ -492,6 +496,11 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 def _cmd_call(args: argparse.Namespace) -> int:
     from console.live.terminal import run_terminal_call
 
+    if getattr(args, "sip", None):  # a remote agent over SIP (console/sip)
+        from console.sip.commands import sip_call
+
+        return sip_call(args)
+
     if getattr(args, "llm", None):
         from console.core.redact import split_url_credentials
 
@@ -575,6 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run every scenario under each End Call variant in FILE and print the matrix",
     )
     run.add_argument("--html", metavar="FILE", help="also write the pass-rate matrix as HTML")
+    from console.sip.options import add_sip_options
+
+    add_sip_options(run)  # run --sip URI SCENARIO...: the caller's lines into a real agent
     run.set_defaults(func=_cmd_run)
 
     lint = sub.add_parser("lint", help="check configs for End Call mistakes")
@@ -637,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--llm-model", default="llama3.1", help="model name (--llm)")
     call.add_argument("--sessions", metavar="DIR", help="where to save the session")
     call.add_argument("--no-save", action="store_true", help="do not save the session")
+    add_sip_options(call)  # call --sip URI: dial a remote agent instead of the local one
     call.set_defaults(func=_cmd_call)
 
     models = sub.add_parser("models", help="list, download or verify speech models")

@@ -89,7 +89,30 @@ def _describe(e: ev.Event) -> tuple[str, str, str] | None:
         return f"{e.t:6.2f}", "model", model_call_text(e)
     if isinstance(e, ev.Notice):
         return f"{e.t:6.2f}", e.level, f"[{e.source}] {e.message}"
+    if isinstance(e, ev.SipEvent):
+        what = f"{e.direction} {e.message}" if e.direction else e.message
+        return f"{e.t:6.2f}", "sip", what + (f" ({e.detail})" if e.detail else "")
+    if isinstance(e, ev.FarEndVerdict):
+        return f"{e.t:6.2f}", "verdict", far_end_text(e)
     return None
+
+
+def far_end_text(e: ev.FarEndVerdict) -> str:
+    """A remote agent's hang-up in words: who ended it, how long after its last sound,
+    what it said last, and whether the BYE cut it off."""
+    last = f"last words {repr_text(e.last_utterance)}" if e.last_utterance else "it said nothing"
+    if e.agent_hung_up:
+        gap = f" {e.gap_s:.2f} s after its last sound" if e.gap_s is not None else ""
+        cut = (
+            f"; CUT OFF by its own BYE: {e.cut_why}"
+            if e.cut
+            else "; its last words were audible to their end"
+        )
+        return f"the agent hung up (BYE){gap}; {last}{cut}"
+    if e.never_hung_up:
+        waited = f" ({e.waited_s:g} s after it)" if e.waited_s is not None else ""
+        return f"the agent said goodbye but never hung up{waited}; {last}"
+    return f"the agent did not hang up; {last}"
 
 
 def model_call_text(e: ev.ModelCall) -> str:
