@@ -53,6 +53,7 @@ from console.core.agent_port import (
 )
 from console.core.clock import SessionClock
 from console.core.config import ConfigStore, EditResult
+from console.core.farewell import farewell_without_hangup
 from console.core.hangup import END_CALL_PHRASE, fixed_goodbye, phrase_ending
 
 
@@ -150,6 +151,25 @@ class Ending:
     goodbye_end: float | None = None  # its last sample (or when it was given up)
     drop_at: float | None = None
     drop_detail: str = ""
+    reason: str = ev.END_CALL_ACTION  # the drop's reason: the action, or a machine answered
+
+
+@dataclass
+class Screening:
+    """Voicemail detection in a call: the opening held for the verdict, the verdict, the
+    beep, and a message that waits for the beep (console/audio/amd decides; the engine
+    acts)."""
+
+    held_since: float | None = None  # the opening waits from then...
+    hold_until: float | None = None  # ...at most until then
+    verdict: ev.AnsweredByVerdict | None = None
+    beep: ev.BeepHeard | None = None
+    message: str = ""  # leave_message: the text, once a machine is decided
+    message_due: float | None = None  # spoken then at the latest (no beep came)
+
+    @property
+    def holding(self) -> bool:
+        return self.held_since is not None
 
 
 class CallEngine:
@@ -183,6 +203,7 @@ class CallEngine:
         self._held: list[_Held] = []
         self._last_activity = 0.0
         self._dropped_at: float | None = None
+        self.screening: Screening | None = None  # voicemail detection, when it is on
 
     # -- inputs: the call ----------------------------------------------------------------
     def place_call(
@@ -204,8 +225,15 @@ class CallEngine:
             )
         )
         self._set_state(CallState.CONNECTED)
-        self._last_activity = self.clock.now()
-        self._ask(Purpose.OPENING, 0, None)
+        now = self._last_activity = self.clock.now()
+        vm = self.store.current.voicemail
+        if vm.detect:
+            self.screening = Screening()
+            if vm.hold_opening_max_s > 0:  # the agent says nothing to a machine
+                self.screening.held_since = now
+                self.screening.hold_until = now + vm.hold_opening_max_s
+        if self.screening is None or not self.screening.holding:
+            self._ask(Purpose.OPENING, 0, None)
         if self.state is CallState.CONNECTED:
             self._set_state(CallState.LISTENING)
 
@@ -216,15 +244,28 @@ class CallEngine:
         t = self.clock.now() if t is None else t
         self._barge_in(t, self.turn + 1, "the caller barged in")
 
-    def caller_utterance(self, text: str, start: float, end: float) -> bool:
+    def caller_utterance(
+        self,
+        text: str,
+        start: float,
+        end: float,
+        *,
+        end_rule: str = "",
+        end_silence_s: float | None = None,
+        end_why: str = "",
+    ) -> bool:
         """One final caller utterance. Returns False when the call no longer listens.
+
+        `end_rule`, `end_silence_s` and `end_why` say what ended the turn (the
+        recogniser's end-of-turn rule), for the timeline.
 
         Speech that began before the line dropped but became final after it (the caller
         talking over the goodbye, recognised after the endpoint silence) is still logged,
         marked as after the action: it is evidence, though nothing answers it."""
+        ended = {"end_rule": end_rule, "end_silence_s": end_silence_s, "end_why": end_why}
         if self.state is CallState.DROPPED and self._dropped_at is not None:
             if start < self._dropped_at and text.strip():
-                self._log_late_speech(text.strip(), start, min(end, self._dropped_at))
+                self._log_late_speech(text.strip(), start, min(end, self._dropped_at), ended)
             return False
         if not self.active:
             return False
@@ -243,8 +284,11 @@ class CallEngine:
                 turn=self.turn,
                 heard_at=self.clock.now(),
                 after_action=self.ending is not None,
+                **ended,
             )
         )
+        if self.screening is not None and self.screening.holding:
+            return True  # who answered is not decided yet: the agent waits for the verdict
         self._barge_in(start, self.turn, "the caller spoke again")
         self._supersede(self.turn, "the caller spoke again")
         if self.ending is not None:
@@ -252,7 +296,7 @@ class CallEngine:
         self._ask(Purpose.REPLY, self.turn, end, caller_text=text)
         return True
 
-    def _log_late_speech(self, text: str, start: float, end: float) -> None:
+    def _log_late_speech(self, text: str, start: float, end: float, ended: dict) -> None:
         self.turn += 1
         self._emit(
             ev.CallerSpeech(
@@ -264,6 +308,7 @@ class CallEngine:
                 turn=self.turn,
                 heard_at=self.clock.now(),
                 after_action=self.ending is not None,
+                **ended,
             )
         )
 
@@ -329,6 +374,101 @@ class CallEngine:
         self._finish_playing(end, cut_short)
         self._after_playing()
 
+    # -- inputs: voicemail detection ----------------------------------------------------
+    def answered_by(self, verdict: ev.AnsweredByVerdict) -> None:
+        """Who answered. A person (or uncertain): the held opening plays. A machine: the
+        line drops at once (hang_up: no agent audio after the verdict) or the agent waits
+        for the beep and leaves the message (leave_message)."""
+        screening = self.screening
+        if not self.active or screening is None or screening.verdict is not None:
+            return
+        self._emit(dataclasses.replace(verdict, config_version=self.store.version))
+        screening.verdict = verdict
+        was_held = screening.holding
+        if was_held:
+            self._release_opening(max(verdict.t, screening.held_since or 0.0), verdict.answered_by)
+        if not verdict.machine or self.ending is not None:
+            return
+        vm = self.store.current.voicemail
+        if vm.on_machine == "hang_up":
+            self._drop(
+                ev.VOICEMAIL,
+                f"answered by {verdict.answered_by} ({verdict.decided_by}): hung up, no word said",
+            )
+            return
+        self._begin_message(verdict)
+
+    def beep_heard(self, beep: ev.BeepHeard) -> None:
+        """The beep ended: a message that waits for it starts now, never over the greeting."""
+        screening = self.screening
+        if not self.active or screening is None:
+            return
+        self._emit(dataclasses.replace(beep, config_version=self.store.version))
+        screening.beep = beep
+        if screening.message and screening.message_due is not None:
+            self._leave_message(f"after the beep at {beep.start:.2f}-{beep.end:.2f} s")
+
+    def _release_opening(self, t: float, by: str) -> None:
+        screening = self.screening
+        assert screening is not None and screening.held_since is not None
+        self._emit(
+            ev.OpeningHeld(
+                t=screening.held_since,
+                config_version=self.store.version,
+                start=screening.held_since,
+                end=t,
+                released_by=by,
+            )
+        )
+        screening.held_since = screening.hold_until = None
+        machine = screening.verdict is not None and screening.verdict.machine
+        if by in ("human", "uncertain", "hold_expired") and not machine and self.ending is None:
+            self._ask(Purpose.OPENING, 0, None)
+
+    def _begin_message(self, verdict: ev.AnsweredByVerdict) -> None:
+        """A machine answered and a message is to be left: nothing else is said; the
+        message waits for the beep (at most beep_max_wait_s)."""
+        from console.core.hangup import fill
+
+        cfg = self.store.current
+        screening = self.screening
+        assert screening is not None
+        now = self.clock.now()
+        why = f"answered by {verdict.answered_by} ({verdict.decided_by}): leave the message"
+        self.ending = Ending(
+            action_at=now,
+            end=EndRequest("voicemail", why=why, rule="voicemail.on_machine: leave_message"),
+            turn=self.turn,
+            caller_end=None,
+            reason=ev.VOICEMAIL,
+        )
+        self._queue.clear()
+        self._held.clear()
+        for request in list(self._requests.values()):
+            request.discarded = True
+            self.agent.cancel(request.turn)
+        self._requests.clear()
+        self._cut(now)
+        self._set_state(CallState.ENDING)
+        variables = {"agent_name": cfg.agent.name, **cfg.agent.variables}
+        screening.message = fill(cfg.voicemail.message, variables).strip()
+        if not screening.message:
+            self._drop(ev.VOICEMAIL, "leave_message, but voicemail.message is empty", now)
+            return
+        screening.message_due = now + cfg.voicemail.beep_max_wait_s
+        beep = screening.beep
+        if beep is not None and beep.heard_at <= now:
+            self._leave_message(f"after the beep at {beep.start:.2f}-{beep.end:.2f} s")
+
+    def _leave_message(self, why: str) -> None:
+        screening, ending = self.screening, self.ending
+        if screening is None or ending is None or screening.message_due is None:
+            return
+        screening.message_due = None
+        ending.goodbye = GoodbyeText(screening.message, "voicemail_message", why)
+        self._enqueue_speech(screening.message, "goodbye", ending.end.why, ending.turn)
+        self._advance()
+
     # -- inputs: the tester --------------------------------------------------------------
     def edit_config(self, changes: dict[str, Any]) -> EditResult:
         """Apply an edit; mid-call it is logged and reaches the agent's next decision."""
@@ -372,6 +512,9 @@ class CallEngine:
         times = [h.request.due for h in self._held]
         if self.ending is not None and self.ending.drop_at is not None:
             times.append(self.ending.drop_at)
+        screening = self.screening
+        if screening is not None:
+            times += [t for t in (screening.hold_until, screening.message_due) if t is not None]
         tt = self.store.current.agent.turn_taking
         if tt.max_call_s is not None:
             times.append(tt.max_call_s)
@@ -386,8 +529,14 @@ class CallEngine:
             return
         ending = self.ending
         if ending is not None and ending.drop_at is not None and now >= ending.drop_at:
-            self._drop(ev.END_CALL_ACTION, ending.drop_detail, ending.drop_at)
+            self._drop(ending.reason, ending.drop_detail, ending.drop_at)
             return
+        screening = self.screening
+        if screening is not None:
+            if screening.hold_until is not None and now >= screening.hold_until:
+                self._release_opening(screening.hold_until, "hold_expired")
+            if screening.message_due is not None and now >= screening.message_due:
+                self._leave_message("no beep within beep_max_wait_s")
         tt = self.store.current.agent.turn_taking
         if tt.max_call_s is not None and now >= tt.max_call_s:
             self._drop(
@@ -675,7 +824,7 @@ class CallEngine:
             ending.drop_at = ending.goodbye_end + guard
             ending.drop_detail = f"guard {guard:g} s"
             if guard <= 0:
-                self._drop(ev.END_CALL_ACTION, ending.drop_detail, ending.drop_at)
+                self._drop(ending.reason, ending.drop_detail, ending.drop_at)
             return
         self._advance()
 
@@ -808,16 +957,18 @@ class CallEngine:
         since_goodbye = (
             None if ending is None or ending.goodbye_end is None else now - ending.goodbye_end
         )
-        self._emit(
-            ev.LineDropped(
-                t=now,
-                config_version=self.store.version,
-                reason=reason,
-                detail=detail,
-                since_action_s=since_action,
-                since_goodbye_end_s=since_goodbye,
-            )
+        drop = ev.LineDropped(
+            t=now,
+            config_version=self.store.version,
+            reason=reason,
+            detail=detail,
+            since_action_s=since_action,
+            since_goodbye_end_s=since_goodbye,
         )
+        unfinished = farewell_without_hangup([*self.events, drop])
+        if unfinished:  # the agent said goodbye, then never hung up: the other End Call bug
+            self._notice("warning", "agent", unfinished)
+        self._emit(drop)
         self._set_state(CallState.DROPPED)
         self.voice.line_dropped()
         self.agent.close()

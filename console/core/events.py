@@ -20,7 +20,9 @@ ERROR = "error"
 TIMEOUT = "timeout"
 AGENT_HUNG_UP = "agent_hung_up"  # a remote agent (over SIP) sent BYE
 END_CALL_PHRASE = "end_call_phrase"  # the agent said a platform's end-call phrase
+VOICEMAIL = "voicemail"  # a machine answered (voicemail detection)
 DROP_REASONS = (
+    VOICEMAIL,
     END_CALL_ACTION,
     END_CALL_PHRASE,
     CALLER_HUNG_UP,
@@ -72,6 +74,12 @@ class CallerSpeech(Event):
     # Spoken after the End Call action (e.g. during the goodbye): evidence, not a turn the
     # agent answers (invariant 8).
     after_action: bool = False
+    # What ended the turn (turn_taking.end_of_turn): "silence", "adaptive", or "call end"
+    # for words pending when the line dropped; empty for typed input. With the silence
+    # that ended it and why (the adaptive rule's reading of the words).
+    end_rule: str = ""
+    end_silence_s: float | None = None
+    end_why: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +170,48 @@ class GoodbyeAudibility(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AnsweredByVerdict(Event):
+    """Who answered (voicemail detection): human, voicemail, IVR or uncertain, how sure,
+    what decided it, when (`t`: the moment of the verdict)."""
+
+    kind: ClassVar[str] = "answered_by"
+    answered_by: str  # human / voicemail / ivr / uncertain
+    confidence: float
+    decided_by: str  # beep / words / greeting_shape / initial_silence / timeout / ended
+    reason: str
+    greeting_s: float | None = None
+    beep_start: float | None = None
+    cues: list[str] = field(default_factory=list)
+
+    @property
+    def machine(self) -> bool:
+        return self.answered_by in ("voicemail", "ivr")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BeepHeard(Event):
+    """A voicemail beep, as a span (`t` is its first sample); `heard_at` is when the
+    detector knew it had ended: the earliest a message may start."""
+
+    kind: ClassVar[str] = "beep"
+    start: float
+    end: float
+    hz: float
+    dbfs: float
+    heard_at: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpeningHeld(Event):
+    """The agent's opening held while the verdict was pending, and what released it."""
+
+    kind: ClassVar[str] = "opening_held"
+    start: float
+    end: float
+    released_by: str  # "human", "uncertain", "voicemail", "ivr" or "hold_expired"
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfigChanged(Event):
     kind: ClassVar[str] = "config_changed"
     field: str
@@ -246,6 +296,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FarEndVerdict,
         SpeechStarted,
         GoodbyeAudibility,
+        AnsweredByVerdict,
+        BeepHeard,
+        OpeningHeld,
     )
 }
 

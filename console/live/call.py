@@ -92,6 +92,14 @@ class LiveCall:
             self.clock = SampleClock(opts.rate)
         else:
             self.clock = MonotonicClock()
+            if self.store.current.voicemail.detect:
+                self.notices.append(
+                    (
+                        "voicemail",
+                        "voicemail detection listens to the microphone: with typed input no "
+                        "verdict comes, and the held opening plays when the hold expires",
+                    )
+                )
         self.host = CallHost(self.clock)
         self.models.update(self.agent.describe())  # e.g. a model's URL and name, never a key
         if opts.sessions_dir is not None:
@@ -176,6 +184,12 @@ class LiveCall:
         self.pump.muted = self._muted
         self.pump.on_lost = self._audio_lost
         self._enable_processing()
+        voicemail = self.store.current.voicemail
+        if voicemail.detect:
+            from console.audio.amd.detector import AnsweredByDetector, DetectorSettings
+
+            settings = DetectorSettings.from_config(voicemail, rate=self.io.rate)
+            self.pump.answered_by = AnsweredByDetector(settings)
         try:
             self.io.start()
         except AudioUnavailable as exc:
@@ -197,11 +211,17 @@ class LiveCall:
             host = self.host
             endpoint = self.store.current.agent.turn_taking.endpoint_silence_ms / 1000.0
 
+            detector = self.pump.answered_by
+
             def final(r) -> None:
                 text = self.transcript(r.text) if self.transcript else r.text
+                if detector is not None:
+                    detector.post_words(text, final=True)
                 host.submit(lambda e: e.caller_utterance(text, r.start, r.end))
 
             def partial(text: str, start: float) -> None:
+                if detector is not None:
+                    detector.post_words(text, final=False)
                 host.submit(lambda e: e.caller_speech_started(start))
                 if self.on_partial is not None:
                     self.on_partial(text)

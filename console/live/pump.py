@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from console.audio.amd.detector import AnsweredByDetector
 from console.audio.clock import SampleClock
 from console.audio.echo import CaptureProcessor, FarEnd, ProcessingSettings, ProcessingUnavailable
 from console.audio.echo_watch import EchoWatch, echo_message
@@ -48,6 +49,9 @@ class AudioPump:
         self.on_level = on_level
         self.recorder: CallRecorder | None = None
         self.recognizer: StreamingRecognizer | None = None
+        # Voicemail detection (console/audio/amd): fed what the recogniser hears; its
+        # verdict and beep go straight to the engine (their time has already passed).
+        self.answered_by: AnsweredByDetector | None = None
         # What the speaker played, on the session clock: the echo canceller's reference.
         self.far_end = FarEnd(io.rate)
         self.processor: CaptureProcessor | None = None  # see enable_processing
@@ -188,6 +192,8 @@ class AudioPump:
             self._record("processed", 0, samples)
         if self.recognizer is not None and not self._ended:
             self.recognizer.feed(samples)
+        if self.answered_by is not None and not self._ended:
+            self._detect(samples)
         if self.echo_watch is not None and not self._ended:
             heard = self.echo_watch.feed(samples)
             if heard is not None:
@@ -196,6 +202,19 @@ class AudioPump:
                 )
                 message = echo_message(heard, cancelling)
                 self.host.submit(lambda e: e.fault("audio", message))
+
+    def _detect(self, samples: np.ndarray) -> None:
+        from console.audio.amd.detector import AnsweredBy
+        from console.audio.amd.timeline import beep_event, verdict_event
+
+        assert self.answered_by is not None
+        for result in self.answered_by.feed(samples):
+            if isinstance(result, AnsweredBy):
+                self.host.submit(
+                    lambda e, r=result: e.answered_by(verdict_event(r, e.store.version))
+                )
+            else:
+                self.host.submit(lambda e, r=result: e.beep_heard(beep_event(r, e.store.version)))
 
     def _record(self, what: str, index: int, samples: np.ndarray) -> None:
         """To the recorder, or kept until one is attached (BACKLOG_S at most)."""

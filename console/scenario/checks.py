@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from console.agent.lints import Lint
 from console.core import events as ev
-from console.scenario.farewell import farewell_without_hangup
+from console.core.farewell import farewell_without_hangup
 from console.scenario.model import Expectations
 
 E = TypeVar("E", bound=ev.Event)

@@ -20,7 +20,7 @@ from console.scenario.checks import (
     first_event,
     speech_after_goodbye,
 )
-from console.scenario.farewell import farewell_without_hangup
+from console.core.farewell import farewell_without_hangup
 from console.scenario.suite import RunRecord, SuitePlan
 from console.scenario.variants import Variant
 

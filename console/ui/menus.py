@@ -27,6 +27,8 @@ def build_menus(window: QMainWindow, menus: dict[str, list[Entry]]) -> None:
 
 
 def window_menus(w: Any) -> dict[str, list[Entry]]:
+    from console.ui.scenarios import open_scenarios_panel
+
     keys = QKeySequence.StandardKey
     return {
         "&File": [
@@ -53,6 +55,7 @@ def window_menus(w: Any) -> dict[str, list[Entry]]:
         ],
         "&Sessions": [
             ("&Browse sessions…", "Ctrl+B", lambda: w.sessions.browse()),
+            ("Run &scenarios…", "Ctrl+R", lambda: open_scenarios_panel(w)),
             ("Sessions &folder…", None, w.sessions.choose_folder),
             ("&Export the last call…", "Ctrl+E", w.export_last_call),
         ],

@@ -113,3 +113,27 @@ def test_a_mid_call_edit_reaches_the_next_request():
     agent.begin = spy  # type: ignore[method-assign]
     call.caller("yes", 1.5, 2.0)
     assert seen == ["Only on request."]
+
+
+def test_a_farewell_without_the_action_is_a_warning_before_the_drop():
+    """'Said goodbye but never hung up': on the timeline when the caller hangs up."""
+
+    class FarewellAgent(LateAgent):
+        def begin(self, request: AgentRequest, emit: Emit) -> None:
+            if request.purpose is Purpose.REPLY:
+                emit(Say(request.turn, "Thanks for your time, have a great day!"))
+                emit(TurnDone(request.turn))
+            else:
+                super().begin(request, emit)
+
+    call = Call()
+    call.engine = CallEngine(call.store, FarewellAgent(), call.clock, call.voice)
+    call.start()
+    call.finish_speech(1.0)
+    call.caller("no thanks", 1.5, 2.0)
+    call.finish_speech(4.0)
+    call.at(9.0)
+    call.engine.hang_up()
+    warning = call.of(ev.Notice)[-1]
+    assert warning.level == "warning" and "never" in warning.message.lower()
+    assert call.engine.events.index(warning) < call.engine.events.index(call.one(ev.LineDropped))

@@ -66,6 +66,10 @@ class LlamaServer:
                 str(self.port),
                 "--n_ctx",
                 "4096",
+                # By default the server cuts a streamed reply short when another request
+                # arrives: runs in parallel (--jobs) would interrupt each other.
+                "--interrupt_requests",
+                "False",
                 "--n_threads",
                 str(max(1, min(4, os.cpu_count() or 2))),
             ],

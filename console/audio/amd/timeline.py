@@ -1,9 +1,7 @@
-"""The timeline events answered-by detection adds, proposed for console/core/events.py.
+"""The detector's results as the timeline's events (defined in console/core/events.py).
 
-They are defined here, as ordinary `Event`s, so the detector's results can be put on a
-timeline (and tested) before the engine learns them; registering them is one line each
-in `EVENT_TYPES`. Times are session seconds, like every other event: the detector's
-sample positions are session samples in a live call, so `sample / rate` is the time.
+Times are session seconds, like every other event: the detector's sample positions are
+session samples in a live call, so `sample / rate` is the time.
 
 - `AnsweredByEvent` ("answered_by"), at the moment of the verdict: who answered, how
   sure, what decided it, and the beep's span when a beep decided it.
@@ -19,43 +17,20 @@ one of the semantics doc's drop reasons).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
-
 from console.audio.amd.detector import AnsweredBy, Beep
-from console.core.events import Event
+from console.core.events import VOICEMAIL as VOICEMAIL_DROP
+from console.core.events import AnsweredByVerdict as AnsweredByEvent
+from console.core.events import BeepHeard as BeepEvent
+from console.core.events import OpeningHeld as OpeningHeldEvent
 
-VOICEMAIL_DROP = "voicemail"
-
-
-@dataclass(frozen=True, kw_only=True)
-class AnsweredByEvent(Event):
-    kind: ClassVar[str] = "answered_by"
-    answered_by: str  # human / voicemail / ivr / uncertain
-    confidence: float
-    decided_by: str  # beep / words / greeting_shape / initial_silence / timeout / ended
-    reason: str
-    greeting_s: float | None = None
-    beep_start: float | None = None
-    cues: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True, kw_only=True)
-class BeepEvent(Event):
-    kind: ClassVar[str] = "beep"
-    start: float
-    end: float
-    hz: float
-    dbfs: float
-    heard_at: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class OpeningHeldEvent(Event):
-    kind: ClassVar[str] = "opening_held"
-    start: float
-    end: float
-    released_by: str  # "human", "uncertain", "voicemail", "ivr" or "hold_expired"
+__all__ = [
+    "VOICEMAIL_DROP",
+    "AnsweredByEvent",
+    "BeepEvent",
+    "OpeningHeldEvent",
+    "beep_event",
+    "verdict_event",
+]
 
 
 def verdict_event(verdict: AnsweredBy, config_version: int) -> AnsweredByEvent:

@@ -1,0 +1,103 @@
+"""What the engine does with the answered-by verdict: hold the opening, hang up on a
+machine, or wait for the beep and leave the message whole."""
+
+from __future__ import annotations
+
+from console.core import events as ev
+from tests.conftest import Call, make_config
+
+
+def verdict(kind: str, t: float, by: str = "greeting_shape") -> ev.AnsweredByVerdict:
+    return ev.AnsweredByVerdict(
+        t=t, config_version=1, answered_by=kind, confidence=0.8, decided_by=by, reason="test"
+    )
+
+
+def beep(start: float, end: float, heard: float) -> ev.BeepHeard:
+    return ev.BeepHeard(
+        t=start, config_version=1, start=start, end=end, hz=1000.0, dbfs=-12.0, heard_at=heard
+    )
+
+
+def screening_call(**changes) -> Call:
+    return Call(make_config(**{"voicemail.detect": True, **changes})).start()
+
+
+def test_the_opening_is_held_until_a_person_is_heard():
+    call = screening_call()
+    assert call.voice.played == []  # nothing said while the verdict is pending
+    call.at(1.2)
+    call.engine.answered_by(verdict("human", 1.2))
+    assert call.voice.played and call.voice.played[0].text.startswith("Do you have")
+    held = call.one(ev.OpeningHeld)
+    assert (held.start, held.end, held.released_by) == (0.0, 1.2, "human")
+    assert call.one(ev.AnsweredByVerdict).answered_by == "human"
+
+
+def test_the_hold_expires_and_the_opening_plays():
+    call = screening_call(**{"voicemail.hold_opening_max_s": 2.0})
+    call.at(2.0)
+    assert call.voice.played and call.one(ev.OpeningHeld).released_by == "hold_expired"
+
+
+def test_a_greeting_heard_while_held_is_logged_not_answered():
+    call = screening_call()
+    call.caller("hello?", 0.3, 0.8)
+    assert call.voice.played == [] and call.one(ev.CallerSpeech).text == "hello?"
+
+
+def test_hang_up_on_a_machine_drops_at_the_verdict_with_no_agent_audio():
+    call = screening_call(**{"voicemail.hold_opening_max_s": 0.0})
+    speaking = call.voice.played[-1]  # not held: the opening is playing
+    call.at(3.4)
+    call.engine.answered_by(verdict("voicemail", 3.4, "beep"))
+    drop = call.one(ev.LineDropped)
+    assert drop.reason == "voicemail" and drop.t == 3.4
+    assert speaking.id in call.voice.stopped and call.voice.dropped
+    assert call.of(ev.Goodbye) == []
+
+
+def test_a_message_waits_for_the_beep_and_plays_whole_before_the_drop():
+    call = screening_call(
+        **{"voicemail.on_machine": "leave_message", "voicemail.message": "Hi {agent_name} here."}
+    )
+    call.at(2.0)
+    call.engine.answered_by(verdict("voicemail", 2.0, "words"))
+    assert call.voice.played == []  # not over the greeting
+    call.at(4.6)
+    call.engine.beep_heard(beep(4.0, 4.5, 4.52))
+    (message,) = call.voice.played
+    assert message.text == "Hi Sam here." and message.kind == "goodbye"
+    call.caller("more greeting words", 4.7, 5.0)  # the machine talks on: nothing is cut
+    assert message.id not in call.voice.stopped and call.engine.active
+    call.finish_speech(6.0)
+    call.at(6.2)
+    goodbye, drop = call.one(ev.Goodbye), call.one(ev.LineDropped)
+    assert goodbye.source == "voicemail_message" and goodbye.start >= 4.5
+    assert not goodbye.cut_short and drop.reason == "voicemail" and drop.t >= goodbye.end
+
+
+def test_with_no_beep_the_message_plays_after_the_maximum_wait():
+    call = screening_call(
+        **{
+            "voicemail.on_machine": "leave_message",
+            "voicemail.message": "Please call us back.",
+            "voicemail.beep_max_wait_s": 5.0,
+        }
+    )
+    call.at(1.0)
+    call.engine.answered_by(verdict("voicemail", 1.0))
+    call.at(5.9)
+    assert call.voice.played == []
+    call.at(6.0)
+    assert [u.text for u in call.voice.played] == ["Please call us back."]
+    call.finish_speech(7.5)
+    assert "no beep" in call.one(ev.Goodbye).detail
+
+
+def test_a_person_is_never_hung_up_on():
+    call = screening_call()
+    call.at(1.0)
+    call.engine.answered_by(verdict("human", 1.0))
+    call.engine.answered_by(verdict("voicemail", 1.5))  # a second verdict is ignored
+    assert call.engine.active and len(call.of(ev.AnsweredByVerdict)) == 1
