@@ -113,6 +113,7 @@ class SipCall:
         self._never_hung_up = False
         self._final_rows: list[ev.AgentSpeech] | None = None  # collected while flushing
         self._codecs: dict[str, str] = {}
+        self._caller_ends: list[float] = []  # when each caller line ended
         self._closed = False
         self._monitor: threading.Thread | None = None
         rate = self.options.line.rate
@@ -254,6 +255,7 @@ class SipCall:
         rate = self.options.line.rate
         self._turn += 1
         start_t, end_t = first / rate, end / rate
+        self._caller_ends.append(end_t)
         self._emit(
             ev.CallerSpeech(
                 t=start_t,
@@ -437,6 +439,7 @@ class SipCall:
             cut_short=cut,
             why="heard over SIP",
             utterance_id=self._utterances,
+            turn=sum(1 for end in self._caller_ends if end <= span.start + 0.05),
         )
         self._agent_rows.append(row)
         self._emit(row)

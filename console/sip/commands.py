@@ -152,19 +152,20 @@ def run_sip_scenarios(args: argparse.Namespace) -> int:
     if repeat < 1:
         print("error: --repeat must be 1 or more", file=sys.stderr)
         return 2
-    options = SipRunOptions(sessions_dir=_sessions(args), line=line)
-    model_note = _load_model(args, options)
     t0 = time.perf_counter()
     results: list[Any] = []
     errors: list[tuple[str, str]] = []
+    scenarios = []
+    for name in args.scenario:
+        try:
+            scenarios.append((name, load_sip_scenario(name)))
+        except SipScenarioError as exc:
+            errors.append((name, str(exc)))
+            print(f"ERROR  {tty(name)}: {tty(exc)}\n")
+    options = SipRunOptions(sessions_dir=_sessions(args), line=line)
+    model_note = _load_model(args, options) if scenarios else ""
     try:
-        for name in args.scenario:
-            try:
-                scenario = load_sip_scenario(name)
-            except SipScenarioError as exc:
-                errors.append((name, str(exc)))
-                print(f"ERROR  {tty(name)}: {tty(exc)}\n")
-                continue
+        for name, scenario in scenarios:
             for n in range(repeat):
                 result = run_sip_scenario(scenario, account, name, options)
                 results.append(result)
