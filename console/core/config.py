@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 TOOL_NAME_RULE = (
@@ -126,6 +133,27 @@ class TurnTaking(_Strict):
         le=5_000,
         description="Silence after the caller's last word before the utterance is final.",
     )
+    end_of_turn: Literal["silence", "adaptive"] = Field(
+        "silence",
+        description=(
+            "What ends the caller's turn. 'silence': endpoint_silence_ms of quiet, whatever "
+            "was said. 'adaptive': the words so far decide: a complete answer ends after "
+            "min_end_of_turn_ms, a lone 'yes'/'no' after twice that, and one that stops "
+            "on 'and', 'the', 'to', 'I am', 'um' waits up to max_end_of_turn_ms."
+        ),
+    )
+    min_end_of_turn_ms: int = Field(
+        200,
+        ge=100,
+        le=5_000,
+        description="adaptive: silence that ends a complete answer ('No thanks.').",
+    )
+    max_end_of_turn_ms: int = Field(
+        1_200,
+        ge=100,
+        le=10_000,
+        description="adaptive: the longest wait for a caller who stopped mid-sentence.",
+    )
     barge_in: bool = Field(
         True, description="Caller speech stops the agent's normal speech (never the goodbye)."
     )
@@ -148,6 +176,15 @@ class TurnTaking(_Strict):
         "continue",
         description="On a device or backend fault: go on (text mode) or end with reason 'error'.",
     )
+
+    @model_validator(mode="after")
+    def _end_of_turn_bounds(self) -> TurnTaking:
+        if self.max_end_of_turn_ms < self.min_end_of_turn_ms:
+            raise ValueError(
+                f"max_end_of_turn_ms ({self.max_end_of_turn_ms}) must be at least "
+                f"min_end_of_turn_ms ({self.min_end_of_turn_ms})"
+            )
+        return self
 
 
 class ModelEndpoint(_Strict):

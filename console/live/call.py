@@ -217,7 +217,8 @@ class LiveCall:
                 text = self.transcript(r.text) if self.transcript else r.text
                 if detector is not None:
                     detector.post_words(text, final=True)
-                host.submit(lambda e: e.caller_utterance(text, r.start, r.end))
+                ended = r.ended.fields() if r.ended else {}  # which rule ended the turn
+                host.submit(lambda e: e.caller_utterance(text, r.start, r.end, **ended))
 
             def partial(text: str, start: float) -> None:
                 if detector is not None:
@@ -226,8 +227,16 @@ class LiveCall:
                 if self.on_partial is not None:
                     self.on_partial(text)
 
+            from console.speech.end_of_turn import rule_for
+
+            store = self.store  # the rule in force at each utterance (mid-call edits apply)
             self.recognizer = StreamingRecognizer(
-                self.model.model, self.io.rate, endpoint, final, partial
+                self.model.model,
+                self.io.rate,
+                endpoint,
+                final,
+                partial,
+                end_of_turn=lambda: rule_for(store.current.agent.turn_taking),
             )
             self.pump.recognizer = self.recognizer
 

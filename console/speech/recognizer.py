@@ -17,6 +17,14 @@ EARLY_FLUSH_S of quiet, and overlaps the rest of the endpoint silence; its words
 If the caller speaks again before the endpoint, the held words are joined with what
 follows, exactly as for a segment vosk ended on its own, so the early flush costs only a
 segment boundary inside a pause, never words.
+
+How much silence ends the turn is the end-of-turn rule's call (console/speech/
+end_of_turn.py, `turn_taking.end_of_turn`): a fixed silence, or `adaptive`, which reads
+the words the flush delivered ("no thanks" ends soon, "yes I am" waits for more). The
+rule is asked once per pause, after the flush (so it judges every word said so far), and
+again after the caller's next sound; it is read from the config at each utterance, so a
+mid-call edit applies to the next one. Each final result says which rule ended the turn,
+after how much silence, and why.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from console.speech.end_of_turn import EndOfTurn, SilenceRule, TurnEnd, TurnEnding
 
 PARTIAL_EVERY_S = 0.1
 VOICE_MIN_RMS = 0.004  # about -48 dBFS: quieter than this is never speech
@@ -52,6 +62,7 @@ class Recognised:
     start: float
     end: float
     words: tuple[Word, ...]
+    ended: TurnEnd | None = None  # which rule ended the turn, after how much silence
 
 
 def _words(items: list[dict[str, Any]]) -> tuple[Word, ...]:
@@ -70,12 +81,21 @@ class StreamingRecognizer:
         on_final: Callable[[Recognised], None],
         on_partial: Callable[[str, float], None] | None = None,
         early_flush_s: float = EARLY_FLUSH_S,
+        end_of_turn: Callable[[], EndOfTurn] | None = None,
+        hear: Callable[[tuple[Word, ...]], str] | None = None,
     ) -> None:
+        """`end_of_turn` gives the rule in force (called at each utterance's start; by
+        default `endpoint_silence_s` of silence). `hear` turns the words so far into the
+        text the rule reads (by default vosk's words; a benchmark whose model cannot
+        understand the caller's language substitutes the script, aligned by time)."""
         import vosk
 
         self.rate = rate
         self.endpoint_silence_s = endpoint_silence_s
-        self.early_flush_s = min(early_flush_s, endpoint_silence_s)
+        self._rule_now = end_of_turn or (lambda: SilenceRule(endpoint_silence_s))
+        self._early_flush_s = early_flush_s
+        self._hear = hear or (lambda words: " ".join(w.word for w in words))
+        self._ending: TurnEnding | None = None  # the rule judging the utterance under way
         self._flushed = False  # the decoder has been flushed since the caller's last sound
         self.flushes = 0  # decoder flushes so far, early or at the end (for tests and bench)
         self.on_final = on_final
@@ -97,6 +117,14 @@ class StreamingRecognizer:
     def position(self) -> float:
         return self.fed / self.rate
 
+    @property
+    def early_flush_s(self) -> float:
+        """Quiet after which the decoder is flushed: never later than the rule could end
+        the turn."""
+        if self._ending is None:
+            return self._early_flush_s
+        return min(self._early_flush_s, self._ending.rule.shortest_s)
+
     def feed(self, samples: np.ndarray) -> None:
         self._queue.put(samples)
 
@@ -116,7 +144,9 @@ class StreamingRecognizer:
             if samples is None:
                 if self._flush_on_close:
                     self._hold(json.loads(self._rec.FinalResult()))
-                    self._emit()
+                    speaking = self._voice_start is not None
+                    quiet = self.position - self._last_voice if speaking else 0.0
+                    self._emit(TurnEnd("call end", quiet, "words pending when the call ended"))
                 return
             t0 = time.thread_time()
             self._accept(samples)
@@ -144,9 +174,18 @@ class StreamingRecognizer:
             self._hold(json.loads(self._rec.FinalResult()))
             self._flushed = True
             self.flushes += 1
-        if quiet >= self.endpoint_silence_s:
+        if self._flushed:
+            self._decide(quiet)
+
+    def _decide(self, quiet: float) -> None:
+        """After the flush, every word said so far is held: does this much quiet end the
+        turn, by the rule in force?"""
+        assert self._ending is not None  # set when the caller's voice started
+        ended = self._ending.check(quiet, lambda: self._hear(tuple(self._held)))
+        if ended is not None:
             self._voice_start = None
-            self._emit()
+            self._ending = None
+            self._emit(ended)
 
     def _voice_activity(self, samples: np.ndarray) -> None:
         """Track when the caller last made a sound louder than the noise floor."""
@@ -158,8 +197,11 @@ class StreamingRecognizer:
         if rms > max(VOICE_MIN_RMS, VOICE_OVER_FLOOR * floor):
             self._last_voice = self.position
             self._flushed = False
+            if self._ending is not None:
+                self._ending.sound()
             if self._voice_start is None:
                 self._voice_start = self.position - len(samples) / self.rate
+                self._ending = TurnEnding(self._rule_now())  # the rule in force now
 
     _voice_start: float | None = None
     _last_voice = 0.0
@@ -167,9 +209,9 @@ class StreamingRecognizer:
     def _hold(self, result: dict[str, Any]) -> None:
         self._held.extend(_words(result.get("result") or []))
 
-    def _emit(self) -> None:
+    def _emit(self, ended: TurnEnd | None = None) -> None:
         words, self._held = tuple(self._held), []
         self._partial_text = ""
         text = " ".join(w.word for w in words)
         if words and text.strip():
-            self.on_final(Recognised(text, words[0].start, words[-1].end, words))
+            self.on_final(Recognised(text, words[0].start, words[-1].end, words, ended))
