@@ -20,6 +20,14 @@ def _span(start: float, end: float) -> str:
     return f"{start:6.2f}-{end:6.2f}"
 
 
+def _ended(e: ev.CallerSpeech) -> str:
+    """What ended a caller's turn: the rule, the silence it waited, and (adaptive) why."""
+    if not e.end_rule or e.end_silence_s is None:
+        return ""
+    why = f" ({e.end_why})" if e.end_why and e.end_rule != "silence" else ""
+    return f" · turn ended by {e.end_rule} after {e.end_silence_s * 1000:.0f} ms of silence{why}"
+
+
 def describe(e: ev.Event) -> tuple[str, str, str] | None:
     """(time, lane, text) for one event, or None for bookkeeping events.
 
@@ -39,7 +47,7 @@ def _describe(e: ev.Event) -> tuple[str, str, str] | None:
         return f"{e.t:6.2f}", "line", f"connected ({e.agent_backend} agent, {e.mode}{extra})"
     if isinstance(e, ev.CallerSpeech):
         after = " (after the action)" if e.after_action else ""
-        return _span(e.start, e.end), f"caller #{e.turn}", repr_text(e.text) + after
+        return _span(e.start, e.end), f"caller #{e.turn}", repr_text(e.text) + after + _ended(e)
     if isinstance(e, ev.ReplyDiscarded):
         said = f": {repr_text(e.text)}" if e.text else ""
         who = "the opening" if e.turn == 0 else f"the reply to turn {e.turn}"
