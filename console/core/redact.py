@@ -119,6 +119,22 @@ def redact_obj(obj: Any, _depth: int = 0) -> Any:
     return obj
 
 
+def redact_event(event: Any) -> Any:
+    """A frozen event dataclass with every text field (and text inside its mappings and
+    lists) redacted; the same object when nothing changes. For the one place every
+    event passes before any listener sees it (the engine's emit)."""
+    import dataclasses
+
+    changes = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if isinstance(value, (str, dict, list, tuple)):
+            clean = redact_obj(value)
+            if clean != value:
+                changes[f.name] = clean
+    return dataclasses.replace(event, **changes) if changes else event
+
+
 def split_url_credentials(url: str) -> tuple[str, str, str]:
     """(the URL without user-info, user, password); user and password decoded.
 

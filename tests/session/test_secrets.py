@@ -34,6 +34,7 @@ from console.core.redact import (
     forget_secrets,
     join_url_credentials,
     redact,
+    redact_event,
     redact_obj,
     register_secret,
     split_url_credentials,
@@ -129,6 +130,23 @@ def test_redact_masks_keys_url_credentials_and_echoed_headers(monkeypatch):
     assert redact_obj({"a": [f"Bearer {KEY}"], f"k{KEY}": 1}) == {"a": ["Bearer ***"], "k***": 1}
     # Ordinary words survive: nothing short or common is masked.
     assert redact("the basic idea, a bearer of news") == "the basic idea, a bearer of news"
+
+
+def test_redact_event_cleans_every_text_field_of_an_event(monkeypatch):
+    monkeypatch.setenv("ENDCALL_LLM_API_KEY", KEY)
+    call = ev.ModelCall(
+        t=1.0,
+        config_version=1,
+        purpose="reply",
+        model=f"m at http://{USER}:{PASSWORD}@h/v1",
+        error=f"HTTP 400: Authorization: Bearer {KEY}",
+        tool_calls=[{"name": "end_call", "arguments": KEY}],
+    )
+    clean = redact_event(call)
+    assert not leaks(json.dumps(clean.to_dict()).encode())
+    assert clean.model == "m at http://***@h/v1" and clean.t == 1.0
+    plain = ev.Notice(t=0.0, config_version=1, level="warning", source="x", message="fine")
+    assert redact_event(plain) is plain
 
 
 def test_credentials_move_out_of_a_url_and_back():
