@@ -382,7 +382,10 @@ class CallEngine:
         screening = self.screening
         if not self.active or screening is None or screening.verdict is not None:
             return
-        self._emit(dataclasses.replace(verdict, config_version=self.store.version))
+        # On the timeline when the console knew it; its audio is at `audio_t`.
+        known = max(self.clock.now(), verdict.t)
+        verdict = dataclasses.replace(verdict, t=known, config_version=self.store.version)
+        self._emit(verdict)
         screening.verdict = verdict
         was_held = screening.holding
         if was_held:
@@ -561,6 +564,7 @@ class CallEngine:
             and not self._requests
             and not self._held
             and self.ending is None
+            and not (self.screening is not None and self.screening.holding)
         )
 
     @property

@@ -182,6 +182,7 @@ class AnsweredByVerdict(Event):
     greeting_s: float | None = None
     beep_start: float | None = None
     cues: list[str] = field(default_factory=list)
+    audio_t: float | None = None  # session time of the audio that decided it (`t`: known)
 
     @property
     def machine(self) -> bool:

@@ -54,6 +54,24 @@ def _describe(e: ev.Event) -> tuple[str, str, str] | None:
         return f"{e.t:6.2f}", "discarded", f"{who} was never spoken ({e.reason}){said}"
     if isinstance(e, ev.GoodbyeAudibility):
         return f"{e.t:6.2f}", "audible", e.verdict
+    if isinstance(e, ev.AnsweredByVerdict):
+        return (
+            f"{e.t:6.2f}",
+            "answered",
+            f"by {e.answered_by} ({e.confidence:.2f}, decided by {e.decided_by}): {e.reason}",
+        )
+    if isinstance(e, ev.BeepHeard):
+        return (
+            _span(e.start, e.end),
+            "beep",
+            f"{e.hz:.0f} Hz at {e.dbfs:.0f} dBFS (known to have ended at {e.heard_at:.2f} s)",
+        )
+    if isinstance(e, ev.OpeningHeld):
+        return (
+            _span(e.start, e.end),
+            "held",
+            f"the opening waited for the verdict ({e.released_by})",
+        )
     if isinstance(e, ev.AgentSpeech):
         cut = " [cut short]" if e.cut_short else ""
         return _span(e.start, e.end), "agent", repr_text(e.text) + cut

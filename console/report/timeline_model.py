@@ -246,6 +246,19 @@ class TimelineModel:
         bar.tooltip += f"\nmeasured on the recording: {e.verdict}"
         bar.style = "audible" if e.audible_to_end else "clipped"
 
+    def _on_answered_by(self, e: ev.AnsweredByVerdict) -> None:
+        label = f"answered by {e.answered_by}"
+        tip = f"{label} at {e.t:.2f} s ({e.confidence:.2f}), decided by {e.decided_by}:\n{e.reason}"
+        self.add(Item("line", e.t, e.t, label, tip, e))
+
+    def _on_beep(self, e: ev.BeepHeard) -> None:
+        tip = f"beep {e.hz:.0f} Hz, {e.start:.2f}-{e.end:.2f} s; known at {e.heard_at:.2f} s"
+        self.add(Item("caller", e.start, e.end, f"beep {e.hz:.0f} Hz", tip, e, style="skipped"))
+
+    def _on_opening_held(self, e: ev.OpeningHeld) -> None:
+        tip = f"the opening waited {e.end - e.start:.2f} s for the verdict ({e.released_by})"
+        self.add(Item("agent", e.start, e.end, "opening held", tip, e, style="skipped"))
+
     def _on_config_changed(self, e: ev.ConfigChanged) -> None:
         tip = f"config v{e.version} at {e.t:.2f} s:\n{e.field}: {e.old!r} -> {e.new!r}"
         self.add(Item("config", e.t, e.t, f"v{e.version}", tip, e))

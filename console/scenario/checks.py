@@ -31,6 +31,7 @@ ENDED_BY_LABELS = {
     "max_duration": "the maximum call length",
     "error": "an error",
     "agent_hung_up": "the remote agent hanging up",
+    "voicemail": "a machine answering (voicemail detection)",
 }
 
 
@@ -71,6 +72,7 @@ def ended_by(events: list[ev.Event]) -> str | None:
         ev.TESTER_HUNG_UP: "tester",
         ev.ERROR: "error",
         ev.AGENT_HUNG_UP: "agent_hung_up",
+        ev.VOICEMAIL: "voicemail",
     }.get(drop.reason, drop.reason)
 
 
@@ -256,7 +258,65 @@ def evaluate(exp: Expectations, events: list[ev.Event], lints: list[Lint]) -> li
         )
     if exp.caller_after_action_recorded is not None:
         checks.append(_caller_after_action(exp.caller_after_action_recorded, events))
+    if exp.answered_by is not None:
+        verdict = first_event(events, ev.AnsweredByVerdict)
+        got = verdict.answered_by if verdict else None
+        check(
+            "answered_by",
+            f"answered by {exp.answered_by}",
+            None
+            if got == exp.answered_by
+            else f"expected the verdict {exp.answered_by}, got {got or 'no verdict'}"
+            + (f" ({verdict.decided_by}: {verdict.reason})" if verdict else ""),
+        )
+    if exp.message_after_beep is not None:
+        check("message_after_beep", "message after the beep, whole", _message_after_beep(events))
+    if exp.goodbye_audible is not None:
+        failure = goodbye_audible(events)
+        if exp.goodbye_audible:
+            check("goodbye_audible", "goodbye audible to its end", failure)
+        else:
+            check(
+                "goodbye_audible",
+                "goodbye clipped",
+                "expected the goodbye to be clipped; it played to its end" if not failure else None,
+            )
     return checks
+
+
+def goodbye_audible(events: list[ev.Event]) -> str | None:
+    """None when the goodbye played to its end before the drop: measured on the recording
+    when there is one (audio runs), else read from the timeline; otherwise why not."""
+    goodbye = first_event(events, ev.Goodbye)
+    drop = first_event(events, ev.LineDropped)
+    if goodbye is None:
+        return "no goodbye played"
+    measured = first_event(events, ev.GoodbyeAudibility)
+    if measured is not None:
+        return None if measured.audible_to_end else measured.verdict
+    if goodbye.cut_short:
+        return f"the goodbye was cut short at {goodbye.end:.2f} s"
+    if drop is not None and drop.t < goodbye.end:
+        return f"the line dropped at {drop.t:.2f} s, before the goodbye ended ({goodbye.end:.2f} s)"
+    return None
+
+
+def _message_after_beep(events: list[ev.Event]) -> str | None:
+    beep = first_event(events, ev.BeepHeard)
+    message = next(
+        (e for e in events if isinstance(e, ev.Goodbye) and e.source == "voicemail_message"),
+        None,
+    )
+    if message is None:
+        return "no voicemail message was played"
+    if beep is not None and message.start < beep.end:
+        return f"the message started at {message.start:.2f} s, over the beep ({beep.end:.2f} s)"
+    if message.cut_short:
+        return "the message was cut short"
+    drop = first_event(events, ev.LineDropped)
+    if drop is not None and drop.t < message.end:
+        return "the line dropped before the message ended"
+    return None
 
 
 def _latency_label(name: str, bound: object) -> str:

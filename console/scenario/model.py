@@ -57,6 +57,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class AnswerStep(_Strict):
+    """Who answers the call, for voicemail detection (the first step): a person, a
+    voicemail greeting with a beep at a known time, or an IVR menu."""
+
+    by: Literal["human", "voicemail", "ivr"]
+    lines: list[str] = Field(min_length=1, max_length=20)
+    start_s: float = Field(0.5, ge=0, le=30, description="From the answer to the first word.")
+    between_s: float = Field(2.0, ge=0, le=30, description="Silence between lines.")
+    beep_after_s: float | None = Field(
+        None, ge=0, le=60, description="A beep this long after the last line; none if unset."
+    )
+    beep_s: float = Field(0.5, gt=0, le=5)
+    beep_hz: float = Field(1000.0, ge=200, le=4000)
+
+
 class CallerStep(_Strict):
     """One thing the caller (or the tester) does; exactly one of say/edit/wait/hang_up."""
 
@@ -68,15 +83,16 @@ class CallerStep(_Strict):
     edit: dict[str, Any] | None = None
     wait: float | None = Field(None, gt=0, le=24 * 3600)
     hang_up: bool = False
+    answer: AnswerStep | None = None
 
     @model_validator(mode="after")
     def _one_thing(self) -> CallerStep:
-        chosen = [k for k in ("say", "edit", "wait") if getattr(self, k) is not None] + (
+        chosen = [k for k in ("say", "edit", "wait", "answer") if getattr(self, k) is not None] + (
             ["hang_up"] if self.hang_up else []
         )
         if len(chosen) != 1:
             raise ValueError(
-                "each caller step does exactly one of: say, edit, wait, hang_up "
+                "each caller step does exactly one of: say, edit, wait, hang_up, answer "
                 f"(this one has {', '.join(chosen) or 'none'})"
             )
         return self
@@ -93,6 +109,7 @@ EndedBy = Literal[
     "max_duration",
     "error",
     "agent_hung_up",
+    "voicemail",
 ]
 ENDINGS: tuple[str, ...] = EndedBy.__args__  # type: ignore[attr-defined]
 
@@ -103,7 +120,9 @@ class Expectations(_Strict):
     action_config_version: int | None = Field(None, ge=1)
     goodbye_contains: str | None = None
     goodbye_absent: bool | None = None
-    goodbye_source: Literal["goodbye_prompt", "main_prompt", "goodbye_message"] | None = None
+    goodbye_source: (
+        Literal["goodbye_prompt", "main_prompt", "goodbye_message", "voicemail_message"] | None
+    ) = None
     drop_reason: (
         Literal[
             "end_call_action",
@@ -113,9 +132,21 @@ class Expectations(_Strict):
             "error",
             "timeout",
             "agent_hung_up",
+            "voicemail",
         ]
         | None
     ) = None
+    answered_by: Literal["human", "voicemail", "ivr", "uncertain"] | None = Field(
+        None, description="The voicemail detector's verdict."
+    )
+    message_after_beep: bool | None = Field(
+        None, description="The voicemail message starts after the beep and plays whole."
+    )
+    goodbye_audible: bool | None = Field(
+        None,
+        description="true: the goodbye plays to its end before the drop (measured on the "
+        "recording in audio runs; from the timeline in text runs); false: it is clipped.",
+    )
     agent_says: list[str] = Field(default_factory=list)
     agent_never_says: list[str] = Field(default_factory=list)
     notices_contain: list[str] = Field(default_factory=list)

@@ -31,7 +31,7 @@ from console.core.engine import CallEngine, CallState
 from console.core.speech_time import estimate_speech_seconds
 from console.core.text_voice import SimulatedVoice
 from console.scenario.checks import check_expectations
-from console.scenario.model import Scenario
+from console.scenario.model import AnswerStep, Scenario
 from console.session.writer import SessionWriter, new_session_dir
 
 MAX_SIM_SECONDS = 6 * 3600.0
@@ -94,7 +94,7 @@ class _Caller:
         self.engine = engine
         self.sched = sched
         self.voice = voice
-        self.index = 0
+        self.index = 1 if self.steps and self.steps[0].answer is not None else 0
         self.busy = False  # speaking, waiting or pausing
         self.hangup_handle: int | None = None
 
@@ -164,6 +164,62 @@ class _Caller:
             self.engine.hang_up()
 
 
+class _Answer:
+    """A scenario's `answer:` step: who picked up (a person, a voicemail greeting with
+    its beep, an IVR menu) as caller speech on the timeline, and the voicemail detector
+    deciding on the virtual clock exactly as it would on audio of that shape."""
+
+    STEP_S = 0.01  # the clock moves in 10 ms steps while the detector is listening
+
+    def __init__(self, step: AnswerStep, scenario: Scenario, engine: CallEngine, sched: Scheduler):
+        from console.audio.amd.detector import DetectorSettings
+        from console.audio.amd.text import TextAnswer, text_detector
+
+        config = engine.store.current
+        endpoint = config.agent.turn_taking.endpoint_silence_ms / 1000.0
+        answer = TextAnswer(
+            step.by,
+            tuple(step.lines),
+            step.start_s,
+            step.between_s,
+            step.beep_after_s,
+            step.beep_s,
+            step.beep_hz,
+        )
+        self.engine = engine
+        self.listening = config.voicemail.detect
+        self.detector, self.plan = text_detector(
+            answer,
+            scenario.caller_wpm,
+            DetectorSettings.from_config(config.voicemail),
+            endpoint,
+        )
+        self.rate = self.detector.rate
+        for start, end, text in self.plan.speech:  # the greeting, heard as caller speech
+            sched.at(start, lambda s=start: engine.caller_speech_started(s))
+            sched.at(
+                end + endpoint, lambda t=text, s=start, e=end: engine.caller_utterance(t, s, e)
+            )
+
+    def next_time(self, now: float) -> float | None:
+        """While it still has something to say, the detector is asked every 10 ms."""
+        done = self.detector.verdict is not None and now > self.plan.end_s + 1.0
+        return None if not self.listening or done else now + self.STEP_S
+
+    def advance(self, now: float) -> None:
+        from console.audio.amd.detector import AnsweredBy
+        from console.audio.amd.timeline import beep_event, verdict_event
+
+        if not self.listening:
+            return
+        version = self.engine.store.version
+        for result in self.detector.advance(round(now * self.rate)):
+            if isinstance(result, AnsweredBy):
+                self.engine.answered_by(verdict_event(result, version))
+            else:
+                self.engine.beep_heard(beep_event(result, version))
+
+
 def run_scenario(
     scenario: Scenario,
     config: CallConfig,
@@ -194,9 +250,12 @@ def run_scenario(
         engine.listeners.append(writer)
     caller = _Caller(scenario, engine, sched, voice)
     engine.place_call(mode="text (virtual clock)", models=agent.describe())
+    first = scenario.caller[0] if scenario.caller else None
+    answer = _Answer(first.answer, scenario, engine, sched) if first and first.answer else None
     _drain(inbox)
     try:
-        _run_until_dropped(engine, caller, sched, clock, inbox)
+        _run_until_dropped(engine, caller, sched, clock, inbox, answer)
+        _after_the_drop(sched, clock)
     finally:
         if engine.active:
             engine.hang_up()
@@ -224,12 +283,15 @@ def _run_until_dropped(
     sched: Scheduler,
     clock: VirtualClock,
     inbox: queue.SimpleQueue[Callable[[], None]],
+    answer: _Answer | None = None,
 ) -> None:
     silent_since = time.monotonic()
     while engine.active:
         _drain(inbox)
         caller.poll()
         times = [t for t in (sched.next_time(), engine.next_deadline()) if t is not None]
+        if answer is not None and (t := answer.next_time(clock.now())) is not None:
+            times.append(t)
         if engine.agent_busy:
             # The agent is working in real time: so is the clock, until it answers or
             # the next simulated event is due.
@@ -257,8 +319,19 @@ def _run_until_dropped(
             if t > MAX_SIM_SECONDS:
                 return
             clock.advance_to(max(t, clock.now()))
+        if answer is not None:
+            answer.advance(clock.now())
         sched.run_due()
         engine.tick()
+
+
+def _after_the_drop(sched: Scheduler, clock: VirtualClock, limit_s: float = 30.0) -> None:
+    """Caller speech that began before the drop becomes final after it (the endpoint
+    silence): deliver it, so the timeline keeps what was said over the goodbye."""
+    until = clock.now() + limit_s
+    while (t := sched.next_time()) is not None and t <= until:
+        clock.advance_to(max(t, clock.now()))
+        sched.run_due()
 
 
 def _stall_limit(engine: CallEngine) -> float:

@@ -45,6 +45,7 @@ def verdict_event(verdict: AnsweredBy, config_version: int) -> AnsweredByEvent:
         greeting_s=verdict.greeting_s,
         beep_start=None if verdict.beep_start is None else verdict.beep_start / rate,
         cues=list(verdict.cues),
+        audio_t=verdict.at / rate,
     )
 
 
