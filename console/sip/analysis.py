@@ -173,12 +173,13 @@ class VoiceTrack:
 
     def span_of(self, start: float, end: float) -> Stretch:
         """The voiced extent of the words between `start` and `end` (recognised word
-        times): snapped to the stretches they fall in, so a row's start and end are the
-        agent's first and last sound, not the recogniser's estimate."""
+        times): the stretches they fall in, so a row's start and end are the agent's
+        first and last sound, not the recogniser's estimate (vosk's word edges stray by
+        tens of milliseconds either way)."""
         inside = [s for s in self.all_stretches() if s.end >= start - 0.1 and s.start <= end + 0.1]
         if not inside:
             return Stretch(start, end)
-        return Stretch(min(inside[0].start, start), max(inside[-1].end, end))
+        return Stretch(inside[0].start, inside[-1].end)
 
     def tail_level(self, window_s: float = CUT_WINDOW_S) -> tuple[float, float]:
         """(loudest block rms, threshold) over the last `window_s` of received audio."""

@@ -539,7 +539,9 @@ class SipCall:
                 extra.update(recording=RECORDING_FILE, sample_rate=self.options.line.rate)
             if self.line is not None:
                 extra.update(
-                    sip_codec=self.line.codec, sip_tx_dropped_bytes=self.line.tx_dropped_bytes
+                    sip_codec=self.line.codec,
+                    sip_tx_dropped_bytes=self.line.tx_dropped_bytes,
+                    sip_pump_max_stall_s=round(self.line.max_stall_s, 3),
                 )
             with contextlib.suppress(Exception):
                 self.writer.close(**extra)

@@ -44,7 +44,9 @@ class LineOptions:
     rate: int = SESSION_RATE
     tick_s: float = 0.01
     fill_slack_s: float = 0.1  # received audio may lag wall time this much before filling
-    tx_ahead_s: float = 0.06  # caller audio handed to the stack ahead of its sending
+    # Caller audio handed to the stack ahead of its sending: enough to ride out a stall of
+    # the pump thread on a busy machine without a gap on the line.
+    tx_ahead_s: float = 0.15
     no_answer_s: float = 8.0  # nothing at all answered the INVITE in this time: unreachable
     ring_timeout_s: float = 60.0  # it answered (100/180/183) but never connected
     no_rtp_s: float = 2.0  # connected, and no audio from the agent for this long: a row
@@ -85,6 +87,7 @@ class _Outgoing:
     done: Callable[[int, int], None] | None  # (first, end) session sample indices
     sent: int = 0
     first: int | None = None
+    end: int = 0  # session sample after its last sample (where it really went out)
 
 
 class SipLine:
@@ -127,6 +130,7 @@ class SipLine:
         self._live_input: deque[np.ndarray] = deque()  # microphone blocks, session rate
         self._lock = threading.Lock()
         self.tx_dropped_bytes = 0
+        self.max_stall_s = 0.0  # the pump's longest delay past a tick (a busy machine)
 
     # -- the clock -----------------------------------------------------------------------
     def now(self) -> float:
@@ -331,6 +335,7 @@ class SipLine:
                 if delay > 0:
                     time.sleep(delay)
                 else:
+                    self.max_stall_s = max(self.max_stall_s, -delay)
                     next_tick = time.monotonic()
                 if self._closed_seen.is_set():
                     self._read_agent()
@@ -449,7 +454,7 @@ class SipLine:
         self.listener.caller_audio(index, block)
         for item in finished:
             if item.done is not None and item.first is not None:
-                item.done(item.first, item.first + len(item.samples))
+                item.done(item.first, item.end)
 
     def _take_caller(self, room: int, index: int) -> tuple[np.ndarray | None, list[_Outgoing]]:
         """Up to `room` samples of caller audio: live input first, else queued lines."""
@@ -469,6 +474,7 @@ class SipLine:
                 piece = item.samples[item.sent : item.sent + room - taken]
                 item.sent += len(piece)
                 taken += len(piece)
+                item.end = index + taken  # a stall of this thread leaves a real gap
                 parts.append(piece)
                 if item.sent >= len(item.samples):
                     finished.append(self._outgoing.popleft())
