@@ -5,6 +5,12 @@ macOS). It is never run on the GUI thread or an audio callback: one worker owns 
 engine, renders each line to a WAV, and hands back float32 samples at the output rate,
 so the player knows the first and last sample of every line. Rendered lines are cached,
 which is how a goodbye whose text is known in advance is ready before it is needed.
+
+A long line need not wait for its whole rendering: `render_stream` hands each sentence
+on as soon as it is rendered (with the pause that follows it), so a 25-second line starts
+playing after its first sentence instead of after all of them. The pieces joined are
+exactly the samples `render` gives, and the whole line is cached once its last piece is
+done.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +45,7 @@ class Synthesizer:
 
     def __init__(self, rate: int, cache_size: int = 64) -> None:
         self.rate = rate
-        self._jobs: queue.SimpleQueue[tuple[str, str, int, Future] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._cache: OrderedDict[tuple[str, str, int], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -63,7 +70,25 @@ class Synthesizer:
         if cached is not None:
             future.set_result(cached)
         else:
-            self._jobs.put((text, voice, wpm, future))
+            self._jobs.put(_Job(text, voice, wpm, future))
+        return future
+
+    def render_stream(self, text: str, on_piece: Piece, voice: str = "", wpm: int = 170) -> Future:
+        """Render `text` sentence by sentence, calling `on_piece(samples, last)` on the
+        TTS thread as each is ready (a cached line comes whole, at once, on this thread).
+        The returned Future gives the whole line once it is all rendered (or the error;
+        pieces already handed on stay handed on)."""
+        key = (text, voice, wpm)
+        future: Future = Future()
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:
+            on_piece(cached, True)
+            future.set_result(cached)
+        else:
+            self._jobs.put(_Job(text, voice, wpm, future, on_piece))
         return future
 
     def render_now(self, text: str, voice: str = "", wpm: int = 170) -> np.ndarray:
@@ -100,23 +125,24 @@ class Synthesizer:
                 job = self._jobs.get()
                 if job is None:
                     break
-                text, voice, wpm, future = job
-                key = (text, voice, wpm)
+                key = (job.text, job.voice, job.wpm)
                 with self._lock:
                     cached = self._cache.get(key)
                 if cached is not None:
-                    future.set_result(cached)
+                    if job.on_piece is not None:
+                        job.on_piece(cached, True)
+                    job.future.set_result(cached)
                     continue
                 try:
-                    samples = self._render(engine, text, voice, wpm, path)
+                    samples = self._render(engine, job, path)
                 except Exception as exc:
-                    future.set_exception(exc)
+                    job.future.set_exception(exc)
                     continue
                 with self._lock:
                     self._cache[key] = samples
                     while len(self._cache) > self._cache_size:
                         self._cache.popitem(last=False)
-                future.set_result(samples)
+                job.future.set_result(samples)
 
     def _init_engine(self) -> Any:
         try:
@@ -141,22 +167,30 @@ class Synthesizer:
         self.voices = [(v.id, v.name) for v in engine.getProperty("voices")]
         return engine
 
-    def _render(self, engine: Any, text: str, voice: str, wpm: int, path: Path) -> np.ndarray:
+    def _render(self, engine: Any, job: _Job, path: Path) -> np.ndarray:
         """Render sentence by sentence: pyttsx3's espeak driver silently writes nothing for
-        long texts (pyttsx3 issues #149, #259), and short pieces never hit that."""
-        _set_property(engine, "rate", wpm)
-        if voice:
-            _set_property(engine, "voice", voice)
+        long texts (pyttsx3 issues #149, #259), and short pieces never hit that. Each
+        sentence (with the gap after it) goes to `job.on_piece` as soon as it is ready."""
+        _set_property(engine, "rate", job.wpm)
+        if job.voice:
+            _set_property(engine, "voice", job.voice)
         pieces = []
         gap = np.zeros(int(SENTENCE_GAP_S * self.rate), dtype=np.float32)
-        for sentence in split_sentences(text):
+        sentences = split_sentences(job.text)
+        for i, sentence in enumerate(sentences):
             samples = self._render_piece(engine, sentence, path)
             if samples is None:  # the driver's known flakiness: one more try
                 samples = self._render_piece(engine, sentence, path)
             if samples is None:
                 raise SpeechUnavailable(f"the TTS engine wrote no audio for {sentence!r}")
-            pieces += [samples, gap]
-        return np.concatenate(pieces[:-1]) if pieces else np.zeros(0, dtype=np.float32)
+            last = i == len(sentences) - 1
+            piece = samples if last else np.concatenate([samples, gap])
+            if job.on_piece is not None:
+                job.on_piece(piece, last)
+            pieces.append(piece)
+        if not pieces and job.on_piece is not None:
+            job.on_piece(np.zeros(0, dtype=np.float32), True)
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
     def _render_piece(self, engine: Any, text: str, path: Path) -> np.ndarray | None:
         import soundfile as sf
@@ -181,6 +215,18 @@ class Synthesizer:
         return _resample(mono, src_rate, self.rate)
 
     _count = 0
+
+
+Piece = Callable[[np.ndarray, bool], None]  # (samples, last): one rendered sentence
+
+
+@dataclass(frozen=True)
+class _Job:
+    text: str
+    voice: str
+    wpm: int
+    future: Future
+    on_piece: Piece | None = None  # streamed: each sentence as it is rendered
 
 
 def _set_property(engine: Any, name: str, value: Any) -> None:
