@@ -155,6 +155,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"  FAILED: {tty(failure)}")
         if result.session_dir is not None and not args.quiet:
             print(f"  session: {tty(result.session_dir)}")
+        for problem in result.save_problems:
+            print(f"  warning: {tty(problem)}")
         print()
     seconds = time.perf_counter() - t0
     failed = sum(1 for r in results if not r.passed)
@@ -190,16 +192,10 @@ def _usable_sessions_dir(sessions: Path | None) -> Path | None:
     (scenarios still run; they are not saved)."""
     if sessions is None:
         return None
-    import tempfile
+    from console.session.writer import sessions_dir_problem
 
-    try:
-        sessions.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".probe-", dir=sessions):
-            pass
-    except OSError as exc:
-        from console.core.eventlog import describe_write_error
-
-        why = describe_write_error(sessions / "x", exc)
+    why = sessions_dir_problem(sessions)
+    if why:
         print(f"warning: sessions are not saved: {tty(why)}", file=sys.stderr)
         return None
     return sessions

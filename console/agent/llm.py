@@ -75,8 +75,10 @@ class LLMSettings:
         return "not-needed"  # local servers (Ollama, llama.cpp) accept any key
 
     def describe(self) -> str:
-        """For sessions and the timeline: never the key."""
-        return f"{self.model} at {self.base_url}"
+        """For sessions and the timeline: never the key, never URL user-info."""
+        from console.core.redact import redact
+
+        return redact(f"{self.model} at {self.base_url}")
 
 
 def make_client(settings: LLMSettings) -> Any:
@@ -110,6 +112,14 @@ class _DeadlinePassed(Exception):
 
 
 def describe_error(exc: Exception, settings: LLMSettings) -> str:
+    """The fault in words a tester can act on, with every secret masked (an endpoint's
+    error may quote the request, Authorization header included)."""
+    from console.core.redact import redact
+
+    return redact(_describe_error(exc, settings))
+
+
+def _describe_error(exc: Exception, settings: LLMSettings) -> str:
     import openai
 
     where = settings.base_url

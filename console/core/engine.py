@@ -55,6 +55,7 @@ from console.core.clock import SessionClock
 from console.core.config import ConfigStore, EditResult
 from console.core.farewell import farewell_without_hangup
 from console.core.hangup import END_CALL_PHRASE, fixed_goodbye, phrase_ending
+from console.core.redact import redact_event
 
 
 class CallState(str, Enum):
@@ -322,11 +323,14 @@ class CallEngine:
         else:
             self._drop(ev.CALLER_HUNG_UP, "the caller hung up", t)
 
-    def fault(self, source: str, message: str, fatal: bool = False) -> None:
-        """A device, model or backend problem. Fatal ones end the call if so configured."""
+    def fault(
+        self, source: str, message: str, fatal: bool = False, level: str | None = None
+    ) -> None:
+        """A device, model, disk or backend problem. Fatal ones end the call if so
+        configured; `level` "error" marks a serious one that still lets the call go on."""
         if self.state is CallState.IDLE or self.state is CallState.DROPPED:
             return
-        level = "error" if fatal else "warning"
+        level = level or ("error" if fatal else "warning")
         self._notice(level, source, message)
         if fatal and self.store.current.agent.turn_taking.on_error == "end":
             self._drop(ev.ERROR, f"{source}: {message}")
@@ -592,7 +596,8 @@ class CallEngine:
 
     def _emit(self, event: ev.Event) -> None:
         self._seq += 1
-        event = dataclasses.replace(event, seq=self._seq)
+        # No secret (an API key echoed in an error, URL user-info) reaches any listener.
+        event = redact_event(dataclasses.replace(event, seq=self._seq))
         self.events.append(event)
         for listener in self.listeners:
             listener(event)

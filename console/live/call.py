@@ -78,6 +78,7 @@ class LiveCall:
         self.devices: dict[str, str] = {}
         self.models: dict[str, str] = {}
         self._closed = False
+        self.close_problems: list[str] = []  # what could not be written at the end
         self._muted = False
         self._lost_voice: SimulatedVoice | None = None  # the stand-in once a device is lost
 
@@ -103,12 +104,17 @@ class LiveCall:
         self.host = CallHost(self.clock)
         self.models.update(self.agent.describe())  # e.g. a model's URL and name, never a key
         if opts.sessions_dir is not None:
-            self.session_dir = new_session_dir(opts.sessions_dir, opts.name)
-            self.writer = SessionWriter(
-                self.session_dir,
-                self.store,
-                {"name": opts.name, "clock": "samples" if self.io else "monotonic"},
-            )
+            try:
+                self.session_dir = new_session_dir(opts.sessions_dir, opts.name)
+                self.writer = SessionWriter(
+                    self.session_dir,
+                    self.store,
+                    {"name": opts.name, "clock": "samples" if self.io else "monotonic"},
+                    on_error=self._disk_problem,
+                )
+            except OSError as exc:  # WriteFailed among them: the folder is full or read-only
+                self.session_dir, self.writer = None, None
+                self.notices.append(("session", f"{exc}: this call is not saved; it goes on"))
         voice: Any
         if self.io is not None and self.synth is not None:
             from console.live.voice import AudioVoice
@@ -202,9 +208,15 @@ class LiveCall:
             from console.audio.recorder import PROCESSED_FILE
 
             processed = self.session_dir / PROCESSED_FILE if self.pump.processor else None
-            self.pump.recorder = CallRecorder(
-                self.session_dir / RECORDING_FILE, self.io.rate, processed_path=processed
-            )
+            try:
+                self.pump.recorder = CallRecorder(
+                    self.session_dir / RECORDING_FILE,
+                    self.io.rate,
+                    processed_path=processed,
+                    on_error=self._disk_problem,
+                )
+            except OSError as exc:
+                self.notices.append(("session", f"{exc}: the recording is not saved"))
         if self.model is not None:
             from console.speech.recognizer import StreamingRecognizer
 
@@ -254,6 +266,13 @@ class LiveCall:
                 self.notices.append(("audio", f"{problem}; the microphone is not processed"))
             return
         self.models["audio_processing"] = f"{engine_label()}: {settings.describe()}"
+
+    def _disk_problem(self, message: str) -> None:
+        """A session file or the recording could not be written (a full disk): a timeline
+        error a person can act on; the call itself never depends on the disk."""
+        host = self.host
+        if host is not None:
+            host.submit(lambda e: e.fault("session", message, level="error"))
 
     def _audio_lost(self, message: str) -> None:
         """A device stopped mid-call (pump thread): from now on the agent's lines are
@@ -376,7 +395,7 @@ class LiveCall:
                 extra["audio_processing"] = self.pump.processor.summary()
                 if self.session_dir is not None:
                     extra["processed_recording"] = PROCESSED_FILE
-            self.writer.close(**extra)
+            self.close_problems += self.writer.close(**extra)
 
     def _measure_goodbye(self) -> None:
         """After the recording is complete: did the goodbye play to its end? The verdict

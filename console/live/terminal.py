@@ -18,6 +18,7 @@ import yaml
 from console.core import events as ev
 from console.core.config import CallConfig, ConfigError, ConfigStore, load_config
 from console.live.call import LiveCall, LiveOptions
+from console.report.escape import terminal
 from console.report.table import describe
 
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "assets" / "configs" / "solar.yaml"
@@ -45,12 +46,22 @@ def run_terminal_call(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    sessions = None if args.no_save else Path(args.sessions or default_sessions_dir())
+    if sessions is not None:
+        from console.session.writer import sessions_dir_problem
+
+        why = sessions_dir_problem(sessions)
+        if why:  # say so before the call, not after it was lost
+            print(
+                f"error: {terminal(why)}; choose another --sessions, or --no-save", file=sys.stderr
+            )
+            return 2
     options = LiveOptions(
         input_device=args.input,
         output_device=args.output,
         model_path=args.model,
         text_only=args.text,
-        sessions_dir=None if args.no_save else Path(args.sessions or default_sessions_dir()),
+        sessions_dir=sessions,
         name="terminal call",
     )
     tty = sys.stdout.isatty()
@@ -87,6 +98,8 @@ def run_terminal_call(args: argparse.Namespace) -> int:
     finally:
         call.close()
         signal.signal(signal.SIGINT, previous)
+        for problem in call.close_problems:
+            print(f"warning: {terminal(problem)}", file=sys.stderr)
     if call.session_dir is not None:
         print(f"Session saved: {call.session_dir}")
     return 0

@@ -77,6 +77,7 @@ class RunResult:
     session_dir: Path | None = None
     unspoken_lines: int = 0
     config_versions: list[tuple[int, CallConfig]] = field(default_factory=list)
+    save_problems: list[str] = field(default_factory=list)  # what could not be written
 
     @property
     def passed(self) -> bool:
@@ -246,6 +247,7 @@ def run_scenario(
             session_dir,
             store,
             {"scenario": scenario.name, "scenario_file": source, "clock": "virtual"},
+            on_error=lambda message: engine.fault("session", message, level="error"),
         )
         engine.listeners.append(writer)
     caller = _Caller(scenario, engine, sched, voice)
@@ -260,8 +262,7 @@ def run_scenario(
         if engine.active:
             engine.hang_up()
         agent.close()
-        if writer is not None:
-            writer.close()
+        save_problems = writer.close() if writer is not None else []
     lints = lint_config(config)
     failures = check_expectations(scenario.expect, engine.events, lints)
     failures += backend_failures(engine.events)
@@ -274,6 +275,7 @@ def run_scenario(
         session_dir=session_dir,
         unspoken_lines=sum(1 for s in scenario.caller[caller.index :] if s.say is not None),
         config_versions=list(store.history),
+        save_problems=save_problems,
     )
 
 

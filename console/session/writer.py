@@ -56,6 +56,22 @@ def safe_slug(name: str, limit: int = 48) -> str:
     return slug[:limit].strip("-") or "call"
 
 
+def sessions_dir_problem(root: Path) -> str:
+    """Why no session can be created in `root` ("" if one can): tried for real, with a
+    folder made and removed, so a read-only or full folder is found before a call."""
+    import tempfile
+
+    from console.core.eventlog import describe_write_error
+
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".probe-", dir=root):
+            pass
+    except OSError as exc:
+        return describe_write_error(root / "x", exc)
+    return ""
+
+
 def new_session_dir(root: Path, name: str) -> Path:
     """A new, empty folder for one call; WriteFailed (an OSError) says why there is none."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

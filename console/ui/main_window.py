@@ -61,7 +61,8 @@ class MainWindow(QMainWindow):
         self.controller = ConfigController(self.store, self)
         self.calls = CallController(self.store, self.controller, self)
         self.models = ModelController(self)
-        self.llm_settings = load_settings()
+        self.settings_notices: list[str] = []  # stored settings that could not be used
+        self.llm_settings = load_settings(self.settings_notices)
         self._version_since: dict[int, float] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(50)
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
         self.devices.refresh()
         self.devices.restore()
         self._set_calling(False)
+        for notice in self.settings_notices:
+            self.statusBar().showMessage(notice, 15000)
         if load_model:
             self.model_label.setText("Speech model: looking…")
             self.models.load(self.store.current.speech.model_path)
@@ -340,7 +343,8 @@ class MainWindow(QMainWindow):
         dialog = LLMSettingsDialog(self.llm_settings, self)
         if dialog.exec():
             self.llm_settings = dialog.settings()
-            save_settings(self.llm_settings)
+            for notice in save_settings(self.llm_settings):
+                self.statusBar().showMessage(notice, 10000)
             self.backend_combo.setCurrentIndex(1)
 
     # -- sessions, about, closing --------------------------------------------------------

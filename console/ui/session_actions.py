@@ -65,24 +65,34 @@ class SessionActions(QObject):
         self.browse(session_dir).export_dialog()
 
     def offer_recovery(self) -> None:
-        """On start: calls whose process died are repaired and offered to the tester."""
+        """On start: calls whose process died are repaired and offered to the tester;
+        damaged folders are named and left alone (one never stops the others)."""
         from console.session.reader import recover
-        from console.ui.sessions import crashed_sessions
+        from console.ui.sessions import scan_for_recovery
 
-        crashed = crashed_sessions(self.sessions_dir)
-        if not crashed:
+        scan = scan_for_recovery(self.sessions_dir)
+        if scan.problem:
+            self.status.emit(f"The sessions folder cannot be read: {scan.problem}", 15000)
+        if scan.damaged:
+            QMessageBox.warning(
+                self.window,
+                "Damaged sessions",
+                f"{len(scan.damaged)} session folder(s) are damaged and were skipped; "
+                f"nothing in them was changed:\n{scan.damaged_text()}",
+            )
+        if not scan.crashed:
             return
-        for session in crashed:
+        for session in scan.crashed:
             recover(session)
-        names = "\n".join(s.name for s in crashed)
+        names = "\n".join(s.name for s in scan.crashed)
         answer = QMessageBox.question(
             self.window,
             "Recovered calls",
-            f"The console stopped during {len(crashed)} call(s). What was recorded up to "
-            f"then is kept and was repaired:\n{names}\n\nOpen them now?",
+            f"The console stopped during {len(scan.crashed)} call(s). What was recorded up "
+            f"to then is kept and was repaired:\n{names}\n\nOpen them now?",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.browse(crashed[0].folder)
+            self.browse(scan.crashed[0].folder)
 
     def play(self, session_dir: Path | None, t: float) -> None:
         """Play a call's recording from session time t."""

@@ -113,8 +113,14 @@ def test_a_scripted_call_on_a_full_disk_finishes_and_keeps_what_was_written(tmpf
     assert [e.seq for e in on_disk] == [e.seq for e in result.events[: len(on_disk)]]
     assert "the sessions folder is full" in meta["write_failure"]
     assert meta["events_not_saved"] == len(result.events) - len(on_disk)
-    err = capfd.readouterr().err
-    assert err.count("the sessions folder is full") == 1 and "Traceback" not in err
+    # Said once, on the timeline (an error a person can act on), never as a traceback.
+    said = [
+        e.message
+        for e in result.events
+        if isinstance(e, ev.Notice) and "the sessions folder is full" in e.message
+    ]
+    assert len(said) == 1 and said[0].startswith("the sessions folder is full")
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_the_session_writer_says_once_when_the_disk_fills(tmpfs):
@@ -203,8 +209,9 @@ def test_an_audio_call_on_a_full_disk_goes_on_to_its_goodbye_and_drop(tmpfs, vir
     assert drop.reason == ev.END_CALL_ACTION
     goodbye = rec.of(ev.Goodbye)
     assert goodbye and not goodbye[0].cut_short
-    err = capfd.readouterr().err
-    assert "recording stopped at" in err and "Traceback" not in err
+    errors = [n for n in rec.of(ev.Notice) if n.level == "error" and n.source == "session"]
+    assert errors and "recording stopped at" in errors[0].message, rec.of(ev.Notice)
+    assert "Traceback" not in capfd.readouterr().err
     folder = call.session_dir
     assert folder is not None and wav_problem(folder / "recording.wav") == ""
     _events, problems = read_events(folder / "events.jsonl")
