@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from console.core import events as ev
-from console.core.config import CallConfig, ConfigStore
+from console.core.config import CallConfig, ConfigStore, EditResult, FieldProblem
 from console.session.writer import RECORDING_FILE, SessionWriter, new_session_dir
 from console.sip.account import SipAccount
 from console.sip.analysis import Stretch, VoiceTrack, cut_verdict, is_farewell
@@ -114,6 +114,7 @@ class SipCall:
         self._final_rows: list[ev.AgentSpeech] | None = None  # collected while flushing
         self._codecs: dict[str, str] = {}
         self._caller_ends: list[float] = []  # when each caller line ended
+        self._muted = False
         self._closed = False
         self._monitor: threading.Thread | None = None
         rate = self.options.line.rate
@@ -181,7 +182,7 @@ class SipCall:
         self.mode = "sip" + ("" if self.recognizer else ", agent words not recognised")
         self.line = SipLine(self.account, self, opts.line)
         if self.local is not None and opts.input_device is not None:
-            self.local.on_input = self.line.feed_live
+            self.local.on_input = self.microphone
         self._emit(
             ev.CallStarted(
                 t=0.0,
@@ -271,6 +272,28 @@ class SipCall:
     @property
     def turn(self) -> int:
         return self._turn
+
+    def microphone(self, samples: np.ndarray) -> None:
+        """The tester's microphone (its callback): sent unless muted; muted, the agent
+        hears silence and the caller channel records it."""
+        if not self._muted and self.line is not None:
+            self.line.feed_live(samples)
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        self._muted = bool(value)
+
+    def edit(self, changes: dict[str, Any]) -> Future[EditResult]:
+        """A remote agent's End Call settings are not the console's: every edit is
+        refused (the same call shape as a local call's, so a window can hold either)."""
+        return _refused()
+
+    def replace(self, config: CallConfig) -> Future[EditResult]:
+        return _refused()
 
     def send_dtmf(self, digits: str) -> None:
         if self.line is None:
@@ -552,6 +575,20 @@ class SipCall:
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+REMOTE_NOT_EDITABLE = (
+    "this call dials a remote agent over SIP: its End Call settings are on its platform "
+    "and cannot be edited from the console"
+)
+
+
+def _refused() -> Future[EditResult]:
+    done: Future[EditResult] = Future()
+    done.set_result(
+        EditResult(accepted=False, version=1, problems=[FieldProblem("", REMOTE_NOT_EDITABLE)])
+    )
+    return done
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.01) -> bool:

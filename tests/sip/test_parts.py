@@ -185,3 +185,26 @@ def test_timeline_rows():
     assert "said goodbye but never hung up (5 s after it)" in describe(never)[2]
     round_trip = ev.event_from_dict(verdict.to_dict())
     assert round_trip == verdict
+
+
+def test_a_sip_call_refuses_edits_and_mutes_the_microphone():
+    from console.sip.account import SipAccount
+    from console.sip.call import REMOTE_NOT_EDITABLE, SipCall
+
+    call = SipCall(SipAccount.from_input("sip:agent@127.0.0.1:5999"))
+    result = call.edit({"end_call.skip_goodbye": True}).result(1)
+    assert not result.accepted and str(result.problems[0]) == REMOTE_NOT_EDITABLE
+    assert not call.replace(call.store.current).result(1).accepted
+    assert call.editable is False
+
+    fed = []
+
+    class Line:  # only what the microphone path touches
+        def feed_live(self, samples):
+            fed.append(samples)
+
+    call.line = Line()  # type: ignore[assignment]
+    call.microphone(np.ones(160, dtype=np.float32))
+    call.muted = True
+    call.microphone(np.ones(160, dtype=np.float32))
+    assert len(fed) == 1 and call.muted

@@ -154,3 +154,34 @@ def test_bad_input_on_the_command_line(tmp_path):
     bad = write(tmp_path, "name: x\ncaller:\n  - edit: {a: 1}\n")
     result = run_cli("run", "--sip", "sip:agent@127.0.0.1:9", str(bad), "--no-save")
     assert result.returncode == 2 and "cannot run over SIP" in result.stdout
+
+
+def test_a_terminal_call_over_sip(far_agent, tmp_path):
+    """`call --sip`: the timeline printed as it happens, a typed line spoken into the
+    call, and the agent's BYE ending the command."""
+    far = far_agent("normal")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "call", "--sip", far.uri, "--text",
+         "--model", str(korean_model_path()), "--sessions", str(tmp_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    seen = []
+    try:
+        for line in process.stdout:  # type: ignore[union-attr]
+            seen.append(line)
+            if " agent " in line:  # the greeting has been heard: answer it
+                process.stdin.write("No, that's all, thanks.\n")  # type: ignore[union-attr]
+                process.stdin.flush()  # type: ignore[union-attr]
+                break
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    text = "".join(seen) + out
+    assert process.returncode == 0, text + err
+    assert 'caller #1 "No, that\'s all, thanks."' in text
+    assert "received BYE" in text and "dropped: agent_hung_up" in text
+    assert "the agent hung up (BYE)" in text and "session: " in text
