@@ -25,6 +25,7 @@ GREETING = "Hello, this is Sam. How can I help?"
 GOODBYE = "Thanks so much for calling today and have a wonderful afternoon, goodbye."
 FAREWELL = "Thank you for calling, goodbye."
 REPLY = "Sure, let me check that for you."
+LOUD = 0.02  # a sample this loud in a recording is speech (the tests' own measure)
 
 
 def _require_sip() -> None:
@@ -50,6 +51,30 @@ def voice_lines(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("agent-lines")
     lines = {"greeting": GREETING, "goodbye": GOODBYE, "farewell": FAREWELL, "reply": REPLY}
     return {name: espeak(text, folder / f"{name}.wav") for name, text in lines.items()}
+
+
+@pytest.fixture
+def sip_required() -> None:
+    """The SIP stack itself (baresip-python): missing, the tests say so loudly."""
+    _require_sip()
+
+
+def loud_runs(channel, rate: int, gap_s: float = 0.5) -> list[tuple[float, float]]:
+    """Stretches of a recording louder than LOUD, bridging gaps under `gap_s` (the
+    agent's utterance gap)."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(channel) > LOUD)
+    if not len(loud):
+        return []
+    runs, start, prev = [], loud[0], loud[0]
+    for i in loud[1:]:
+        if i - prev > gap_s * rate:
+            runs.append((start / rate, prev / rate))
+            start = i
+        prev = i
+    runs.append((start / rate, prev / rate))
+    return runs
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,6 +4,7 @@ microphone sent over RTP (virtual PulseAudio devices the test session starts).""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from console.audio.devices import open_stream, resolve
@@ -12,10 +13,10 @@ from console.core import events as ev
 from console.session.writer import RECORDING_FILE
 from console.sip.account import SipAccount
 from console.sip.call import SipCall, SipCallOptions, wait_until
-from tests.sip.conftest import espeak
-from tests.sip.test_sip_calls import loud_runs
+from tests.sip.conftest import espeak, loud_runs
 
 RATE = 16000
+pytestmark = pytest.mark.usefixtures("sip_required")
 
 
 class Monitor:

@@ -208,3 +208,29 @@ def test_a_sip_call_refuses_edits_and_mutes_the_microphone():
     call.muted = True
     call.microphone(np.ones(160, dtype=np.float32))
     assert len(fed) == 1 and call.muted
+
+
+def test_a_recorded_sip_call_replays_as_a_sip_scenario():
+    from console.sip.replay import is_sip_session, sip_session_to_scenario
+    from console.sip.scenario import SipScenario
+
+    def speech(cls, text, start, end, **kw):
+        return cls(t=start, config_version=1, text=text, start=start, end=end, **kw)
+
+    events = [
+        speech(ev.AgentSpeech, "Hello, how can I help?", 0.3, 2.0),
+        speech(ev.CallerSpeech, "Check my order.", 2.9, 4.0, turn=1),
+        speech(ev.AgentSpeech, "Sure, it ships today.", 4.6, 7.0),
+        speech(ev.CallerSpeech, "Wait", 5.5, 6.0, turn=2),  # over the agent
+        speech(ev.AgentSpeech, "Goodbye.", 7.5, 8.5),
+        ev.LineDropped(t=8.55, config_version=1, reason=ev.AGENT_HUNG_UP),
+        ev.FarEndVerdict(t=8.55, config_version=1, agent_hung_up=True, caller_turn=2, cut=True),
+    ]
+    assert is_sip_session({"agent_backend": "remote SIP"}, []) and is_sip_session({}, events)
+    data = sip_session_to_scenario("x", events)
+    scenario = SipScenario.model_validate(data)
+    assert [s.say for s in scenario.caller] == ["Check my order.", "Wait"]
+    assert scenario.caller[0].pause == 0.9 and scenario.caller[1].barge_in_after == 0.9
+    assert scenario.expect.agent_hangs_up and scenario.expect.hangup_turn == 2
+    assert scenario.expect.goodbye_cut is True
+    assert scenario.expect.drop_reason == "agent_hung_up"

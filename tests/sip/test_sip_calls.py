@@ -16,9 +16,9 @@ from console.sip.account import SipAccount
 from console.sip.call import SipCall, SipCallOptions, wait_until
 from console.sip.line import LineOptions
 from tests.conftest import EventWaiter
-from tests.sip.conftest import FAREWELL, GREETING, free_udp_port
+from tests.sip.conftest import FAREWELL, GREETING, LOUD, free_udp_port, loud_runs
 
-LOUD = 0.02
+pytestmark = pytest.mark.usefixtures("sip_required")
 EDGE = 0.06  # a row's edge vs the recording's first/last loud sample (a few 10 ms blocks)
 CODEC_TAIL = 0.15
 
@@ -59,22 +59,6 @@ def one(events, cls):
     found = [e for e in events if isinstance(e, cls)]
     assert len(found) == 1, f"expected one {cls.kind}: {found}"
     return found[0]
-
-
-def loud_runs(channel: np.ndarray, rate: int, gap_s: float = 0.5) -> list[tuple[float, float]]:
-    """Stretches of the recording louder than LOUD, bridging gaps under `gap_s` (the
-    agent's utterance gap)."""
-    loud = np.flatnonzero(np.abs(channel) > LOUD)
-    if not len(loud):
-        return []
-    runs, start, prev = [], loud[0], loud[0]
-    for i in loud[1:]:
-        if i - prev > gap_s * rate:
-            runs.append((start / rate, prev / rate))
-            start = i
-        prev = i
-    runs.append((start / rate, prev / rate))
-    return runs
 
 
 def test_agent_hangs_up_after_its_goodbye(far_agent, korean_model, tmp_path):

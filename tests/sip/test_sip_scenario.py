@@ -23,6 +23,7 @@ from console.sip.scenario import (
 from tests.parts import korean_model_path
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.usefixtures("sip_required")
 
 AUDIBLE_GOODBYE = """\
 name: The agent hangs up after the caller is done, its goodbye audible to the end
