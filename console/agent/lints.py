@@ -50,7 +50,7 @@ def lint_config(config: CallConfig) -> list[Lint]:
     prompt = parse_prompt(prompt_text, name)
 
     mentioned = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", prompt_text) is not None
-    if not mentioned:
+    if not mentioned and action.enabled:  # End Call off: a platform lint says so instead
         out.append(
             Lint(
                 "prompt_missing_action",

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -97,6 +98,11 @@ class _Debounced:
             self.timer.timeout.emit()
 
 
+def split_phrases(text: str) -> list[str]:
+    """'goodbye, talk soon' -> ['goodbye', 'talk soon']: what the phrases field holds."""
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
 class EndCallEditor(QWidget):
     applied = Signal(int)
 
@@ -117,6 +123,26 @@ class EndCallEditor(QWidget):
         self.goodbye.setFixedHeight(60)
         self.goodbye.setPlaceholderText("Empty: the goodbye comes from the main prompt")
         self.goodbye.setToolTip(GOODBYE_HELP)
+        # The platforms' own hang-up features (imported from Vapi, Retell...), all off by
+        # default: End Call off, a fixed goodbye, end-call phrases with their match rule.
+        self.enabled = QCheckBox("End Call enabled (off: the agent can never hang up itself)")
+        self.message = QLineEdit()
+        self.message.setAccessibleName("Fixed goodbye message")
+        self.message.setPlaceholderText("Empty: the goodbye is generated (above)")
+        self.message.setToolTip(
+            "Spoken word for word when the action fires, instead of a generated goodbye "
+            "(Vapi endCallMessage, Retell static text); never with skip goodbye"
+        )
+        self.phrases = QLineEdit()
+        self.phrases.setAccessibleName("End-call phrases")
+        self.phrases.setPlaceholderText("e.g. goodbye, talk to you soon (comma separated)")
+        self.phrases.setToolTip(
+            "The call ends after the agent itself finishes a line containing one of these "
+            "(Vapi endCallPhrases)"
+        )
+        self.phrase_match = QComboBox()
+        self.phrase_match.addItem("anywhere, any case (Vapi)", "substring")
+        self.phrase_match.addItem("whole words", "whole_words")
         self.version = QLabel("config v1")
         self.lints = QListWidget()
         self.lints.setWordWrap(True)
@@ -145,6 +171,15 @@ class EndCallEditor(QWidget):
         help_label.setWordWrap(True)
         help_label.setStyleSheet("color: gray")
         form.addRow("", help_label)
+        platform = QGroupBox("Platform hang-up features")
+        platform_form = QFormLayout(platform)
+        platform_form.addRow(self.enabled)
+        platform_form.addRow("Fixed goodbye", self.message)
+        phrase_row = QHBoxLayout()
+        phrase_row.addWidget(self.phrases, 1)
+        phrase_row.addWidget(self.phrase_match)
+        platform_form.addRow("End-call phrases", phrase_row)
+        form.addRow(platform)
         buttons = QHBoxLayout()
         buttons.addWidget(self.presets, 1)
         buttons.addWidget(self.undo)
@@ -165,6 +200,18 @@ class EndCallEditor(QWidget):
         self.description.textChanged.connect(lambda: self._typed(self._desc_apply))
         self.goodbye.textChanged.connect(lambda: self._typed(self._goodbye_apply))
         self.skip.toggled.connect(lambda on: self._apply({"end_call.skip_goodbye": on}))
+        self.enabled.toggled.connect(lambda on: self._apply({"end_call.enabled": on}))
+        self._message_apply = _Debounced(
+            self, lambda: self._apply({"end_call.goodbye_message": self.message.text()})
+        )
+        self._phrases_apply = _Debounced(
+            self, lambda: self._apply({"end_call.phrases": split_phrases(self.phrases.text())})
+        )
+        self.message.textEdited.connect(lambda _t: self._typed(self._message_apply))
+        self.phrases.textEdited.connect(lambda _t: self._typed(self._phrases_apply))
+        self.phrase_match.activated.connect(
+            lambda _i: self._apply({"end_call.phrase_match": self.phrase_match.currentData()})
+        )
         self.presets.activated.connect(self._preset)
         self.undo.clicked.connect(controller.undo)
         self.redo.clicked.connect(controller.redo)
@@ -181,14 +228,23 @@ class EndCallEditor(QWidget):
         self._loading = True
         if self.name.text() != cfg.name and not self.name_error.text():
             self.name.setText(cfg.name)
-        for widget, value in (
-            (self.description, cfg.description),
-            (self.goodbye, cfg.goodbye_prompt),
+        # A field still being typed (its edit waits for a pause) keeps what was typed.
+        for widget, value, pending in (
+            (self.description, cfg.description, self._desc_apply),
+            (self.goodbye, cfg.goodbye_prompt, self._goodbye_apply),
         ):
-            if widget.toPlainText() != value:
+            if widget.toPlainText() != value and not pending.timer.isActive():
                 widget.setPlainText(value)
         self.skip.setChecked(cfg.skip_goodbye)
         self.goodbye.setEnabled(not cfg.skip_goodbye)
+        self.enabled.setChecked(cfg.enabled)
+        if self.message.text() != cfg.goodbye_message and not self._message_apply.timer.isActive():
+            self.message.setText(cfg.goodbye_message)
+        self.message.setEnabled(not cfg.skip_goodbye)
+        typing_phrases = self._phrases_apply.timer.isActive()
+        if split_phrases(self.phrases.text()) != list(cfg.phrases) and not typing_phrases:
+            self.phrases.setText(", ".join(cfg.phrases))
+        self.phrase_match.setCurrentIndex(self.phrase_match.findData(cfg.phrase_match))
         self._loading = False
         self.tool.setPlainText(json.dumps(tool_definition(cfg), indent=2))
         self.show_lints()
@@ -245,7 +301,13 @@ class EndCallEditor(QWidget):
 
     def flush(self) -> None:
         """Apply whatever is being typed now (before a call starts, for instance)."""
-        for debounce in (self._name_apply, self._desc_apply, self._goodbye_apply):
+        for debounce in (
+            self._name_apply,
+            self._desc_apply,
+            self._goodbye_apply,
+            self._message_apply,
+            self._phrases_apply,
+        ):
             debounce.flush()
 
 

@@ -1,0 +1,44 @@
+"""The End Call editor's platform fields: End Call on/off, a fixed goodbye, end-call
+phrases and their match rule, each applied as one config edit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from console.agent.lints import lint_config
+from console.core.config import ConfigStore, parse_config
+from console.ui.config_controller import ConfigController
+from console.ui.editors import EndCallEditor
+
+
+def make(qtbot):
+    store = ConfigStore(parse_config({"agent": {"main_prompt": "Be helpful."}}))
+    controller = ConfigController(store)
+    editor = EndCallEditor(controller)
+    qtbot.addWidget(editor)
+    editor.show()
+    return store, editor
+
+
+def test_platform_fields_edit_the_config(qtbot):
+    store, editor = make(qtbot)
+    qtbot.mouseClick(editor.enabled, Qt.MouseButton.LeftButton)
+    assert store.current.end_call.enabled is False
+    qtbot.keyClicks(editor.message, "Thanks for calling {agent_name}!")
+    qtbot.keyClicks(editor.phrases, "goodbye, talk soon")
+    editor.flush()
+    end_call = store.current.end_call
+    assert end_call.goodbye_message == "Thanks for calling {agent_name}!"
+    assert end_call.phrases == ["goodbye", "talk soon"]
+    editor.phrase_match.setCurrentIndex(editor.phrase_match.findData("whole_words"))
+    editor.phrase_match.activated.emit(editor.phrase_match.currentIndex())
+    assert store.current.end_call.phrase_match == "whole_words"
+
+
+def test_end_call_off_does_not_also_warn_that_the_prompt_never_names_it(qtbot):
+    store, editor = make(qtbot)
+    codes = {lint.code for lint in lint_config(store.current)}
+    assert "prompt_missing_action" in codes  # on, and the prompt never says end_call
+    qtbot.mouseClick(editor.enabled, Qt.MouseButton.LeftButton)
+    codes = {lint.code for lint in lint_config(store.current)}
+    assert "prompt_missing_action" not in codes and "no_end_call_tool" in codes
