@@ -235,7 +235,20 @@ class SessionBrowser(QDialog):
         has_audio = session.recording is not None
         self.play_button.setEnabled(has_audio)
         self.stop_button.setEnabled(has_audio)
+        if has_audio and not session.damaged:
+            self._show_waveforms(session)
         self.opened.emit(session)
+
+    def _show_waveforms(self, session: Session) -> None:
+        """Both channels of the recording inside their lanes (a damaged file: none)."""
+        from console.audio.envelope import recording_envelopes
+
+        try:
+            envelopes = recording_envelopes(session.recording)
+        except Exception:  # unreadable audio: the problems line already says so
+            return
+        for lane, envelope in envelopes.items():
+            self.timeline.set_waveform(lane, envelope)
 
     def play(self, t: float) -> None:
         session = self.session
