@@ -296,3 +296,16 @@ def test_the_password_is_never_written(far_agent, tmp_path):
         "set (not saved)"
     )
     assert secret not in repr(call.account)
+
+
+def test_a_call_that_never_ends_is_ended_at_the_limit(far_agent, tmp_path):
+    far = far_agent("never", lines=("greeting",))
+    call, _ = place(far.uri, tmp_path, max_call_s=3.0)
+    try:
+        assert call.wait(15)
+    finally:
+        call.close()
+    drop = one(call.events, ev.LineDropped)
+    assert drop.reason == ev.TIMEOUT and 3.0 <= drop.t <= 3.5
+    assert any(isinstance(e, ev.Notice) and "reached 3 s" in e.message for e in call.events)
+    assert ("sent", "BYE") in sip_rows(call.events)
