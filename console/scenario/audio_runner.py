@@ -29,7 +29,7 @@ from console.core.config import CallConfig, ConfigStore
 from console.core.engine import CallEngine
 from console.live.call import LiveCall, LiveOptions
 from console.scenario.checks import check_expectations
-from console.scenario.model import CallerStep, Scenario
+from console.scenario.model import AnswerStep, CallerStep, Scenario
 from console.scenario.runner import RunResult
 
 TURN_TIMEOUT_S = 60.0
@@ -125,7 +125,10 @@ def run_scenario_audio(
             f"audio: caller lines played into {opts.caller_device}, heard on "
             f"{call.devices.get('input')}; transcript: {transcript}"
         )
-        for step in scenario.caller:
+        steps = list(scenario.caller)
+        if steps and steps[0].answer is not None:
+            _play_answer(steps.pop(0).answer, call, injector, watch)
+        for step in steps:
             if watch.dropped:
                 break
             _play_step(
@@ -165,6 +168,36 @@ def run_scenario_audio(
         config_versions=list(store.history),
     )
     return result, mode
+
+
+def _play_answer(step: AnswerStep, call: LiveCall, injector: Injector, watch: _Watch) -> None:
+    """Who picks up, as real audio into the microphone: a voicemail greeting with its beep,
+    an IVR menu, or a person's "hello?" (synthesised by answer_fixtures). The console's
+    voicemail detector (when on) hears it like any call's audio."""
+    from console.audio import answer_fixtures as af
+
+    rate = call.io.rate if call.io is not None else 16000
+    text = " ".join(step.lines)
+    if step.by == "voicemail":
+        fixture = af.voicemail(
+            text,
+            lead_s=step.start_s,
+            gap_s=step.beep_after_s if step.beep_after_s is not None else 0.4,
+            beep_hz=step.beep_hz if step.beep_after_s is not None else None,
+            beep_s=step.beep_s,
+            tail_s=1.0,
+            rate=rate,
+        )
+    elif step.by == "ivr":
+        fixture = af.ivr(text, lead_s=step.start_s, tail_s=1.0, rate=rate)
+    else:
+        fixture = af.human(
+            list(step.lines), lead_s=step.start_s, between_s=step.between_s, tail_s=1.0, rate=rate
+        )
+    _started, finished = injector.play(fixture.samples)
+    finished.result(TURN_TIMEOUT_S)
+    # A person waits for the agent; a machine's greeting is over: on to the next step.
+    watch.wait(lambda: watch.dropped or watch.caller_may_speak() or watch.ending, 10.0)
 
 
 def _play_step(

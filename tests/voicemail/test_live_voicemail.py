@@ -12,7 +12,7 @@ from console.audio.inject import Injector
 from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
 from console.live.call import LiveCall
-from tests.conftest import EventWaiter, on_virtual_devices
+from tests.conftest import ROOT, EventWaiter, on_virtual_devices
 
 BLOCK_S = 0.01
 
@@ -103,3 +103,27 @@ def test_a_person_saying_hello_is_not_a_machine(virtual_audio, injector, tmp_pat
     assert verdict.answered_by == "human" and opening.t >= verdict.t
     assert events.wait(ev.OpeningHeld).released_by == "human"
     assert not [d for d in events.of(ev.LineDropped) if d.reason == "voicemail"]
+
+
+def test_an_audio_scenario_answered_by_a_voicemail_leaves_its_message(virtual_audio, tmp_path):
+    """`run --audio` with an `answer:` step: the greeting and beep are played into the
+    microphone, the console's detector decides, the message follows the beep."""
+    from console.cli import main
+
+    code = main(
+        [
+            "run",
+            "--audio",
+            "--script-transcript",
+            "--caller-device",
+            virtual_audio.caller_sink,
+            "--input",
+            virtual_audio.mic,
+            "--output",
+            virtual_audio.speaker,
+            "--sessions",
+            str(tmp_path),
+            str(ROOT / "assets" / "scenarios" / "14-voicemail-leave-message.yaml"),
+        ]
+    )
+    assert code == 0
