@@ -239,17 +239,26 @@ def _cmd_models(args: argparse.Namespace) -> int:
             return 1
         print(f"ready: {path}")
         return 0
-    # verify
-    try:
-        info = m.find_model(args.name)
-    except m.ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    problems = m.verify_model(info.path)
+    # verify: the folder named (argument, environment), else the one a call would use
+    label, path = m.named_model(args.name)
+    if label:
+        name, source = path.name, label
+    else:
+        try:
+            info = m.find_model()
+        except m.ModelError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        name, source, path = info.name, info.source, info.path
+    problems = m.verify_model(path)
     if problems:
-        print(f"{info.path}: " + "; ".join(problems))
+        print(
+            f"error: {tty(path)} (from {source}) is not a usable vosk model: "
+            + tty("; ".join(problems)),
+            file=sys.stderr,
+        )
         return 1
-    print(f"ok: {info.name} ({info.source}) at {info.path}")
+    print(f"ok: {tty(name)} ({source}) at {tty(path)}")
     return 0
 
 
@@ -323,9 +332,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    import yaml
-
-    from console.session.replay import session_to_scenario
+    from console.session.replay import scenario_yaml, session_to_scenario
 
     session = _open_for_report(args.session)
     if session is None:
@@ -337,7 +344,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         return 2
     from console.core.redact import redact_obj
 
-    text = yaml.safe_dump(redact_obj(scenario), sort_keys=False, allow_unicode=True, width=100)
+    text = scenario_yaml(redact_obj(scenario))
     if args.out:
         try:
             Path(args.out).write_text(text, encoding="utf-8")

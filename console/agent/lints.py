@@ -35,11 +35,79 @@ class Lint:
 
 
 def lint_data(data: Any) -> tuple[CallConfig | None, list[Lint]]:
+    """Every problem of the data: each invalid field (an error), then every lint of the
+    rest of the config, checked with the defaults in place of the invalid fields (so one
+    typo never hides the warnings about everything else). The config is None when a
+    field is invalid."""
     try:
         config = parse_config(data)
     except ConfigError as exc:
-        return None, [Lint("invalid_field", ERROR, p.field, p.message) for p in exc.problems]
+        invalid = [Lint("invalid_field", ERROR, p.field, p.message) for p in exc.problems]
+        return None, invalid + _lints_of_the_rest(data, exc)
     return config, lint_config(config)
+
+
+def _lints_of_the_rest(data: Any, exc: ConfigError) -> list[Lint]:
+    """Lints of the config with its invalid fields left out (defaults in their place);
+    none when the data is not a mapping or cannot be made valid that way."""
+    import copy
+
+    if not isinstance(data, dict):
+        return []
+    rest = copy.deepcopy(data)
+    dropped: list[str] = []
+    for _ in range(8):  # a fix can uncover a check that only runs once fields are valid
+        paths = [p.field for p in exc.problems]
+        if not paths or not all(_drop_field(rest, path) for path in paths):
+            return []
+        dropped += [p for p in paths if p not in dropped]
+        try:
+            config = parse_config(rest)
+            break
+        except ConfigError as again:
+            exc = again
+    else:
+        return []
+    # A lint about a left-out field, or one quoting the default that stands in for it
+    # ("the action is named 'end_call'"), would describe a config the tester never wrote.
+    stand_ins = [f"'{v}'" for v in (_value_at(config, d) for d in dropped) if isinstance(v, str)]
+    lints = [
+        lint
+        for lint in lint_config(config)
+        if not any(lint.field == d or lint.field.startswith(d + ".") for d in dropped)
+        and not any(quoted in lint.message for quoted in stand_ins if quoted != "''")
+    ]
+    note = Lint(
+        "checked_with_defaults",
+        INFO,
+        "config",
+        "the other checks ran with the defaults in place of the invalid "
+        + ("field " if len(dropped) == 1 else "fields ")
+        + ", ".join(dropped),
+    )
+    return [note, *lints]
+
+
+def _value_at(config: CallConfig, path: str) -> Any:
+    node: Any = config
+    for part in path.split("."):
+        node = getattr(node, part, None)
+    return node
+
+
+def _drop_field(data: dict, path: str) -> bool:
+    """Remove the field at a dotted path (a list with a bad item goes as a whole); False
+    if there is nothing there to remove."""
+    parts = path.split(".") if path else []
+    node: Any = data
+    for i, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        if i == len(parts) - 1 or isinstance(node[part], list):
+            del node[part]
+            return True
+        node = node[part]
+    return False
 
 
 def lint_config(config: CallConfig) -> list[Lint]:

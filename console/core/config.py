@@ -138,7 +138,7 @@ class TurnTaking(_Strict):
         description=(
             "What ends the caller's turn. 'silence': endpoint_silence_ms of quiet, whatever "
             "was said. 'adaptive': the words so far decide: a complete answer ends after "
-            "min_end_of_turn_ms, a lone 'yes'/'no' after twice that, and one that stops "
+            "min_end_of_turn_ms, a lone 'yes'/'no' after 1.5 times that, and one that stops "
             "on 'and', 'the', 'to', 'I am', 'um' waits up to max_end_of_turn_ms."
         ),
     )
@@ -464,10 +464,13 @@ def read_data_file(path: Path) -> Any:
         ) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            [FieldProblem("", f"not valid {_kind(path)}: {exc}")], str(path)
-        ) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError([FieldProblem("", f"not valid JSON: {exc}")], str(path)) from None
+    except yaml.YAMLError as exc:  # named by the file, never PyYAML's "<unicode string>"
+        from console.core.yaml_errors import describe_yaml_error
+
+        where = describe_yaml_error(exc, path.name)
+        raise ConfigError([FieldProblem("", f"not valid YAML: {where}")], str(path)) from None
     except RecursionError:
         data = None
         shape = "is nested too deeply to read"

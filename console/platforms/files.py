@@ -65,17 +65,15 @@ def read_data(path: Path) -> Any:
             [f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"], name
         ) from None
     except yaml.YAMLError as exc:
-        raise PlatformFileError([f"not valid YAML: {_first_line(exc)}"], name) from None
+        from console.core.yaml_errors import describe_yaml_error
+
+        raise PlatformFileError([f"not valid YAML: {describe_yaml_error(exc)}"], name) from None
     except RecursionError:
         raise PlatformFileError(["the data is nested too deeply to read"], name) from None
     problem = shape_problem(data)
     if problem:
         raise PlatformFileError([problem], name)
     return data
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def shape_problem(data: Any) -> str:

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from console.core import events as ev
 from console.session.reader import Session
 
 
 def session_to_scenario(session: Session) -> dict[str, Any]:
+    from console.sip.replay import is_sip_session, sip_session_to_scenario
+
+    if is_sip_session(session.meta, session.events):  # a remote agent: replayed over SIP
+        return sip_session_to_scenario(session.name, session.events)
     if not session.configs:
         raise ValueError(f"{session.name}: no config recorded, so the call cannot be replayed")
     first = session.configs[0][2]
@@ -63,3 +69,22 @@ def session_to_scenario(session: Session) -> dict[str, Any]:
         "caller": steps,
         "expect": expect,
     }
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Text of several lines (a main prompt) as a YAML block, as a person writes it."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # PyYAML falls back to a quoted string by itself where a block cannot hold the text
+    # exactly (trailing spaces on a line, control characters).
+    style = "|" if "\n" in value.strip("\n") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _text)
+
+
+def scenario_yaml(scenario: dict[str, Any]) -> str:
+    """The scenario as a YAML file: keys in the order written, the prompt as a block."""
+    return yaml.dump(scenario, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)

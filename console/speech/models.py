@@ -94,23 +94,34 @@ def list_models(folder: Path | None = None) -> list[ModelInfo]:
     return found + packaged_models()
 
 
-def find_model(explicit: str | Path | None = None, config_path: str = "") -> ModelInfo:
-    tried = []
-    for label, value in (
-        ("the command line", explicit),
-        (f"${MODEL_ENV}", os.environ.get(MODEL_ENV)),
+def _named_sources(explicit: str | Path | None, config_path: str) -> list[tuple[str, str]]:
+    return [
+        ("the command line", str(explicit or "")),
+        (f"${MODEL_ENV}", os.environ.get(MODEL_ENV) or ""),
         ("the config's speech.model_path", config_path),
-    ):
+    ]
+
+
+def named_model(explicit: str | Path | None = None, config_path: str = "") -> tuple[str, Path]:
+    """The folder a person named (command line, environment, config), unchecked, with
+    where it was named; ("", Path()) when none was."""
+    for label, value in _named_sources(explicit, config_path):
         if value:
-            path = Path(value).expanduser()
-            if is_model_dir(path):
-                return ModelInfo(path.name, path, label, 0.0)
-            raise ModelError(
-                f"{label} names {str(path)!r}, which is not a vosk model folder (it needs "
-                f"{' and '.join(p + '/' for p in _REQUIRED)} inside). Run `endcall-console "
-                "models verify` to check it."
-            )
-        tried.append(label)
+            return label, Path(value).expanduser()
+    return "", Path()
+
+
+def find_model(explicit: str | Path | None = None, config_path: str = "") -> ModelInfo:
+    label, path = named_model(explicit, config_path)
+    if label:
+        if is_model_dir(path):
+            return ModelInfo(path.name, path, label, 0.0)
+        raise ModelError(
+            f"{label} names {str(path)!r}, which is not a vosk model folder (it needs "
+            f"{' and '.join(p + '/' for p in _REQUIRED)} inside). Run `endcall-console "
+            "models verify` to check it."
+        )
+    tried = [label for label, _ in _named_sources(explicit, config_path)]
     folder = models_dir()
     local = list_models(folder)
     preferred = [m for m in local if m.name == DEFAULT_MODEL]
