@@ -281,7 +281,25 @@ def _cmd_devices(args: argparse.Namespace) -> int:
             "  default output" if d.default_output else ""
         )
         print(f"{d.index:3}  {d.name}  ({d.hostapi}; in {d.inputs}, out {d.outputs}){marks}")
+    _print_sound_server_devices(devices)
     return 0
+
+
+def _print_sound_server_devices(devices) -> None:
+    """PulseAudio/PipeWire sources and sinks by name: what --input/--output pulse:NAME
+    (and the window's pickers) open through the ALSA `pulse` device."""
+    from console.audio.devices import pulse_endpoints
+
+    if not any(d.name == "pulse" for d in devices):
+        return
+    endpoints = pulse_endpoints()
+    if not endpoints:
+        return
+    print("\nsound server (PulseAudio/PipeWire): --input/--output pulse:NAME")
+    width = max(len(e.spec) for e in endpoints)
+    for kind, label in (("input", "in "), ("output", "out")):
+        for e in (e for e in endpoints if e.kind == kind):
+            print(f"  {label}  {tty(e.spec).ljust(width)}  {tty(e.description)}")
 
 
 def _open_for_report(name: str):

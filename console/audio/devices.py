@@ -214,8 +214,19 @@ def pulse_endpoints(timeout: float = 2.0) -> list[PulseEndpoint]:
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                 continue
             name = item["name"]
-            if kind == "input" and item.get("monitor_of_sink") not in (None, "", "n/a"):
+            if kind == "input" and _is_monitor(item):
                 continue
             description = str(item.get("description") or name)
             out.append(PulseEndpoint(kind, name, description))
     return out
+
+
+def _is_monitor(source: dict) -> bool:
+    """A sink's monitor (what a speaker plays). pactl's JSON names the sink it monitors
+    `monitor_source` (16.x) or `monitor_of_sink`; its class is "monitor" either way."""
+    props = source.get("properties")
+    if isinstance(props, dict) and props.get("device.class") == "monitor":
+        return True
+    return any(
+        source.get(key) not in (None, "", "n/a") for key in ("monitor_of_sink", "monitor_source")
+    )

@@ -41,12 +41,16 @@ class DevicePicker(QWidget):
             )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        mic, level, speaker = QLabel(" Mic:"), QLabel("Level:"), QLabel("Speaker:")
+        mic.setBuddy(self.input_combo)
+        level.setBuddy(self.level)
+        speaker.setBuddy(self.output_combo)
         for widget in (
-            QLabel(" Mic:"),
+            mic,
             self.input_combo,
-            QLabel("Level:"),
+            level,
             self.level,
-            QLabel("Speaker:"),
+            speaker,
             self.output_combo,
             self.refresh_button,
         ):
@@ -84,7 +88,9 @@ class DevicePicker(QWidget):
         from console.audio.devices import AudioUnavailable, list_devices, pulse_endpoints
         from console.audio.devices import rescan as rescan_portaudio
 
-        keep_in, keep_out = self.input_combo.currentText(), self.output_combo.currentText()
+        keep = [
+            (c, c.currentText(), c.currentData()) for c in (self.input_combo, self.output_combo)
+        ]
         self.input_combo.clear()
         self.output_combo.clear()
         try:
@@ -104,27 +110,42 @@ class DevicePicker(QWidget):
         if any(d.name == "pulse" for d in devices):
             for endpoint in pulse_endpoints():
                 combo = self.input_combo if endpoint.kind == "input" else self.output_combo
-                combo.addItem(f"{endpoint.description} (sound server)", endpoint.spec)
+                combo.addItem(endpoint_label(endpoint), endpoint.spec)
         self.input_combo.addItem(TYPED_ONLY, "typed")
         if not devices:
             self.choose_typed_only()
-        for combo, text in ((self.input_combo, keep_in), (self.output_combo, keep_out)):
-            index = combo.findText(text) if text else -1
-            if index >= 0:
-                combo.setCurrentIndex(index)
+        for combo, text, data in keep:
+            _choose(combo, text, data)
 
     def restore(self) -> None:
-        saved = QSettings().value("devices/input", "")
-        if saved:
-            index = self.input_combo.findText(str(saved))
-            if index >= 0:
-                self.input_combo.setCurrentIndex(index)
-        saved = QSettings().value("devices/output", "")
-        if saved:
-            index = self.output_combo.findText(str(saved))
-            if index >= 0:
-                self.output_combo.setCurrentIndex(index)
+        for combo, key in ((self.input_combo, "input"), (self.output_combo, "output")):
+            _choose(
+                combo,
+                str(QSettings().value(f"devices/{key}", "") or ""),
+                QSettings().value(f"devices/{key}_spec", None),
+            )
 
     def save(self) -> None:
-        QSettings().setValue("devices/input", self.input_combo.currentText())
-        QSettings().setValue("devices/output", self.output_combo.currentText())
+        for combo, key in ((self.input_combo, "input"), (self.output_combo, "output")):
+            QSettings().setValue(f"devices/{key}", combo.currentText())
+            QSettings().setValue(f"devices/{key}_spec", combo.currentData() or "")
+
+
+def endpoint_label(endpoint) -> str:
+    """A sound server device as listed: its description and the name it opens by (two
+    virtual sinks are both "Null Output"; their names tell them apart)."""
+    if endpoint.description and endpoint.description != endpoint.name:
+        return f"{endpoint.description} ({endpoint.spec})"
+    return endpoint.spec
+
+
+def _choose(combo: QComboBox, text: str, data: object) -> None:
+    """Select what was chosen before: a sound server device by its name (pulse:NAME), any
+    other by its label (PortAudio's numbers change when devices come and go)."""
+    index = -1
+    if isinstance(data, str) and data.startswith("pulse:"):
+        index = combo.findData(data)
+    if index < 0 and text:
+        index = combo.findText(text)
+    if index >= 0:
+        combo.setCurrentIndex(index)
