@@ -2,33 +2,41 @@
 
 On a laptop's speakers or a meeting-room speakerphone the microphone hears the agent:
 without cancellation its words come back as caller speech, barge in on it, and can end
-the call. The console knows exactly what it played and when (the player's output frames,
-placed on the session clock), so it hands WebRTC's echo canceller that signal as the
-far-end reference, lined up sample for sample with the microphone, instead of leaving
-the canceller to guess a delay that the sound server hides.
+the call. The console knows exactly what it played: every block the player hands the
+speaker is fed to WebRTC's echo canceller as the far-end reference, in output-frame
+order, as it is handed over; every microphone block is processed as it is captured.
 
 The engine is `livekit.rtc.AudioProcessingModule` (the `livekit` wheel bundles WebRTC's
 audio processing module: echo canceller AEC3, noise suppression, high-pass filter). It
 works on 10 ms frames of 16-bit audio: `process_reverse_stream` takes a far-end frame,
 `process_stream` a microphone frame, which it rewrites in place.
 
-Three measured facts shape this module (see bench/echo.py):
-- AEC3 needs the reference to come *before* the echo: a reference handed over at the
-  same 10 ms frame as its echo (zero delay) is not cancelled at all, one handed over
-  1-400 ms ahead is (about 40 dB). So the reference is fed one frame ahead of the
-  microphone frame it belongs to (LEAD_FRAMES); the player hands audio to the device
-  well before it is heard, so that part of the reference is already known.
+Measured facts that shape this module (bench/echo.py, tests/echo/):
+- AEC3 needs the reference *before* its echo, 1 to about 400 ms before (about 40 dB of
+  cancellation there; none at 0 ms, little past 500 ms), and finds the delay itself.
+  Feeding each block when the player hands it to the device gives exactly that: it is
+  heard an output latency later, and its echo is processed an input latency after that
+  (about 100 ms on PulseAudio).
+- Placing the reference on the session clock instead (the sample at which it is heard)
+  was built and measured first, and dropped: PortAudio's capture timestamps on
+  PulseAudio are stale for the first second of about half the streams and then catch up
+  by 0.2-0.7 s, so the clock places the greeting up to 0.7 s late; a reference that late
+  is after its echo, the canceller cannot use it, and the greeting's echo came back as
+  caller speech.
 - The module delays its output: 8 ms for the echo canceller and 6 ms for noise
   suppression at 16 kHz. That delay is measured when a processor is made (a chirp
   through a fresh module) and taken back out, so processed sample i is raw sample i:
-  word times stay session times and the two recordings line up. What remains is real,
-  added capture latency, and is counted (`latency_samples`).
-- Everything runs on the audio pump's thread; nothing here runs in an audio callback.
+  word times stay session times and the two recordings line up. It is real, added
+  capture latency (`latency_samples`).
+- A sound-server underrun or overrun moves the echo path by the lost time; AEC3 finds it
+  again within about a second, and its echo can be heard meanwhile (the echo watch says
+  so when it is loud enough to be taken for speech).
+
+Everything runs on the audio pump's thread; nothing here runs in an audio callback.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,11 +46,6 @@ from typing import Any
 import numpy as np
 
 FRAME_S = 0.010  # the module's frame: 10 ms, the console's audio block
-LEAD_FRAMES = 1  # the reference is fed this many frames ahead of its microphone frame
-HOLD_FRAMES = 3  # wait at most this long for the reference before processing without it
-OFFSET_TOLERANCE_S = 0.005  # the reference's placement moves only for a larger change
-FAR_END_S = 4.0  # the reference kept, in seconds
-NO_OUTPUT_S = 0.2  # no reference this long: the speaker is not running, do not wait
 
 
 class ProcessingUnavailable(RuntimeError):
@@ -84,64 +87,6 @@ def engine_label() -> str:
         return "WebRTC APM (livekit)"
 
 
-class FarEnd:
-    """What the speaker played, indexed by the session sample at which it was heard.
-
-    The player's output blocks arrive ahead of time with their output-stream frame and
-    the session sample the clock places them at. The clock's estimate of that placement
-    moves by a sample or two from block to block; a reference that jumped with it would
-    look like a changing echo path to the canceller. So the placement (session index
-    minus output frame) is kept until it moves by more than OFFSET_TOLERANCE_S: slow
-    drift between two sound cards is still followed, block-to-block jitter is not.
-    """
-
-    def __init__(self, rate: int, seconds: float = FAR_END_S) -> None:
-        self.rate = rate
-        self._size = int(seconds * rate)
-        self._buf = np.zeros(self._size, np.float32)
-        self._offset: int | None = None
-        self._tolerance = max(1, round(OFFSET_TOLERANCE_S * rate))
-        self.start = 0  # the oldest index still kept
-        self.end = 0  # one past the newest index known (0: nothing yet)
-        self.reanchors = 0  # times the placement moved (clock settling, drift)
-        self._lock = threading.Lock()  # written by the pump, read by tests and the bench
-
-    def add(self, frame: int, index: int, samples: np.ndarray) -> None:
-        """Output frame `frame` is heard at session sample `index`; `samples` follow it."""
-        offset = index - frame
-        if self._offset is None or abs(offset - self._offset) > self._tolerance:
-            if self._offset is not None:
-                self.reanchors += 1
-            self._offset = offset
-        first = frame + self._offset
-        n = len(samples)
-        if n == 0 or first + n <= 0:
-            return
-        if first < 0:  # played before session time 0
-            samples, first, n = samples[-first:], 0, n + first
-        with self._lock:
-            if first + n > self.end:  # clear what lies between the old end and this block
-                lo = max(self.end, first + n - self._size)
-                self._clear(lo, first)
-            pos = np.arange(first, first + n) % self._size
-            self._buf[pos] = samples
-            self.end = max(self.end, first + n)
-            self.start = max(self.start, self.end - self._size)
-
-    def _clear(self, lo: int, hi: int) -> None:
-        if hi > lo:
-            self._buf[np.arange(lo, hi) % self._size] = 0.0
-
-    def get(self, first: int, n: int) -> np.ndarray:
-        """Reference samples [first, first + n): zeros where nothing was played or known."""
-        out = np.zeros(n, np.float32)
-        with self._lock:
-            lo, hi = max(first, self.start), min(first + n, self.end)
-            if lo < hi:
-                out[lo - first : hi - first] = self._buf[np.arange(lo, hi) % self._size]
-        return out
-
-
 class _Module:
     """One WebRTC audio processing module and its two 10 ms frame buffers."""
 
@@ -176,13 +121,19 @@ class _Module:
         self._near_view = np.frombuffer(self._near, dtype="<i2")
         self._far_view = np.frombuffer(self._far, dtype="<i2")
 
+    def render(self, far: np.ndarray) -> None:
+        """One frame of what the speaker plays."""
+        self._far_view[:] = _pcm(far)
+        self._apm.process_reverse_stream(self._rtc.AudioFrame(self._far, self.rate, 1, self.frame))
+
     def process(self, near: np.ndarray, far: np.ndarray | None) -> np.ndarray:
-        """One frame: the far end (None: echo cancellation off), then the microphone."""
+        """One frame: the far end (None: echo cancellation off, or fed by `render`), then
+        the microphone."""
         rtc = self._rtc
         if far is not None:
-            self._far_view[:] = _pcm(far)
-            self._apm.process_reverse_stream(rtc.AudioFrame(self._far, self.rate, 1, self.frame))
-            # The reference is already aligned; AEC3 finds the rest of the delay itself.
+            self.render(far)
+        if self.settings.echo_cancellation:
+            # A hint only: AEC3 finds the delay itself.
             self._apm.set_stream_delay_ms(0)
         self._near_view[:] = _pcm(near)
         self._apm.process_stream(rtc.AudioFrame(self._near, self.rate, 1, self.frame))
@@ -228,23 +179,22 @@ def _probe(rate: int, settings: ProcessingSettings) -> int:
 class CaptureProcessor:
     """The microphone, processed, on the pump thread: raw in, processed out, in order.
 
-    `push` takes raw capture blocks (session sample 0 onwards, as the recording gets
-    them) and returns the processed samples that are ready; `poll` returns more after
-    new reference audio arrived. The output stream is aligned with the input: its n-th
-    sample is the processed raw n-th sample. Settings can change mid-call (`configure`):
-    the module is replaced, and the samples the old one still held pass through raw.
+    `render` takes what the player handed the speaker, as it is handed over; `push` takes
+    raw capture blocks (session sample 0 onwards, as the recording gets them) and returns
+    the processed samples that are ready. The output stream is aligned with the input:
+    its n-th sample is the processed raw n-th sample. Settings can change mid-call
+    (`configure`): the module is replaced, and the samples the old one still held pass
+    through raw.
     """
 
     def __init__(
         self,
         rate: int,
-        far_end: FarEnd,
         settings: ProcessingSettings,
         on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.rate = rate
         self.frame = int(rate * FRAME_S)
-        self.far_end = far_end
         self.on_failure = on_failure
         self.failure = ""  # set once processing broke; the raw microphone is used from then
         self.settings = settings
@@ -252,12 +202,13 @@ class CaptureProcessor:
         self.delay = 0  # the module's output delay in samples (taken back out)
         self._discard = 0  # output samples still to drop after a module starts
         self._pending = np.zeros(0, np.float32)  # raw samples not yet processed
+        self._far = np.zeros(0, np.float32)  # speaker samples not yet fed (part of a frame)
         self._recent = np.zeros(0, np.float32)  # the last raw samples processed (for switches)
         self.received = 0  # raw samples pushed
         self.consumed = 0  # raw samples processed (frames taken from _pending)
         self.emitted = 0  # processed samples returned
+        self.rendered = 0  # speaker samples fed to the echo canceller
         self.cpu_s = 0.0  # thread CPU spent in the module
-        self.late_reference_frames = 0  # frames processed before their reference arrived
         self.latency_samples: Counter[int] = Counter()  # raw received - processed emitted
         self._start(settings)
 
@@ -289,60 +240,49 @@ class CaptureProcessor:
         held = self.consumed - self.emitted
         return self._recent[len(self._recent) - held :] if held > 0 else np.zeros(0, np.float32)
 
-    # -- the stream ----------------------------------------------------------------------
+    # -- the streams ---------------------------------------------------------------------
+    def render(self, samples: np.ndarray) -> None:
+        """What the player handed the speaker, fed to the echo canceller as it comes."""
+        if self._module is None or not self.settings.echo_cancellation:
+            return
+        self._far = np.concatenate([self._far, samples.astype(np.float32, copy=False)])
+        frame = self.frame
+        while len(self._far) >= frame and self._module is not None:
+            t0 = time.thread_time()
+            try:
+                self._module.render(self._far[:frame])
+                self.rendered += frame
+            except Exception as exc:  # the native module failed
+                self._fail(f"echo cancellation stopped working ({exc}); the raw microphone is used")
+            finally:
+                self.cpu_s += time.thread_time() - t0
+            self._far = self._far[frame:]
+
     def push(self, samples: np.ndarray) -> np.ndarray:
         """Raw capture in; the processed samples now ready out."""
         self.received += len(samples)
         self._pending = np.concatenate([self._pending, samples.astype(np.float32, copy=False)])
-        return self._run()
-
-    def poll(self) -> np.ndarray:
-        """Processed samples made ready by reference audio that just arrived."""
-        return self._run() if len(self._pending) >= self.frame else np.zeros(0, np.float32)
-
-    def _run(self) -> np.ndarray:
         frame = self.frame
         outs: list[np.ndarray] = []
         while len(self._pending) >= frame:
-            first = self.consumed
-            needs_far = self._module is not None and self.settings.echo_cancellation
-            if needs_far and not self._reference_ready(first):
-                break
             near = self._pending[:frame]
             self._pending = self._pending[frame:]
             self.consumed += frame
             self._recent = np.concatenate([self._recent, near])[-4 * max(frame, self.delay) :]
-            outs.append(self._process(first, near, needs_far))
+            outs.append(self._process(near))
         return np.concatenate(outs) if outs else np.zeros(0, np.float32)
 
-    def _reference_ready(self, first: int) -> bool:
-        """Process frame `first` now? Yes once its reference is in, or when waiting longer
-        would only add latency (the hold is full, or the speaker is not running)."""
-        need = first + (1 + LEAD_FRAMES) * self.frame
-        if self.far_end.end >= need:
-            return True
-        if self.far_end.end < first - NO_OUTPUT_S * self.rate:
-            return True  # nothing played for a while: there is nothing to wait for
-        if len(self._pending) > HOLD_FRAMES * self.frame:
-            self.late_reference_frames += 1
-            return True
-        return False
-
-    def _process(self, first: int, near: np.ndarray, needs_far: bool) -> np.ndarray:
+    def _process(self, near: np.ndarray) -> np.ndarray:
         if self._module is None:
-            return self._emit(near)
-        far = self.far_end.get(first + LEAD_FRAMES * self.frame, self.frame) if needs_far else None
+            return self._emit_raw(near)
         t0 = time.thread_time()
         try:
-            out = self._module.process(near, far)
+            out = self._module.process(near, None)
         except Exception as exc:  # the native module failed: go on with the raw microphone
             self._fail(f"echo cancellation stopped working ({exc}); the raw microphone is used")
             return self._emit_raw(self._held_raw())
         finally:
             self.cpu_s += time.thread_time() - t0
-        return self._emit(out)
-
-    def _emit(self, out: np.ndarray) -> np.ndarray:
         if self._discard:
             drop = min(self._discard, len(out))
             self._discard -= drop
@@ -385,7 +325,6 @@ class CaptureProcessor:
             "added_latency_ms_p50": round(self.added_latency_s(50) * 1000, 1),
             "added_latency_ms_p95": round(self.added_latency_s(95) * 1000, 1),
             "cpu_per_audio_s": round(self.cpu_s / audio_s, 4) if audio_s else 0.0,
-            "late_reference_frames": self.late_reference_frames,
-            "reference_reanchors": self.far_end.reanchors,
+            "reference_s": round(self.rendered / self.rate, 2),
             "failure": self.failure,
         }

@@ -1,8 +1,8 @@
 """Notices when the microphone hears the agent: the echo the tester should know about.
 
 While the agent speaks, the signal the recogniser hears is compared with what the
-speaker played (the far-end reference, console/audio/echo.py) over the last second:
-the normalised cross-correlation over echo delays of 0-500 ms says how much of the
+speaker played (`FarEnd`: the player's blocks placed on the session clock) over the last
+second: the normalised cross-correlation over echo delays of 0-500 ms says how much of the
 microphone is the agent's own voice, and its peak gives the delay and the level it comes
 back at. Echo is reported when, in two windows running, at least RHO_MIN of the signal
 follows the reference and that part is loud enough for the recogniser to take it for
@@ -14,13 +14,15 @@ Pure numpy on the pump thread; one FFT of a second and a half of audio every hal
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from console.audio.echo import FarEnd
 from console.speech.recognizer import VOICE_MIN_RMS
 
+OFFSET_TOLERANCE_S = 0.005  # the reference's placement moves only for a larger change
+FAR_END_S = 4.0  # the reference kept, in seconds
 WINDOW_S = 1.0
 HOP_S = 0.5
 MAX_DELAY_S = 0.5  # echo paths searched: 0 to this
@@ -28,6 +30,63 @@ EARLY_S = 0.03  # and this much "early", for a clock estimate that is a little o
 REF_ACTIVE_RMS = 0.01  # the agent is speaking (about -40 dBFS over the window)
 RHO_MIN = 0.4  # this much of the microphone follows the reference
 WINDOWS_IN_A_ROW = 2
+
+
+class FarEnd:
+    """What the speaker played, indexed by the session sample at which it was heard.
+
+    The player's output blocks arrive ahead of time with their output-stream frame and
+    the session sample the clock places them at. The clock's estimate of that placement
+    moves by a sample or two from block to block; the placement (session index minus
+    output frame) is kept until it moves by more than OFFSET_TOLERANCE_S, so a stretch
+    of reference is one piece, and a clock that settles or drifts is still followed.
+    """
+
+    def __init__(self, rate: int, seconds: float = FAR_END_S) -> None:
+        self.rate = rate
+        self._size = int(seconds * rate)
+        self._buf = np.zeros(self._size, np.float32)
+        self._offset: int | None = None
+        self._tolerance = max(1, round(OFFSET_TOLERANCE_S * rate))
+        self.start = 0  # the oldest index still kept
+        self.end = 0  # one past the newest index known (0: nothing yet)
+        self.reanchors = 0  # times the placement moved (clock settling, drift)
+        self._lock = threading.Lock()  # written by the pump, read by tests and the bench
+
+    def add(self, frame: int, index: int, samples: np.ndarray) -> None:
+        """Output frame `frame` is heard at session sample `index`; `samples` follow it."""
+        offset = index - frame
+        if self._offset is None or abs(offset - self._offset) > self._tolerance:
+            if self._offset is not None:
+                self.reanchors += 1
+            self._offset = offset
+        first = frame + self._offset
+        n = len(samples)
+        if n == 0 or first + n <= 0:
+            return
+        if first < 0:  # played before session time 0
+            samples, first, n = samples[-first:], 0, n + first
+        with self._lock:
+            if first + n > self.end:  # clear what lies between the old end and this block
+                lo = max(self.end, first + n - self._size)
+                self._clear(lo, first)
+            pos = np.arange(first, first + n) % self._size
+            self._buf[pos] = samples
+            self.end = max(self.end, first + n)
+            self.start = max(self.start, self.end - self._size)
+
+    def _clear(self, lo: int, hi: int) -> None:
+        if hi > lo:
+            self._buf[np.arange(lo, hi) % self._size] = 0.0
+
+    def get(self, first: int, n: int) -> np.ndarray:
+        """Reference samples [first, first + n): zeros where nothing was played or known."""
+        out = np.zeros(n, np.float32)
+        with self._lock:
+            lo, hi = max(first, self.start), min(first + n, self.end)
+            if lo < hi:
+                out[lo - first : hi - first] = self._buf[np.arange(lo, hi) % self._size]
+        return out
 
 
 @dataclass(frozen=True)

@@ -286,6 +286,7 @@ class CallRecorder:
                 raise
         self._agent: list[tuple[int, np.ndarray]] = []  # (first sample index, samples)
         self.end_index: int | None = None
+        self._processed_end: int | None = None
         self.late_agent_samples = 0  # agent audio that came after its place was written
 
     def _tell(self, message: str) -> None:
@@ -329,14 +330,18 @@ class CallRecorder:
         """The next processed samples (what the recogniser heard), in order from 0."""
         if self.processed is None:
             return
-        if self.end_index is not None:
-            samples = samples[: max(0, self.end_index - self.processed.frames)]
+        if self._processed_end is not None:
+            samples = samples[: max(0, self._processed_end - self.processed.frames)]
         if len(samples):
             self.processed.write(samples.reshape(-1, 1))
 
     def end_at(self, index: int) -> None:
         """The line dropped at sample `index`: nothing after it is recorded."""
         self.end_index = max(index, 0) if self.end_index is None else self.end_index
+        if self._processed_end is None:
+            # The drop is told a few ms after it happened; the caller channel may already
+            # hold those. The processed file, which trails, ends where that channel ends.
+            self._processed_end = max(self.end_index, self.writer.frames)
 
     @property
     def on_error(self) -> Callable[[str], None] | None:
@@ -355,10 +360,13 @@ class CallRecorder:
     def complete(self) -> bool:
         """The line dropped and everything up to it is written (or writing had stopped),
         in both files."""
-        if self.end_index is None:
+        if self.end_index is None or self._processed_end is None:
             return False
-        files = [self.writer, *([self.processed] if self.processed else [])]
-        return all(w.frames >= self.end_index or bool(w.failure) for w in files)
+        done = self.writer.frames >= self.end_index or bool(self.writer.failure)
+        if self.processed is not None:
+            p = self.processed
+            done = done and (p.frames >= self._processed_end or bool(p.failure))
+        return done
 
     def close(self) -> str:
         problems = [self.writer.close(), self.processed.close() if self.processed else ""]

@@ -5,11 +5,11 @@ recogniser, turns the player's sample-exact playback reports into engine inputs,
 notices when a device stops delivering audio. Nothing here runs in a callback.
 
 The microphone is processed here too (echo cancellation, noise suppression:
-console/audio/echo.py). What the player handed the speaker is placed on the session
-clock as the far-end reference; each microphone block is recorded raw, processed, and
-the processed signal is what the recogniser hears, what the second recording file keeps,
-and what the echo watch compares with the reference to warn, once per call, that the
-microphone hears the agent.
+console/audio/echo.py): what the player hands the speaker is the canceller's far-end
+reference, fed as it is handed over; each microphone block is recorded raw, processed,
+and the processed signal is what the recogniser hears, what the second recording file
+keeps, and what the echo watch compares with what was played (placed on the session
+clock) to warn, once per call, that the microphone hears the agent.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import numpy as np
 
 from console.audio.amd.detector import AnsweredByDetector
 from console.audio.clock import SampleClock
-from console.audio.echo import CaptureProcessor, FarEnd, ProcessingSettings, ProcessingUnavailable
-from console.audio.echo_watch import EchoWatch, echo_message
+from console.audio.echo import CaptureProcessor, ProcessingSettings, ProcessingUnavailable
+from console.audio.echo_watch import EchoWatch, FarEnd, echo_message
 from console.audio.io import AudioIO, InputBlock, OutputBlock, StreamLost
 from console.audio.recorder import CallRecorder
 from console.core.host import CallHost
@@ -52,7 +52,7 @@ class AudioPump:
         # Voicemail detection (console/audio/amd): fed what the recogniser hears; its
         # verdict and beep go straight to the engine (their time has already passed).
         self.answered_by: AnsweredByDetector | None = None
-        # What the speaker played, on the session clock: the echo canceller's reference.
+        # What the speaker played, on the session clock, for the echo watch.
         self.far_end = FarEnd(io.rate)
         self.processor: CaptureProcessor | None = None  # see enable_processing
         self._settings: Callable[[], ProcessingSettings] | None = None
@@ -85,7 +85,7 @@ class AudioPump:
         used; the caller decides whether that is worth a warning)."""
         try:
             self.processor = CaptureProcessor(
-                self.io.rate, self.far_end, settings(), on_failure=self._processing_failed
+                self.io.rate, settings(), on_failure=self._processing_failed
             )
         except ProcessingUnavailable as exc:
             return str(exc)
@@ -243,7 +243,7 @@ class AudioPump:
         self._record("agent", index, block.samples)
         self.far_end.add(block.frame, index, block.samples)
         if self.processor is not None:
-            self._heard(self.processor.poll())
+            self.processor.render(block.samples)
         for event in block.events:
             t = self.clock.session_of_output_frame(event.frame)
             uid = event.utterance_id

@@ -2,9 +2,9 @@
 
 The agent's and the caller's voices are made with espeak-ng; a room is simulated in
 numpy (the agent's voice comes back late and quieter, over noise) and fed through
-FarEnd and CaptureProcessor block by block, the way the audio pump feeds them: the
-speaker's blocks arrive ahead of the microphone's, as the player hands them to the device
-before they are heard. The virtual-device tests (tests/integration/test_echo.py) do the
+CaptureProcessor block by block, the way the audio pump feeds it: each speaker block
+when the player hands it to the device, some blocks before it is heard, and each
+microphone block as it is captured. The virtual-device tests (tests/integration/test_echo.py) do the
 same through PulseAudio."""
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import pytest
 from console.audio import echo
 from console.audio.echo import (
     CaptureProcessor,
-    FarEnd,
     ProcessingSettings,
     ProcessingUnavailable,
     module_delay,
 )
-from console.audio.echo_watch import EchoWatch, echo_message
+from console.audio.echo_watch import EchoWatch, FarEnd, echo_message
 from console.speech.synth import Synthesizer
 
 RATE = 16000
@@ -51,23 +50,21 @@ def room(far: np.ndarray, delay_s: float, gain_db: float, noise_rms: float = 0.0
     return mic
 
 
-def run(mic: np.ndarray, far: np.ndarray, settings=None, jitter: int = 0, switches=None):
+def run(mic: np.ndarray, far: np.ndarray, settings=None, ahead: int = AHEAD, switches=None):
     """Feed speaker and microphone blocks as the pump does; returns (processed, proc).
-    `switches`: {sample: settings} applied there, as a mid-call edit would be."""
-    far_end = FarEnd(RATE)
-    proc = CaptureProcessor(RATE, far_end, settings or ProcessingSettings())
+    Each speaker block is handed over `ahead` blocks before the microphone block that
+    is captured as it is heard (negative: after). `switches`: {sample: settings} applied
+    there, as a mid-call edit would be."""
+    proc = CaptureProcessor(RATE, settings or ProcessingSettings())
     switches = switches or {}
-    ref = np.zeros(len(mic) + AHEAD * BLOCK, np.float32)
-    ref[: len(far)] = far
-    rng = np.random.default_rng(5)
+    ref = np.zeros(len(mic) + abs(ahead) * BLOCK + BLOCK, np.float32)
+    ref[: len(far)] = far[: len(ref)]
     out = []
     n = len(mic) // BLOCK * BLOCK
     for k in range(0, n, BLOCK):
-        ahead = k + AHEAD * BLOCK
-        # The clock's placement of each output block jitters by a few samples.
-        index = ahead + (int(rng.integers(-jitter, jitter + 1)) if jitter else 0)
-        far_end.add(ahead, index, ref[ahead : ahead + BLOCK])
-        out.append(proc.poll())
+        played = k + ahead * BLOCK
+        if played >= 0:
+            proc.render(ref[played : played + BLOCK])
         if k in switches:
             out.append(proc.configure(switches[k]))
         out.append(proc.push(mic[k : k + BLOCK]))
@@ -99,12 +96,21 @@ def test_the_agents_voice_is_removed_from_the_microphone(voices, delay_s):
     """A laptop (the echo at once), the virtual room (40 ms), a big room (200 ms)."""
     far, _ = voices
     mic = room(far, delay_s, -6.0)
-    out, proc = run(mic, far, jitter=3)
+    out, proc = run(mic, far)
     n = len(out)
     # After the first second (the canceller converges within it), the echo is 25 dB down.
     erle = power_db(mic[RATE:n]) - power_db(out[RATE:n])
     assert erle > 25, f"echo only {erle:.1f} dB down"
-    assert proc.late_reference_frames == 0 and proc.far_end.reanchors == 0
+    assert proc.rendered == proc.consumed == n + proc.delay
+
+
+def test_a_reference_that_comes_after_its_echo_is_useless(voices):
+    """Why the speaker's blocks are fed as they are handed over, never later: handed to
+    the canceller after the microphone block that holds their echo, they cancel nothing."""
+    far, _ = voices
+    mic = room(far, 0.0, -6.0)
+    out, _ = run(mic, far, ahead=-2)
+    assert power_db(mic[RATE : len(out)]) - power_db(out[RATE:]) < 10
 
 
 def test_without_cancellation_the_echo_stays(voices):
@@ -161,7 +167,7 @@ def test_settings_change_mid_stream_without_a_gap(voices):
 
 def test_a_rate_the_module_cannot_take_is_said_in_words():
     with pytest.raises(ProcessingUnavailable, match=r"8,000 to 48,000 Hz.*22,050 Hz"):
-        CaptureProcessor(22050, FarEnd(22050), ProcessingSettings())
+        CaptureProcessor(22050, ProcessingSettings())
 
 
 def test_a_module_that_fails_mid_call_falls_back_to_the_raw_microphone(voices, monkeypatch):
@@ -170,7 +176,7 @@ def test_a_module_that_fails_mid_call_falls_back_to_the_raw_microphone(voices, m
     far, _ = voices
     mic = room(far, 0.04, -6.0)[: 2 * RATE]
     told: list[str] = []
-    proc = CaptureProcessor(RATE, FarEnd(RATE), ProcessingSettings(), on_failure=told.append)
+    proc = CaptureProcessor(RATE, ProcessingSettings(), on_failure=told.append)
     out = [proc.push(mic[k : k + BLOCK]) for k in range(0, RATE, BLOCK)]
 
     def broken(near, far):
@@ -240,4 +246,4 @@ def test_what_runs_is_said_for_the_session(voices):
     assert ProcessingSettings(True, False).describe() == (
         "echo cancellation on, noise suppression off"
     )
-    assert echo.LEAD_FRAMES >= 1  # the reference must come before its echo (see module doc)
+    assert echo.engine_label() == summary["engine"]
