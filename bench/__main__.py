@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import audio_calls, long_call, startup, timeline_paint, voicemail
+from bench import audio_calls, long_call, startup, timeline_paint, turns, voicemail
 
 BENCHMARKS = (
     timeline_paint.main,
     startup.main,
     long_call.main,
     voicemail.main,
+    turns.main,
     audio_calls.main,
 )
 

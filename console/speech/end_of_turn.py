@@ -6,7 +6,7 @@ when the caller stops to think ("Yes, I am... ready to move forward"); long, and
 a conjunction, an article, a preposition, "I am", "um" or another phrase that cannot end
 a sentence is unfinished, and the caller is given up to the maximum wait to go on; one
 that is only "yes" or "no" so far may be the start of "No, thanks" (a comma-like pause),
-so it waits a little longer than a complete answer; anything else is complete and ends
+so it waits half as long again as a complete answer; anything else is complete and ends
 after the short wait.
 
 The rules here are word lists, not a model: deterministic, cheap (microseconds), and
@@ -58,7 +58,7 @@ CONTRACTIONS = frozenset(
     "i've you've we've they've i'd you'd we'd they'd he'd she'd i'll you'll we'll "
     "they'll he'll she'll it'll".split()
 )
-COPULAS = frozenset("am is are was were".split())
+COPULAS = frozenset("am is are was were be been".split())
 SUBJECTS = frozenset("i you we they he she it that there this who".split())
 # Verbs that want what comes next when they end the words so far ("I think", "I'd like").
 WANTING_VERBS = frozenset(
@@ -131,8 +131,8 @@ def judge(text: str) -> Judgement:
         return Judgement(UNFINISHED, f"ends with the preposition '{last}'")
     if last in CONTRACTIONS:
         return Judgement(UNFINISHED, f"ends with '{last}', which cannot end a sentence")
-    if last in COPULAS and before in SUBJECTS:
-        return Judgement(UNFINISHED, f"ends with '{before} {last}'")
+    if last in COPULAS:  # "I am", "the best time is", "that would be"
+        return Judgement(UNFINISHED, f"ends with '{' '.join(words[-2:])}'")
     if last == "not" and before in AUXILIARIES:
         return Judgement(UNFINISHED, f"ends with '{before} not'")
     if last == "me" and before == "let":
@@ -198,8 +198,8 @@ class SilenceRule:
 
 @dataclass(frozen=True)
 class AdaptiveRule:
-    """A complete answer ends after `min_s`; a lone "yes"/"no" after twice that (a
-    comma-like pause may follow); an unfinished one after `max_s`."""
+    """A complete answer ends after `min_s`; a lone "yes"/"no" after half as long again
+    (a comma-like pause may follow); an unfinished one after `max_s`."""
 
     min_s: float
     max_s: float
@@ -211,7 +211,7 @@ class AdaptiveRule:
 
     @property
     def opener_s(self) -> float:
-        return min(self.max_s, 2 * self.min_s)
+        return min(self.max_s, 1.5 * self.min_s)
 
     def wait(self, text: str) -> Wait:
         verdict = judge(text)

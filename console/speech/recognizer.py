@@ -48,6 +48,21 @@ FLOOR_WINDOW_BLOCKS = 300  # about 3 s of the console's 10 ms blocks
 EARLY_FLUSH_S = 0.08  # quiet this long: flush the decoder while the endpoint silence runs
 
 
+class EnergyVAD:
+    """Speech or not, per block, from its energy against an adaptive noise floor: louder
+    than VOICE_MIN_RMS and than VOICE_OVER_FLOOR times the quietest block of the last
+    FLOOR_WINDOW_BLOCKS. Cheap (one RMS per block) and immediate: the block after the
+    caller's last sound is already quiet."""
+
+    def __init__(self) -> None:
+        self._levels: deque[float] = deque(maxlen=FLOOR_WINDOW_BLOCKS)
+
+    def is_voice(self, samples: np.ndarray) -> bool:
+        rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+        self._levels.append(rms)
+        return rms > max(VOICE_MIN_RMS, VOICE_OVER_FLOOR * min(self._levels))
+
+
 @dataclass(frozen=True)
 class Word:
     word: str
@@ -108,7 +123,7 @@ class StreamingRecognizer:
         self._since_partial = 0
         self._partial_text = ""
         self._held: list[Word] = []  # words of segments vosk ended, awaiting the silence
-        self._levels: deque[float] = deque(maxlen=FLOOR_WINDOW_BLOCKS)
+        self._vad = EnergyVAD()
         self.cpu_s = 0.0
         self._thread = threading.Thread(target=self._loop, name="vosk", daemon=True)
         self._thread.start()
@@ -191,10 +206,7 @@ class StreamingRecognizer:
         """Track when the caller last made a sound louder than the noise floor."""
         if not len(samples):
             return
-        rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
-        self._levels.append(rms)
-        floor = min(self._levels)
-        if rms > max(VOICE_MIN_RMS, VOICE_OVER_FLOOR * floor):
+        if self._vad.is_voice(samples):
             self._last_voice = self.position
             self._flushed = False
             if self._ending is not None:
