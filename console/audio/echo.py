@@ -87,12 +87,55 @@ def engine_label() -> str:
         return "WebRTC APM (livekit)"
 
 
+def _native_logs_off() -> None:
+    """Start LiveKit's native runtime with its log forwarding off.
+
+    With forwarding on (the Python SDK's choice), a native thread hands log records to
+    Python about once a second. A record handed over while the interpreter is shutting
+    down (the runtime logs "disposing ffi server" from the SDK's own exit handler) meets a
+    thread that Python ends mid-call, and the process aborts ("panic in a function that
+    cannot unwind"): seen once at the end of a test run. The audio processing module needs
+    no events at all, so the runtime is started with forwarding off; its logs then follow
+    RUST_LOG on stderr. Only done before anything else started the runtime, and only
+    where the SDK is laid out as expected (livekit 1.x); otherwise left as it is."""
+    try:
+        from livekit.rtc import _ffi_client as ffi
+
+        if ffi.FfiClient._instance is not None:
+            return
+        load = ffi.get_ffi_lib
+    except (ImportError, AttributeError):
+        return
+
+    class _Quiet:
+        def __init__(self, initialize: Any) -> None:
+            self._initialize = initialize
+            self.argtypes: Any = None
+
+        def __call__(self, callback: Any, capture_logs: bool, *rest: Any) -> Any:
+            self._initialize.argtypes = self.argtypes
+            return self._initialize(callback, False, *rest)
+
+    def quiet_lib() -> Any:
+        lib = load()
+        lib.livekit_ffi_initialize = _Quiet(lib.livekit_ffi_initialize)
+        return lib
+
+    ffi.get_ffi_lib = quiet_lib
+    try:
+        ffi.FfiClient.instance  # noqa: B018 - starts the runtime now, with forwarding off
+    finally:
+        ffi.get_ffi_lib = load
+
+
 class _Module:
     """One WebRTC audio processing module and its two 10 ms frame buffers."""
 
     def __init__(self, rate: int, settings: ProcessingSettings) -> None:
         try:
             from livekit import rtc
+
+            _native_logs_off()
         except Exception as exc:  # not installed, or its native library will not load
             raise ProcessingUnavailable(
                 f"the WebRTC audio processing module is not available ({exc}); pip install livekit"

@@ -247,3 +247,34 @@ def test_what_runs_is_said_for_the_session(voices):
         "echo cancellation on, noise suppression off"
     )
     assert echo.engine_label() == summary["engine"]
+
+
+CHILD = """
+import logging, sys
+logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, format="%(name)s %(message)s")
+import numpy as np
+from console.audio.echo import CaptureProcessor, ProcessingSettings
+proc = CaptureProcessor(16000, ProcessingSettings())
+proc.render(np.zeros(1600, np.float32))
+print("processed", len(proc.push(np.zeros(1600, np.float32))))
+"""
+
+
+def test_the_native_runtime_never_calls_into_python(tmp_path):
+    """LiveKit's runtime forwards its logs to Python from a native thread; one forwarded
+    while the interpreter shuts down aborts the process. The console starts the runtime
+    with forwarding off: even with every native log asked for, none reaches Python, and
+    the process exits cleanly."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVEKIT_RTC_DEBUG": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "processed 1376" in done.stdout
+    assert "livekit" not in done.stdout, done.stdout  # no native log record crossed over
