@@ -36,7 +36,12 @@ _secrets: set[str] = set()
 # authority (no '/', '?', '#' or whitespace in it).
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/?#@\s\"'<>]+)@")
 # user:password@host without a scheme (a URL quoted in part): the password goes.
-_BARE_USERINFO = re.compile(r"(?<![\w/:])([\w.%+-]+):([^\s/?#@\"'<>:]+)@(?=[\w.-])")
+_BARE_USERINFO = re.compile(
+    r"(?<![\w/:])(?!(?i:sips?|tel):)([\w.%+-]+):([^\s/?#@\"'<>:]+)@(?=[\w.-])"
+)
+# A SIP URI names a user, which is not a secret (sip:agent@host stays as it is); a
+# password in one (sip:user:password@host) is.
+_SIP_PASSWORD = re.compile(r"(?i)\b(sips?:[^\s:@/]+):([^\s@/]+)@")
 _BEARER = re.compile(r"(?i)\b(bearer)(\s+|%20|\+)([A-Za-z0-9._~+/=-]{8,})")
 # An echoed header: whatever follows `Authorization:` (Basic, Bearer or a bare token).
 _AUTH_HEADER = re.compile(
@@ -92,6 +97,7 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+    text = _SIP_PASSWORD.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
     text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     return _AUTH_HEADER.sub(_mask_header, text)

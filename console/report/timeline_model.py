@@ -259,6 +259,21 @@ class TimelineModel:
         tip = f"the opening waited {e.end - e.start:.2f} s for the verdict ({e.released_by})"
         self.add(Item("agent", e.start, e.end, "opening held", tip, e, style="skipped"))
 
+    def _on_sip(self, e: ev.SipEvent) -> None:
+        arrow = {"sent": "→ ", "received": "← "}.get(e.direction, "")
+        tip = f"SIP at {e.t:.2f} s: {arrow}{e.message}" + (f"\n{e.detail}" if e.detail else "")
+        # The set-up (INVITE, 100, 180, 200, ACK...) comes within a second: those are
+        # markers with hover text; the ending and any failure are labelled.
+        ending = e.message.split()[0] in ("BYE", "CANCEL") or (e.status or 0) >= 300
+        label = f"{arrow}{e.message}" if ending else ""
+        self.add(Item("line", e.t, e.t, label, tip, e))
+
+    def _on_far_end_verdict(self, e: ev.FarEndVerdict) -> None:
+        from console.report.table import far_end_text
+
+        label = "CUT OFF by its BYE" if e.cut else ("hung up" if e.agent_hung_up else "no BYE")
+        self.add(Item("action", e.t, e.t, label, f"the remote agent: {far_end_text(e)}", e))
+
     def _on_config_changed(self, e: ev.ConfigChanged) -> None:
         tip = f"config v{e.version} at {e.t:.2f} s:\n{e.field}: {e.old!r} -> {e.new!r}"
         self.add(Item("config", e.t, e.t, f"v{e.version}", tip, e))

@@ -9,6 +9,11 @@ from console.report.escape import printable
 def verdict(events: list[ev.Event]) -> str:
     """e.g. "end_call fired 0.18 s after 'no thanks'; goodbye 'Thanks for your time.'
     played 2.85 s; line dropped 0.21 s after the goodbye ended"."""
+    far_end = next((e for e in events if isinstance(e, ev.FarEndVerdict)), None)
+    if far_end is not None:  # a remote agent (SIP): its own hang-up is the evidence
+        from console.report.table import far_end_text
+
+        return printable(far_end_text(far_end))
     action = next((e for e in events if isinstance(e, ev.ActionInvoked)), None)
     goodbye = next((e for e in events if isinstance(e, ev.Goodbye)), None)
     drop = next((e for e in events if isinstance(e, ev.LineDropped)), None)

@@ -37,8 +37,10 @@ class CallController(QObject):
         self.store = store
         self.config = config
         self.bridge = CallBridge(self)
-        self.call: LiveCall | None = None  # the call in progress, from placing to closed
-        self.last_call: LiveCall | None = None  # the last finished call
+        # The call in progress, from placing to closed (a LiveCall, or a SipCall to a
+        # remote agent: both offer start, say, tester_hang_up, muted, now, close).
+        self.call: Any = None
+        self.last_call: Any = None  # the last finished call
         self._connected = False  # the call in progress has started (commands reach it)
         self._hang_up_when_started = False  # Hang up was pressed while it was connecting
         self.bridge.event.connect(self._on_event)
@@ -54,15 +56,27 @@ class CallController(QObject):
         """Start a call on a worker thread; False if one is already in progress."""
         if self.call is not None:
             return False
-        call = LiveCall(
-            self.store,
-            options,
-            agent=agent,
-            listeners=[self.bridge.on_event],
-            on_partial=self.bridge.on_partial,
-            on_level=self.bridge.on_level,
-            model=model,
+        return self._place(
+            LiveCall(
+                self.store,
+                options,
+                agent=agent,
+                listeners=[self.bridge.on_event],
+                on_partial=self.bridge.on_partial,
+                on_level=self.bridge.on_level,
+                model=model,
+            )
         )
+
+    def place_sip(self, account: Any, options: Any) -> bool:
+        """Dial a remote agent over SIP (console/sip): the same timeline and commands."""
+        from console.sip.call import SipCall
+
+        if self.call is not None:
+            return False
+        return self._place(SipCall(account, options, listeners=[self.bridge.on_event]))
+
+    def _place(self, call: Any) -> bool:
         self.call = call
         self.config.call = call
         self._connected = False

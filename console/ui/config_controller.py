@@ -23,7 +23,7 @@ class ConfigController(QObject):
     refused = Signal(object)  # EditResult
     undoAvailable = Signal(bool)
     redoAvailable = Signal(bool)
-    _outcome = Signal(object)  # EditResult from the engine's thread, queued to this one
+    _outcome = Signal(object, bool)  # (EditResult, recorded for undo), queued to this thread
 
     def __init__(self, store: ConfigStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +46,7 @@ class ConfigController(QObject):
         if checked.changes:
             self._record(self.store.current)
             if self.call is not None:
-                self._submit(self.call.edit(changes))
+                self._submit(self.call.edit(changes), recorded=True)
             else:
                 self._settled(self.store.edit(changes))
         return checked
@@ -55,7 +55,7 @@ class ConfigController(QObject):
         if record:
             self._record(self.store.current)
         if self.call is not None:
-            self._submit(self.call.replace(config))
+            self._submit(self.call.replace(config), recorded=record)
         else:
             self._settled(self.store.replace(config))
 
@@ -79,12 +79,14 @@ class ConfigController(QObject):
         self._redo.clear()
         self._availability()
 
-    def _submit(self, future: Future[EditResult]) -> None:
+    def _submit(self, future: Future[EditResult], recorded: bool) -> None:
         # The callback runs on the engine's thread: a signal carries it over.
-        future.add_done_callback(lambda f: self._outcome.emit(f.result()))
+        future.add_done_callback(lambda f: self._outcome.emit(f.result(), recorded))
 
-    def _settled(self, result: EditResult) -> None:
+    def _settled(self, result: EditResult, recorded: bool = False) -> None:
         if not result.accepted:
+            if recorded and self._undo:
+                self._undo.pop()  # nothing changed: nothing to undo
             self.refused.emit(result)
         elif result.changes:
             self.changed.emit(result.version)

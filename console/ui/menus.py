@@ -28,6 +28,7 @@ def build_menus(window: QMainWindow, menus: dict[str, list[Entry]]) -> None:
 
 def window_menus(w: Any) -> dict[str, list[Entry]]:
     from console.ui.scenarios import open_scenarios_panel
+    from console.ui.sip_dialog import call_over_sip
 
     keys = QKeySequence.StandardKey
     return {
@@ -39,6 +40,7 @@ def window_menus(w: Any) -> dict[str, list[Entry]]:
         ],
         "&Call": [
             ("&Call", "Ctrl+Return", w.place_call),
+            ("Call agent over &SIP…", "Ctrl+Shift+Return", lambda: call_over_sip(w)),
             ("&Hang up", "Ctrl+H", w.hang_up),
             ("&Mute", "Ctrl+M", w.mute_button.toggle),
             ("&Undo config edit", "Ctrl+Z", w.controller.undo),

@@ -62,6 +62,7 @@ class TimelineView(QWidget):
         self.selected: Item | None = None
         self.text_scale = 1.0
         self.waveforms: dict[str, Envelope] = {}
+        self._labels_drawn: list[QRectF] = []
         self._drag: tuple[float, float] | None = None
         self._moved = False
         self.setMouseTracking(True)
@@ -315,6 +316,7 @@ class TimelineView(QWidget):
         for lat in self.model.latencies:
             self._paint_latency(p, lat, text_color)
         visible = self.model.visible(t_left, t_right, self.now)
+        self._labels_drawn: list[QRectF] = []  # point labels never overprint each other
         if len(visible) > DENSE_ITEMS_PER_PX * max(1, self.width() - self.left):
             self._paint_dense(p, visible)
         else:
@@ -446,9 +448,12 @@ class TimelineView(QWidget):
                 label, Qt.TextElideMode.ElideRight, int(rect.width() - 8)
             )
             p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, shown)
-        elif point:
-            p.setPen(text_color)
+        elif point and label:
             box = self.point_label_rect(item)
+            if any(box.intersects(other) for other in self._labels_drawn):
+                return  # a neighbour's label is there: this one is in the hover text
+            self._labels_drawn.append(box)
+            p.setPen(text_color)
             p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
 
     def point_label_rect(self, item: Item) -> QRectF:

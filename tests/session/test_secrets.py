@@ -305,3 +305,11 @@ def test_the_terminal_call_prints_no_secret(echo, tmp_path):
     assert not leaks(out.encode()), out
     assert "never saved" in err  # the notice about the URL's credentials
     assert all(not leaks(d) for d in all_files(tmp_path / "s").values())
+
+
+def test_a_sip_uri_keeps_its_user_and_loses_only_a_password():
+    """A SIP URI names who is called (evidence for the report); only a password in it is
+    a secret."""
+    assert redact("dialled sip:agent@127.0.0.1:5060") == "dialled sip:agent@127.0.0.1:5060"
+    assert redact("sips:support@pbx.example.com") == "sips:support@pbx.example.com"
+    assert redact("sip:bob:hunter2@pbx.example.com") == "sip:bob:***@pbx.example.com"

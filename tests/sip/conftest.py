@@ -163,3 +163,6 @@ def far_agent(voice_lines):
         except subprocess.TimeoutExpired:
             agent.process.kill()
             agent.process.wait(5)
+
+
+from tests.ui.conftest import store, window  # noqa: E402, F401 - the window's fixtures

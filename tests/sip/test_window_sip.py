@@ -1,0 +1,55 @@
+"""Call > Call agent over SIP… in the window: the remote agent's call on the same timeline,
+its hang-up judged, the End Call fields not editable, the password never kept."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+
+from console.core import events as ev
+from console.sip.call import REMOTE_NOT_EDITABLE
+from console.ui.sip_dialog import SipDialog
+from tests.ui.conftest import screenshot
+from tests.ui.test_main_window import events_of
+
+
+def test_the_dialog_refuses_a_bad_uri_and_never_keeps_the_password(qtbot, sip_required):
+    dialog = SipDialog()
+    qtbot.addWidget(dialog)
+    dialog.uri.setText("not a sip uri")
+    dialog._check()
+    assert dialog.result() == 0 and dialog.error.text()  # said why, still open
+    dialog.uri.setText("sip:agent@127.0.0.1:5099")
+    dialog.password.setText("pw-MARKER-77")
+    dialog._check()
+    assert dialog.account is not None
+    stored = {k: str(QSettings().value(k)) for k in QSettings().allKeys()}
+    assert not any("pw-MARKER-77" in v for v in stored.values())
+
+
+def test_a_sip_call_from_the_window(qtbot, window, far_agent, tmp_path):
+    from console.sip.account import SipAccount
+    from console.sip.call import SipCallOptions
+
+    far = far_agent("normal", bye_after_s=0.5)
+    account = SipAccount.from_input(far.uri)
+    assert window.calls.place_sip(account, SipCallOptions(sessions_dir=tmp_path, recognise=False))
+    qtbot.waitUntil(window.hangup_button.isEnabled, timeout=10_000)
+    qtbot.waitUntil(lambda: bool(events_of(window, ev.SipEvent)), timeout=10_000)
+    refused = []
+    window.controller.refused.connect(refused.append)
+    window.controller.edit({"end_call.skip_goodbye": True})  # the remote agent's settings
+    qtbot.waitUntil(lambda: bool(refused), timeout=5_000)
+    assert REMOTE_NOT_EDITABLE in str(refused[0].problems[0])
+    qtbot.waitUntil(lambda: bool(events_of(window, ev.AgentSpeech)), timeout=20_000)
+    qtbot.keyClicks(window.typed, "No, that's all, thanks.")
+    qtbot.keyClick(window.typed, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.call is None, timeout=60_000)
+    drop = events_of(window, ev.LineDropped)[0]
+    assert drop.reason == ev.AGENT_HUNG_UP
+    sip = [i for i in window.timeline.model.items if isinstance(i.event, ev.SipEvent)]
+    assert any("→ INVITE" in i.tooltip for i in sip)  # the set-up: markers, hover text
+    assert [i.label for i in sip if i.label] == ["← BYE"]
+    verdict = [i for i in window.timeline.model.items if isinstance(i.event, ev.FarEndVerdict)]
+    assert verdict and verdict[0].label == "hung up"
+    window.timeline.fit()
+    screenshot(window, "window-after-sip-call")
