@@ -255,11 +255,11 @@ def test_the_recordings_keep_the_echo_and_what_the_recogniser_heard(scripted_cal
     _, start, end = caller.spans[1]  # the caller alone
     said = slice(int(start * rate), int(end * rate))
     assert level(heard[said]) > level(mic[said]) - 6  # the caller comes through
-    # Sample-aligned: the processed caller sits where the raw one is, to a sample or two.
+    # Sample-aligned: the processed caller sits where the raw one is, to half a millisecond.
     a, b = mic[said], heard[said]
     corr = np.fft.irfft(np.fft.rfft(b, 2 * len(a)) * np.conj(np.fft.rfft(a, 2 * len(a))))
     lags = np.concatenate([np.arange(0, 100), np.arange(-100, 0)])
-    assert abs(lags[np.argmax(np.concatenate([corr[:100], corr[-100:]]))]) <= 2
+    assert abs(lags[np.argmax(np.concatenate([corr[:100], corr[-100:]]))]) <= 8
     meta = json.loads((folder / "session.json").read_text())
     assert meta["processed_recording"] == PROCESSED_FILE
     processing = meta["audio_processing"]
