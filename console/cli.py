@@ -384,8 +384,8 @@ def tty_lines(text: str) -> str:
 
 
 def _cmd_sessions(args: argparse.Namespace) -> int:
-    from console.report.verdict import verdict
-    from console.session.reader import folder_problem, list_sessions, recover
+    from console.session.reader import folder_problem, open_session, recover
+    from console.session.store import Query, SessionStore
     from console.session.writer import default_sessions_dir
 
     root = Path(args.dir or default_sessions_dir())
@@ -393,24 +393,35 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {tty(problem)}", file=sys.stderr)
         return 2
-    sessions = list_sessions(root)
-    if not sessions:
-        print(f"no sessions in {tty(root)}")
+    store = SessionStore(root)  # the index, brought up to date with the folders
+    store.refresh()
+    rows = store.rows(Query(bug=True if getattr(args, "bugs", False) else None))
+    if not rows:
+        print(f"no sessions in {tty(root)}" + (" marked as a bug" if args.bugs else ""))
     worst = 0
-    for s in sessions:
+    for s in rows:
         if args.action == "recover" and s.status == "crashed":
-            done = recover(s)
+            session = open_session(s.folder)
+            if session.status != "crashed":  # it changed since it was listed
+                continue
+            done = recover(session)
             ok = done and done[-1] == "marked as recovered"
             print(
                 f"{'recovered' if ok else 'NOT recovered'} {tty(s.folder)}: " + tty("; ".join(done))
             )
             worst = worst if ok else 1
+            store.update(s.folder)
         elif args.action == "recover" and s.status == "damaged":
             print(f"skipped {tty(s.folder)}: damaged (" + tty("; ".join(s.problems)) + ")")
         elif args.action == "list":
-            print(f"{tty(s.name)}  [{s.status}]  {s.duration:6.1f} s  {tty(verdict(s.events))}")
+            said = s.verdict or "no timeline"
+            print(f"{tty(s.name)}  [{s.status}]  {s.duration:6.1f} s  {tty(said)}")
             for problem in s.problems:
                 print(f"    ! {tty(problem)}")
+            if s.bug_marked:
+                print(f"    BUG: {tty(s.bug_note) if s.bug_note else '(no note)'}")
+            if s.title != s.name:
+                print(f"    name: {tty(s.title)}")
     return worst
 
 
@@ -645,6 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = sub.add_parser("sessions", help="list saved sessions, or recover crashed ones")
     sessions.add_argument("action", choices=["list", "recover"])
     sessions.add_argument("--dir", help="sessions folder (default: the user data folder)")
+    sessions.add_argument("--bugs", action="store_true", help="only sessions marked as a bug")
     sessions.set_defaults(func=_cmd_sessions)
 
     gui = sub.add_parser("gui", help="the desktop console (the default with no command)")

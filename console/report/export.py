@@ -30,6 +30,7 @@ from console.core.files import open_regular, regular_file
 from console.core.redact import redact, redact_obj
 from console.report.escape import html_text as escape
 from console.report.escape import md_code, md_code_block, md_inline
+from console.report.facts import fact_rows, readable
 from console.report.svg import timeline_svg
 from console.report.table import describe
 from console.report.verdict import verdict
@@ -148,20 +149,21 @@ def to_markdown(session: Session, clip: Clip | None = None) -> str:
     meta = safe_meta(session.meta)
     version, config_yaml = _action_config(session)
     m = md_inline
-    lines = [
-        f"## End Call session {m(session.name)}",
-        "",
+    lines = [f"## End Call session {m(session.title)}", ""]
+    marked, note = session.bug
+    if marked:  # the tester's words first: they say what to look for
+        lines += [f"> **Bug (the tester's note):** {m(note) if note else '(no note)'}", ""]
+    devices = readable(meta.get("devices")) if meta.get("devices") else "none (typed input)"
+    lines += [
         f"**Verdict:** {m(verdict(session.events))}",
         "",
         f"- App: endcall-console {m(meta.get('app_version', '?'))} on {m(meta.get('os', '?'))}",
         f"- Agent backend: {m(meta.get('agent_backend', '?'))}; mode: {m(meta.get('mode', '?'))}",
-        f"- Devices: {m(meta.get('devices') or 'none (typed input)')}",
-        f"- Models: {m(meta.get('models') or 'none')}",
+        f"- Devices: {m(devices)}",
+        f"- Models: {m(readable(meta.get('models') or None))}",
         f"- Duration: {session.duration:.2f} s; status: {m(session.status)}",
+        f"- Session folder: {m(session.name)}",
     ]
-    marked, note = session.bug
-    if marked:
-        lines.append(f"- Marked as a bug: {m(note) if note else '(no note)'}")
     if clip is not None:
         lines.append(f"- Clip: {clip.start:.2f}-{clip.end:.2f} s of the call")
     if session.problems:
@@ -237,19 +239,21 @@ def to_html(session: Session, clip: Clip | None = None) -> str:
     )
     problems = "".join(f"<li>{escape(p)}</li>" for p in session.problems)
     marked, note = session.bug
-    bug = f"<p class=verdict><b>Marked as a bug:</b> {escape(note or '(no note)')}</p>"
+    bug = f"<p class=bug><b>Bug (the tester's note):</b> {escape(note or '(no note)')}</p>"
     facts = "".join(
-        f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
-        for k, v in meta.items()
-        if k not in ("pid", "bug")
+        f"<tr><th>{escape(label)}</th><td>{escape(text)}</td></tr>"
+        for label, text in [*fact_rows(meta), ("Session folder", session.name)]
     )
     return redact(f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>End Call session {escape(session.name)}</title>
+<title>End Call session {escape(session.title)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; max-width: 1100px; color: #222; }}
 .verdict {{ font-size: 1.15em; padding: .8em 1em; background: #f4f1ea;
   border-left: 5px solid #d6455d; }}
+.bug {{ font-size: 1.15em; padding: .8em 1em; background: #fff6d6;
+  border-left: 5px solid #b8860b; }}
+th {{ white-space: nowrap; }}
 table {{ border-collapse: collapse; width: 100%; font-size: .92em; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left;
   vertical-align: top; }}
@@ -257,9 +261,9 @@ tr.action td {{ background: #fbe7ea; }} tr.goodbye td {{ background: #fcf0dc; }}
 tr.line td {{ background: #eef1f5; }} tr.warning td, tr.error td {{ background: #fff6d6; }}
 pre {{ background: #f6f6f6; padding: 1em; overflow: auto; }} .note {{ color: #666; }}
 </style></head><body>
-<h1>End Call session <small>{escape(session.name)}</small></h1>
-<p class="verdict"><b>Verdict:</b> {escape(verdict(session.events))}</p>
+<h1>End Call session <small>{escape(session.title)}</small></h1>
 {bug if marked else ""}
+<p class="verdict"><b>Verdict:</b> {escape(verdict(session.events))}</p>
 {"<h2>Problems reading this session</h2><ul>" + problems + "</ul>" if problems else ""}
 <h2>Timeline{f" (clip {clip.start:.2f}-{clip.end:.2f} s)" if clip else ""}</h2>
 {svg}

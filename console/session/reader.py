@@ -42,6 +42,7 @@ META_TYPES: dict[str, tuple[type, ...]] = {
     "duration_s": (int, float),
     "drop_reason": (str,),
     "name": (str,),
+    "scenario": (str,),
     "mode": (str,),
     "agent_backend": (str,),
     "devices": (dict,),
@@ -65,6 +66,16 @@ class Session:
 
     @property
     def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def title(self) -> str:
+        """What the tester calls it: the name given in the window or the browser, else
+        the scenario's name, else the folder's."""
+        for key in ("name", "scenario"):
+            value = self.meta.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
         return self.folder.name
 
     @property

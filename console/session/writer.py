@@ -127,10 +127,13 @@ class SessionWriter:
         self._events = EventLog(folder / EVENTS_FILE)
         self._configs = JsonlWriter(folder / CONFIGS_FILE)
         self._written_versions: set[int] = set()
+        self._key_events: dict[type, ev.Event] = {}  # what the session index needs
         self._write_meta()
         self._write_config(store.version, 0.0)
 
     def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, _KEY_EVENTS) and type(event) not in self._key_events:
+            self._key_events[type(event)] = event
         if isinstance(event, ev.CallStarted):
             self.meta.update(
                 agent_backend=event.agent_backend,
@@ -205,7 +208,26 @@ class SessionWriter:
                 f"{exc}: the session stays marked as recording; "
                 "`endcall-console sessions recover` repairs it later"
             )
+        self._index()
         return problems
+
+    def _index(self) -> None:
+        """Hand the session index what was written (console/session/store.py), so the
+        browser lists this call without reading its folder back. Never raises."""
+        from console.session.reader import Session
+        from console.session.store import index_saved_session
+
+        version = max(self._written_versions, default=self.store.version)
+        config = dict(self.store.history).get(version, self.store.current)
+        events = sorted(self._key_events.values(), key=lambda e: e.seq)
+        index_saved_session(
+            Session(self.folder, meta=dict(self.meta), configs=[(version, 0.0, config)],
+                    events=events)
+        )  # fmt: skip
+
+
+# The events a session's row in the index is made of (verdict, outcome, goodbye, backend).
+_KEY_EVENTS = (ev.CallStarted, ev.ActionInvoked, ev.Goodbye, ev.GoodbyeAudibility, ev.LineDropped)
 
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:

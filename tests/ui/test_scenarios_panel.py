@@ -91,7 +91,7 @@ def test_a_folder_runs_in_the_background_and_a_run_opens(qtbot, tmp_path, folder
     qtbot.waitUntil(lambda: browser.session is not None)
     run = panel._selected_run()
     assert browser.session.folder == run.session_dir
-    assert len(list((tmp_path / "sessions").iterdir())) == 6
+    assert len([p for p in (tmp_path / "sessions").iterdir() if p.is_dir()]) == 6
     browser.close()
 
 

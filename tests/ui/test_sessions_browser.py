@@ -1,4 +1,5 @@
-"""The session browser: list, open, bug mark, export, recovery offered on start."""
+"""The session browser: list from the index, filter, sort, rename, bug mark, export, and
+recovery offered on start; every column on screen."""
 
 from __future__ import annotations
 
@@ -11,56 +12,228 @@ from console.core import events as ev
 from console.scenario.model import load_scenario
 from console.scenario.runner import run_scenario
 from console.session.reader import open_session
-from console.ui.sessions import SessionBrowser
+from console.session.store import INDEX_FILE, SessionStore
+from console.ui.sessions import SessionBrowser, SessionTable
 from tests.conftest import ASSETS
 from tests.ui.conftest import screenshot
 
+SEED, SKIP, RENAMED, SILENCE = (
+    "01-seed-no-to-ready.yaml",
+    "09-edit-skip-goodbye-mid-call.yaml",
+    "07-renamed-action.yaml",
+    "10-silence-timeout.yaml",
+)
 
-def make_sessions(root):
+
+def make_sessions(root, names=(SEED, SKIP)):
     folders = []
-    for name in ("01-seed-no-to-ready.yaml", "09-edit-skip-goodbye-mid-call.yaml"):
+    for name in names:
         scenario, config = load_scenario(ASSETS / "scenarios" / name)
         folders.append(run_scenario(scenario, config, sessions_dir=root).session_dir)
     return folders
 
 
+def opened(qtbot, root, **kwargs) -> SessionBrowser:
+    """A browser whose folder check has finished (the list is then the folders' truth)."""
+    browser = SessionBrowser(root, **kwargs)
+    qtbot.addWidget(browser)
+    if not browser.checked:
+        with qtbot.waitSignal(browser.refreshed, timeout=20000):
+            pass
+    return browser
+
+
+def column(name: str) -> int:
+    return [label for label, _key in SessionTable.COLUMNS].index(name)
+
+
+def cell(browser: SessionBrowser, folder, name: str) -> str:
+    row = next(n for n, r in enumerate(browser.rows) if r.folder == folder)
+    return browser.model.index(row, column(name)).data()
+
+
 def test_browser_lists_and_opens_sessions(qtbot, tmp_path):
     seed, skip = make_sessions(tmp_path)
-    browser = SessionBrowser(tmp_path)
-    qtbot.addWidget(browser)
+    browser = opened(qtbot, tmp_path)
     browser.show()
-    assert browser.table.rowCount() == 2
-    rows = {browser.table.item(r, 0).text(): r for r in range(2)}
-    assert browser.table.item(rows[seed.name], 2).text() == "End Call"
-    assert browser.table.item(rows[seed.name], 3).text() == "yes"
-    assert browser.table.item(rows[skip.name], 3).text() == "no"
+    assert browser.model.rowCount() == 2
+    assert cell(browser, seed, "Ended by") == "End Call"
+    assert cell(browser, seed, "Goodbye") == "yes"
+    assert cell(browser, skip, "Goodbye") == "no"
+    assert cell(browser, seed, "Name").startswith('Seed: "no"')
+    assert cell(browser, seed, "Config").startswith("v1 · ")
+    assert cell(browser, skip, "Config").startswith("v2 · ")  # edited mid-call
     browser.select(skip)
     assert browser.session is not None and browser.session.folder == skip
     lanes = {i.lane for i in browser.timeline.model.items}
     assert {"caller", "agent", "action", "config", "line"} <= lanes
     assert "no goodbye (skip goodbye on)" in browser.verdict.text()
     assert not browser.play_button.isEnabled()  # a text-mode call has no recording
-    screenshot(browser, "session-browser")
+
+
+def test_every_column_is_on_screen_in_the_dialog(qtbot, tmp_path):
+    make_sessions(tmp_path)
+    browser = opened(qtbot, tmp_path)
+    browser.show()
+    browser.resize(1200, 800)  # the size it opens at
+    qtbot.waitExposed(browser)
+    assert browser.width() <= 1200
+    header, viewport = browser.table.horizontalHeader(), browser.table.viewport().width()
+    for label in ("Name", "Status", "Bug", "Agent", "Config"):
+        n = column(label)
+        right = header.sectionViewportPosition(n) + header.sectionSize(n)
+        assert header.sectionSize(n) > 40 and right <= viewport, (label, right, viewport)
+    assert header.sectionSize(column("Name")) >= 200
+    assert not browser.table.horizontalScrollBar().isVisible()
+
+
+def test_the_list_comes_from_the_index_without_opening_folders(qtbot, tmp_path, monkeypatch):
+    make_sessions(tmp_path, (SEED,))
+    assert not (tmp_path / INDEX_FILE).exists()  # a folder nobody listed has none
+    SessionStore(tmp_path).refresh()  # the first listing builds it...
+    make_sessions(tmp_path, (SKIP, RENAMED))  # ...and calls saved since are added to it
+    opened_folders = []
+    import console.ui.sessions as ui
+
+    real = ui.open_session
+    monkeypatch.setattr(ui, "open_session", lambda f: opened_folders.append(f) or real(f))
+    browser = SessionBrowser(tmp_path)
+    qtbot.addWidget(browser)
+    assert browser.model.rowCount() == 3  # before the folder check has even finished
+    assert opened_folders == []
+    with qtbot.waitSignal(browser.refreshed, timeout=20000) as done:
+        pass
+    assert done.args[0].read == 0  # nothing changed: no folder was read again
+
+
+def test_filters_and_sorting(qtbot, tmp_path):
+    seed, skip, renamed, silence = make_sessions(tmp_path, (SEED, SKIP, RENAMED, SILENCE))
+    store = SessionStore(tmp_path)
+    store.set_bug(renamed, True, "said goodbye but never hung up")
+    browser = opened(qtbot, tmp_path)
+
+    def folders():
+        return {r.folder for r in browser.rows}
+
+    browser.set_filter("ended_by", "End Call")
+    assert folders() == {seed, skip}
+    browser.set_filter("ended_by", "timeout")
+    assert folders() == {silence}
+    browser.set_filter("ended_by", None)
+    browser.set_filter("bug", "marked")
+    assert folders() == {renamed}
+    assert cell(browser, renamed, "Bug") == "BUG: said goodbye but never hung up"
+    browser.set_filter("bug", "not marked")
+    assert renamed not in folders() and len(folders()) == 3
+    browser.set_filter("bug", None)
+    v2 = cell(browser, skip, "Config")
+    browser.set_filter("config", v2)
+    assert folders() == {skip}
+    browser.set_filter("config", None)
+    browser.set_filter("backend", "offline")
+    assert len(folders()) == 4
+    browser.set_filter("backend", "llm")
+    assert folders() == set()
+    browser.set_filter("backend", None)
+    browser.search.setText("never hung")  # the bug note
+    assert folders() == {renamed}
+    browser.search.setText("")
+
+    # Sort by any column, both ways, with a click on its header.
+    header = browser.table.horizontalHeader()
+    for name, key in (("Duration", lambda r: r.duration), ("Name", lambda r: r.title.lower())):
+        header.setSortIndicator(column(name), Qt.SortOrder.AscendingOrder)
+        assert [key(r) for r in browser.rows] == sorted(key(r) for r in browser.rows)
+        header.setSortIndicator(column(name), Qt.SortOrder.DescendingOrder)
+        assert [key(r) for r in browser.rows] == sorted(
+            (key(r) for r in browser.rows), reverse=True
+        )
+    header.setSortIndicator(column("Bug"), Qt.SortOrder.DescendingOrder)
+    assert browser.rows[0].folder == renamed
+    header.setSortIndicator(column("Ended by"), Qt.SortOrder.AscendingOrder)
+    assert [r.ended_by for r in browser.rows] == sorted(r.ended_by for r in browser.rows)
+
+
+def test_rename_in_the_browser_is_saved_with_the_session(qtbot, tmp_path):
+    seed, skip = make_sessions(tmp_path)
+    browser = opened(qtbot, tmp_path)
+    browser.select(seed)
+    browser.name.setText("No to ready  (v1 description)")
+    qtbot.mouseClick(browser.rename_button, Qt.MouseButton.LeftButton)
+    assert json.loads((seed / "session.json").read_text())["name"] == (
+        "No to ready (v1 description)"
+    )
+    assert cell(browser, seed, "Name") == "No to ready (v1 description)"
+    assert browser.session.folder == seed  # still the one shown
+    # ...and by editing its Name cell.
+    row = next(n for n, r in enumerate(browser.rows) if r.folder == skip)
+    index = browser.model.index(row, column("Name"))
+    assert browser.model.flags(index) & Qt.ItemFlag.ItemIsEditable
+    browser.model.setData(index, "skip goodbye edit")
+    assert open_session(skip).title == "skip goodbye edit"
+    assert cell(browser, skip, "Name") == "skip goodbye edit"
+    # The index agrees with the folders when it is rebuilt from them.
+    (tmp_path / INDEX_FILE).unlink()
+    assert {r.title for r in opened(qtbot, tmp_path).rows} == {
+        "No to ready (v1 description)",
+        "skip goodbye edit",
+    }
 
 
 def test_bug_mark_is_saved_with_the_session(qtbot, tmp_path):
     seed, _ = make_sessions(tmp_path)
-    browser = SessionBrowser(tmp_path)
-    qtbot.addWidget(browser)
+    browser = opened(qtbot, tmp_path)
     browser.select(seed)
     browser.bug.setChecked(True)
     browser.note.setText("goodbye too slow")
     qtbot.mouseClick(browser.save_bug, Qt.MouseButton.LeftButton)
     meta = json.loads((seed / "session.json").read_text())
     assert meta["bug"] == {"marked": True, "note": "goodbye too slow"}
-    row = next(r for r in range(2) if browser.table.item(r, 0).text() == seed.name)
-    assert "goodbye too slow" in browser.table.item(row, 5).text()
+    assert cell(browser, seed, "Bug") == "BUG: goodbye too slow"
+    browser.set_filter("bug", "marked")
+    assert [r.folder for r in browser.rows] == [seed]
+    browser.show()
+    browser.resize(1200, 800)
+    screenshot(browser, "session-browser")
+
+
+def test_a_folder_changed_behind_the_index_is_read_again(qtbot, tmp_path):
+    seed, skip = make_sessions(tmp_path)
+    SessionStore(tmp_path).refresh()  # the index, then a change it is not told of
+    meta = json.loads((seed / "session.json").read_text())
+    meta["bug"] = {"marked": True, "note": "marked by another tool"}
+    (seed / "session.json").write_text(json.dumps(meta))  # in place: the index is stale
+    (tmp_path / "not-a-session").mkdir()  # a new folder: listed as damaged
+    browser = SessionBrowser(tmp_path)
+    qtbot.addWidget(browser)
+    with qtbot.waitSignal(browser.refreshed, timeout=20000):
+        pass
+    assert cell(browser, seed, "Bug") == "BUG: marked by another tool"
+    assert cell(browser, tmp_path / "not-a-session", "Status") == "damaged"
+    import shutil
+
+    shutil.rmtree(skip)
+    browser.refresh()
+    with qtbot.waitSignal(browser.refreshed, timeout=20000):
+        pass
+    assert skip not in {r.folder for r in browser.rows}
+
+
+def test_a_damaged_index_is_rebuilt_from_the_folders(qtbot, tmp_path):
+    seed, skip = make_sessions(tmp_path)
+    (tmp_path / INDEX_FILE).write_bytes(b"this is not a database" * 100)
+    browser = opened(qtbot, tmp_path)
+    assert {r.folder for r in browser.rows} == {seed, skip}
+    assert browser.store.problem == ""  # rebuilt on disk, not kept in memory
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / INDEX_FILE) as db:
+        assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == 2
 
 
 def test_export_from_the_browser(qtbot, tmp_path):
     seed, _ = make_sessions(tmp_path)
-    browser = SessionBrowser(tmp_path)
-    qtbot.addWidget(browser)
+    browser = opened(qtbot, tmp_path)
     browser.select(seed)
     html = browser.export(tmp_path / "bug.html", "html")
     assert "Verdict" in html.read_text()
@@ -85,8 +258,28 @@ def test_crashed_session_is_recovered_and_offered_on_start(qtbot, tmp_path, stor
     )
     window = MainWindow(store=store, sessions_dir=tmp_path, load_model=False)
     qtbot.addWidget(window)
-    window.offer_recovery()
-    assert asked and seed.name in asked[0]
+    with qtbot.waitSignal(window.sessions.recovery_done, timeout=20000):
+        window.offer_recovery()
+    assert asked and open_session(seed).title in asked[0]
     assert open_session(seed).status == "recovered"
     assert window.browser.session.folder == seed
     assert window.browser.session.first(ev.CallStarted) is not None
+    assert SessionStore(tmp_path).row(seed.name).status == "recovered"  # the index too
+
+
+def test_a_recovered_session_is_recovered_in_the_index_too(qtbot, tmp_path, store, monkeypatch):
+    from console.ui.main_window import MainWindow
+
+    (seed,) = make_sessions(tmp_path, (SEED,))
+    SessionStore(tmp_path).refresh()
+    meta = json.loads((seed / "session.json").read_text())
+    meta.update(status="recording", pid=2**22 + 4321)
+    (seed / "session.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window = MainWindow(store=store, sessions_dir=tmp_path, load_model=False)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.sessions.recovery_done, timeout=20000) as done:
+        window.offer_recovery()
+    assert [s.folder for s in done.args[0].crashed] == [seed]
+    assert window.browser is None
+    assert SessionStore(tmp_path).row(seed.name).status == "recovered"
