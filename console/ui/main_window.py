@@ -32,6 +32,7 @@ from console.live.call import LiveCall, LiveOptions
 from console.ui import config_files
 from console.ui.about import about_text, icon
 from console.ui.call_controller import CallController
+from console.ui.call_name import CallName
 from console.ui.config_controller import ConfigController
 from console.ui.devices import SYSTEM_DEFAULT, TYPED_ONLY, DevicePicker
 from console.ui.editors import EndCallEditor, PromptEditor
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.timer_label.setContentsMargins(8, 0, 8, 0)
         self.state_label.setToolTip("Call state")
         self.timer_label.setToolTip("Session time of the call")
+        self.call_name = CallName()
         for w in (
             self.call_button,
             self.hangup_button,
@@ -138,6 +140,7 @@ class MainWindow(QMainWindow):
             QLabel(" "),
             self.state_label,
             self.timer_label,
+            self.call_name,
             QLabel("   Agent:"),
             self.backend_combo,
             self.llm_button,
@@ -206,6 +209,7 @@ class MainWindow(QMainWindow):
         self.calls.waveforms.connect(self._on_waveforms)
         self.model_button.clicked.connect(lambda: self.models.offer_download(self))
         self.llm_button.clicked.connect(self.llm_settings_dialog)
+        self.call_name.rename_requested.connect(self.sessions.rename)
 
     # -- the model ------------------------------------------------------------------------
     def _on_model(self, model: Any, text: str) -> None:
@@ -233,7 +237,7 @@ class MainWindow(QMainWindow):
             text_only=self.devices.typed_only,
             recognise=self.models.model is not None,
             sessions_dir=self.sessions_dir,
-            name="gui call",
+            name=self.call_name.name(),
         )
         self.calls.place(options, agent, self.models.model)
 
@@ -259,6 +263,7 @@ class MainWindow(QMainWindow):
 
     def _on_closed(self, call: LiveCall) -> None:
         self._tick.stop()
+        self.call_name.set_last(call.session_dir)
         self._set_calling(False)
         self.timeline.fit()
         where = f" Session saved: {call.session_dir}" if call.session_dir else ""
@@ -271,6 +276,7 @@ class MainWindow(QMainWindow):
         self.hangup_button.setEnabled(calling)
         self.backend_combo.setEnabled(not calling)
         self.devices.set_calling(calling)
+        self.call_name.set_calling(calling)
         self.transcript.set_live(calling)
 
     def _set_muted(self, muted: bool) -> None:
