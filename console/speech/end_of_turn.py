@@ -48,8 +48,8 @@ CONJUNCTIONS = frozenset(
 )
 ARTICLES = frozenset("a an the my your our their its his every each another".split())
 PREPOSITIONS = frozenset(
-    "to of for with from about at into onto as than between without towards toward via "
-    "per like".split()
+    "to of for with from about at in on into onto as than between without towards toward "
+    "via per like".split()
 )
 FILLERS = frozenset("um umm uh uhh uhm er erm hmm hm ah".split())
 # Contracted forms never end an English sentence ("I'm." is not said).

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,27 +39,19 @@ from typing import Any
 import numpy as np
 
 from console.speech.end_of_turn import EndOfTurn, SilenceRule, TurnEnd, TurnEnding
+from console.speech.vad import CONFIRM_S, QUIET, VOICE, VOICE_MIN_RMS, CallerVAD, EnergyVAD
+
+__all__ = [
+    "EARLY_FLUSH_S",
+    "VOICE_MIN_RMS",
+    "EnergyVAD",
+    "Recognised",
+    "StreamingRecognizer",
+    "Word",
+]
 
 PARTIAL_EVERY_S = 0.1
-VOICE_MIN_RMS = 0.004  # about -48 dBFS: quieter than this is never speech
-VOICE_OVER_FLOOR = 4.0  # louder than 4x the quietest recent block is speech
-FLOOR_WINDOW_BLOCKS = 300  # about 3 s of the console's 10 ms blocks
 EARLY_FLUSH_S = 0.08  # quiet this long: flush the decoder while the endpoint silence runs
-
-
-class EnergyVAD:
-    """Speech or not, per block, from its energy against an adaptive noise floor: louder
-    than VOICE_MIN_RMS and than VOICE_OVER_FLOOR times the quietest block of the last
-    FLOOR_WINDOW_BLOCKS. Cheap (one RMS per block) and immediate: the block after the
-    caller's last sound is already quiet."""
-
-    def __init__(self) -> None:
-        self._levels: deque[float] = deque(maxlen=FLOOR_WINDOW_BLOCKS)
-
-    def is_voice(self, samples: np.ndarray) -> bool:
-        rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
-        self._levels.append(rms)
-        return rms > max(VOICE_MIN_RMS, VOICE_OVER_FLOOR * min(self._levels))
 
 
 @dataclass(frozen=True)
@@ -98,11 +89,14 @@ class StreamingRecognizer:
         early_flush_s: float = EARLY_FLUSH_S,
         end_of_turn: Callable[[], EndOfTurn] | None = None,
         hear: Callable[[tuple[Word, ...]], str] | None = None,
+        vad: CallerVAD | None = None,
     ) -> None:
         """`end_of_turn` gives the rule in force (called at each utterance's start; by
         default `endpoint_silence_s` of silence). `hear` turns the words so far into the
         text the rule reads (by default vosk's words; a benchmark whose model cannot
-        understand the caller's language substitutes the script, aligned by time)."""
+        understand the caller's language substitutes the script, aligned by time). `vad`
+        judges speech vs silence (by default the energy rule with Silero's veto when
+        Silero is installed; `vad_label` says which)."""
         import vosk
 
         self.rate = rate
@@ -123,7 +117,11 @@ class StreamingRecognizer:
         self._since_partial = 0
         self._partial_text = ""
         self._held: list[Word] = []  # words of segments vosk ended, awaiting the silence
-        self._vad = EnergyVAD()
+        if vad is None:
+            vad, self.vad_label = CallerVAD.best(rate)
+        else:
+            self.vad_label = "energy + Silero VAD" if vad.silero else "energy only"
+        self._vad = vad
         self.cpu_s = 0.0
         self._thread = threading.Thread(target=self._loop, name="vosk", daemon=True)
         self._thread.start()
@@ -184,7 +182,7 @@ class StreamingRecognizer:
             self._partial_text = text
         if self._voice_start is None:
             return
-        quiet = self.position - self._last_voice
+        quiet = self.position - self._last_voice - self._unconfirmed()
         if not self._flushed and quiet >= self.early_flush_s:
             self._hold(json.loads(self._rec.FinalResult()))
             self._flushed = True
@@ -202,19 +200,35 @@ class StreamingRecognizer:
             self._ending = None
             self._emit(ended)
 
+    def _unconfirmed(self) -> float:
+        """Loud blocks just now that Silero has not (yet) called speech: held out of the
+        silence until they have lasted CONFIRM_S (then they were noise)."""
+        return self._unsure_run if self._unsure_run <= CONFIRM_S else 0.0
+
     def _voice_activity(self, samples: np.ndarray) -> None:
-        """Track when the caller last made a sound louder than the noise floor."""
+        """Track when the caller last spoke (console/speech/vad.py: a loud block Silero
+        takes for noise does not restart the silence)."""
         if not len(samples):
             return
-        if self._vad.is_voice(samples):
-            self._last_voice = self.position
-            self._flushed = False
-            if self._ending is not None:
-                self._ending.sound()
-            if self._voice_start is None:
-                self._voice_start = self.position - len(samples) / self.rate
-                self._ending = TurnEnding(self._rule_now())  # the rule in force now
+        verdict = self._vad.judge(samples)
+        seconds = len(samples) / self.rate
+        if verdict == QUIET:
+            self._unsure_run = 0.0
+            return
+        if verdict != VOICE:
+            self._unsure_run += seconds
+            return
+        onset = self._unconfirmed()  # loud blocks just before Silero was sure: speech too
+        self._unsure_run = 0.0
+        self._last_voice = self.position
+        self._flushed = False
+        if self._ending is not None:
+            self._ending.sound()
+        if self._voice_start is None:
+            self._voice_start = self.position - seconds - onset
+            self._ending = TurnEnding(self._rule_now())  # the rule in force now
 
+    _unsure_run = 0.0
     _voice_start: float | None = None
     _last_voice = 0.0
 
