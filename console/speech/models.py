@@ -115,7 +115,9 @@ def find_model(explicit: str | Path | None = None, config_path: str = "") -> Mod
     label, path = named_model(explicit, config_path)
     if label:
         if is_model_dir(path):
-            return ModelInfo(path.name, path, label, 0.0)
+            # A package's model sits in a folder called `model`: the package names it.
+            name = path.parent.name if path.name.lower() == "model" else path.name
+            return ModelInfo(name or path.name, path, label, 0.0)
         raise ModelError(
             f"{label} names {str(path)!r}, which is not a vosk model folder (it needs "
             f"{' and '.join(p + '/' for p in _REQUIRED)} inside). Run `endcall-console "

@@ -38,6 +38,7 @@ from console.ui.devices import SYSTEM_DEFAULT, TYPED_ONLY, DevicePicker
 from console.ui.editors import EndCallEditor, PromptEditor
 from console.ui.menus import build_menus, window_menus
 from console.ui.model_controller import ModelController
+from console.ui.model_status import ModelStatus
 from console.ui.session_actions import SessionActions
 from console.ui.timeline import Item
 from console.ui.timeline_panel import TimelinePanel
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.sessions = SessionActions(self, sessions_dir, self.devices.output_spec)
         build_menus(self, window_menus(self))
         self._connect()
+        self.model_status = ModelStatus(self)  # "Use a model folder…", language warning
         self._restore()
         self.devices.refresh()
         self.devices.restore()

@@ -31,7 +31,16 @@ class ModelController(QObject):
         return self.model.info.name if self.model is not None else ""
 
     def load(self, config_path: str = "", explicit: str | Path | None = None) -> None:
-        """Find and load a model in the background; `ready` says how it went."""
+        """Find and load a model in the background; `ready` says how it went. With
+        nothing named (no folder given, no $ENDCALL_VOSK_MODEL, no config path), the
+        folder the tester chose in the window last time comes first."""
+        import os
+
+        from console.speech.models import MODEL_ENV
+        from console.ui.model_status import saved_folder
+
+        if explicit is None and not config_path and not os.environ.get(MODEL_ENV):
+            explicit = saved_folder() or None
 
         def work() -> None:
             from console.speech.models import ModelError, load_model
