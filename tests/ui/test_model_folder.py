@@ -4,6 +4,7 @@ when it hears another language than the prompt is written in."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.parts import korean_model_path
@@ -14,15 +15,22 @@ KOREAN_PROMPT = (
 )
 
 
+@pytest.fixture(autouse=True)
+def forget_the_chosen_folder():
+    """Each test starts and ends with no folder chosen (QSettings outlive a test)."""
+    from PySide6.QtCore import QSettings
+
+    QSettings().remove("speech/model_folder")
+    yield
+    QSettings().remove("speech/model_folder")
+
+
 def load_folder(qtbot, window, path) -> None:
     with qtbot.waitSignal(window.models.ready, timeout=60_000):
         assert window.model_status.use_folder(path)
 
 
 def test_a_model_folder_is_used_and_a_language_mismatch_is_named(qtbot, window):
-    from PySide6.QtCore import QSettings
-
-    QSettings().remove("speech/model_folder")
     path = korean_model_path()
     assert window.model_status.folder_button.isVisibleTo(window)
     load_folder(qtbot, window, path)
@@ -45,7 +53,6 @@ def test_a_folder_that_is_not_a_model_is_named_and_nothing_changes(
 ):
     from PySide6.QtCore import QSettings
 
-    QSettings().remove("speech/model_folder")
     said = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: said.append(a[2]))
     (tmp_path / "am").mkdir()
