@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     report("Long call on the virtual clock (target: RSS growth <= 10%)", rows, args.json)
 
-    root = Path(__file__).resolve().parents[1] / "assets" / "scenarios"
-    loaded = [load_scenario(p) for p in sorted(root.glob("*.yaml"))]
+    from console.resources import example_scenarios
+
+    loaded = [load_scenario(p) for p in example_scenarios()]
     rounds = 20
     t0 = time.perf_counter()
     for _ in range(rounds):

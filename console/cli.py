@@ -80,6 +80,18 @@ def _agent_mode(config) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     from console.scenario.suite_command import run_suite_command, wants_suite
 
+    if getattr(args, "examples", False):  # the scenarios that ship inside the package
+        from console.resources import example_scenarios
+
+        args.scenario = [*args.scenario, *(str(p) for p in example_scenarios())]
+    if not args.scenario:
+        print(
+            "error: name scenario files to run, or --examples for the ones that ship with "
+            "the console",
+            file=sys.stderr,
+        )
+        return 2
+
     if getattr(args, "sip", None):  # scenarios against a remote agent (console/sip)
         from console.sip.commands import run_sip_scenarios
 
@@ -519,6 +531,34 @@ def _cmd_export_agent(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_examples(args: argparse.Namespace) -> int:
+    """Where the example scenarios, configs and prompts are; --copy puts them in a folder
+    of your own to edit (scenarios name their config as ../configs/..., so the folders
+    are copied side by side)."""
+    import shutil
+
+    from console.resources import asset, example_scenarios
+
+    if not args.copy:
+        print(f"examples: {tty(asset())}")
+        for path in example_scenarios():
+            print(f"  {tty(path.name)}")
+        print("run them: endcall-console run --examples; copy them: endcall-console examples "
+              "--copy DIR")  # fmt: skip
+        return 0
+    dest = Path(args.copy)
+    parts = ("scenarios", "configs", "prompts", "variants")
+    taken = [dest / part for part in parts if (dest / part).exists()]
+    if taken:
+        print(f"error: {tty(taken[0])} already exists; choose an empty folder", file=sys.stderr)
+        return 2
+    for part in parts:
+        shutil.copytree(asset(part), dest / part, ignore=shutil.ignore_patterns("__*"))
+    print(f"wrote {tty(dest)}: {', '.join(parts)}; run them: endcall-console run "
+          f"{tty(dest / 'scenarios')}/*.yaml")  # fmt: skip
+    return 0
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from console.ui.app import main as gui_main
 
@@ -556,7 +596,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run scenario files and check their expectations")
-    run.add_argument("scenario", nargs="+", help="scenario YAML files")
+    run.add_argument("scenario", nargs="*", help="scenario YAML files")
+    run.add_argument(
+        "--examples",
+        action="store_true",
+        help="also run the example scenarios that ship with the console",
+    )
     run.add_argument("--junit", metavar="FILE", help="also write JUnit XML here")
     run.add_argument(
         "--sessions",
@@ -658,6 +703,12 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--dir", help="sessions folder (default: the user data folder)")
     sessions.add_argument("--bugs", action="store_true", help="only sessions marked as a bug")
     sessions.set_defaults(func=_cmd_sessions)
+
+    examples = sub.add_parser(
+        "examples", help="where the example scenarios and configs are, or copy them (--copy)"
+    )
+    examples.add_argument("--copy", metavar="DIR", help="copy them into this folder")
+    examples.set_defaults(func=_cmd_examples)
 
     gui = sub.add_parser("gui", help="the desktop console (the default with no command)")
     gui.set_defaults(func=_cmd_gui)

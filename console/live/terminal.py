@@ -20,8 +20,9 @@ from console.core.config import CallConfig, ConfigError, ConfigStore, load_confi
 from console.live.call import LiveCall, LiveOptions
 from console.report.escape import terminal
 from console.report.table import describe
+from console.resources import asset
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "assets" / "configs" / "solar.yaml"
+DEFAULT_CONFIG = asset("configs", "solar.yaml")
 HELP = "type the caller's words; /hangup hangs up; /edit FIELD=VALUE edits; Ctrl+C hangs up"
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import importlib.metadata
-from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
 from console import __version__
-
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+from console.resources import asset
 
 
 def icon(name: str) -> QIcon:
     """An icon from assets/icons (one set, in the timeline's colours); empty if missing."""
-    path = ASSETS / "icons" / f"{name}.svg"
+    path = asset("icons", f"{name}.svg")
     return QIcon(str(path)) if path.exists() else QIcon()
 
 

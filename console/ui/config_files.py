@@ -15,10 +15,10 @@ from console.core.config import (
     load_config,
     save_config,
 )
-from console.ui.about import ASSETS
+from console.resources import asset
 from console.ui.config_controller import ConfigController
 
-DEFAULT_CONFIG = ASSETS / "configs" / "solar.yaml"
+DEFAULT_CONFIG = asset("configs", "solar.yaml")
 
 
 def last_config_path() -> Path:

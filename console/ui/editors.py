@@ -38,10 +38,10 @@ from console.agent.prompt_map import config_map
 from console.agent.tool import tool_definition
 from console.core.config import TOOL_NAME_RE, TOOL_NAME_RULE
 from console.report.colors import COLORS
+from console.resources import asset
 from console.ui.config_controller import ConfigController
 
 APPLY_AFTER_MS = 400
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 PRESETS: dict[str, dict[str, Any]] = {
     "Voicemail: skip goodbye": {
@@ -376,7 +376,7 @@ class PromptEditor(QWidget):
         self.highlighter = ActionNameHighlighter(self.text.document(), controller)
         self.examples = QComboBox()
         self.examples.addItem("Start from an example…")
-        for path in sorted((ASSETS / "prompts").glob("*.md")):
+        for path in sorted(asset("prompts").glob("*.md")):
             self.examples.addItem(path.stem, str(path))
         self.mode = QLabel()
         self.mode.setWordWrap(True)
