@@ -28,11 +28,11 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from console.core import events as ev
 from console.core.redact import redact
@@ -48,7 +48,7 @@ from console.session.writer import (
 
 INDEX_FILE = ".sessions-index.sqlite3"
 _SIGNED = (META_FILE, EVENTS_FILE, CONFIGS_FILE, RECORDING_FILE)
-SCHEMA = 1  # PRAGMA user_version; another number: the index is rebuilt
+SCHEMA = 2  # PRAGMA user_version; another number: the index is rebuilt
 BATCH = 200  # folders read between commits while (re)building
 
 _COLUMNS = (
@@ -73,7 +73,10 @@ _CREATE = f"""CREATE TABLE IF NOT EXISTS sessions (
     folder TEXT PRIMARY KEY, title TEXT, started TEXT, duration REAL, drop_reason TEXT,
     ended_by TEXT, goodbye TEXT, status TEXT, pid INTEGER, bug_marked INTEGER,
     bug_note TEXT, backend TEXT, config TEXT, verdict TEXT, problems TEXT, signature TEXT
-); PRAGMA user_version = {SCHEMA};"""
+);
+CREATE INDEX IF NOT EXISTS by_started ON sessions (started, folder);
+CREATE INDEX IF NOT EXISTS by_duration ON sessions (duration, folder);
+PRAGMA user_version = {SCHEMA};"""
 
 # What a column of the browser sorts by (ties: newest first).
 SORTS = {
@@ -173,6 +176,53 @@ class RecoveryScan:
         return "\n".join(lines[:limit] + ([f"... and {more} more"] if more > 0 else []))
 
 
+class Rows(Sequence[SessionRow]):
+    """The rows of a query, in order, fetched from the index a page at a time when first
+    read: the query itself returns only the folders' names, so a list of 20,000 sessions
+    is on screen long before most of them are looked at."""
+
+    PAGE = 256
+
+    def __init__(self, store: SessionStore, names: list[str]) -> None:
+        self._store = store
+        self._names = names
+        self._made: dict[int, SessionRow] = {}
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, i: int) -> SessionRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[SessionRow]: ...
+    def __getitem__(self, i: int | slice) -> SessionRow | list[SessionRow]:
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self._names)))]
+        if i < 0:
+            i += len(self._names)
+        if not 0 <= i < len(self._names):
+            raise IndexError(i)
+        row = self._made.get(i)
+        if row is None:
+            first = i - i % self.PAGE
+            page = self._names[first : first + self.PAGE]
+            fetched = self._store._fetch(page)
+            for n, name in enumerate(page, first):
+                self._made[n] = fetched.get(name) or self._store._gone(name)
+            row = self._made[i]
+        return row
+
+    def index_of(self, folder: Path) -> int:
+        """The position of a session's row (-1 if it is not listed), without fetching."""
+        folder = Path(folder)
+        if folder.parent != self._store.root:
+            return -1
+        try:
+            return self._names.index(folder.name)
+        except ValueError:
+            return -1
+
+
 class SessionStore:
     """The sessions under `root`, through the index. Safe to use from several threads
     and processes at once (each call opens its own connection; SQLite locks)."""
@@ -244,7 +294,7 @@ class SessionStore:
         )
 
     # -- reading --------------------------------------------------------------------------
-    def rows(self, query: Query | None = None) -> list[SessionRow]:
+    def rows(self, query: Query | None = None) -> Rows:
         """The sessions the query selects, sorted, from the index alone."""
         query = query or Query()
         where, args = [], []
@@ -275,15 +325,32 @@ class SessionStore:
         if query.descending:
             order = ", ".join(f"{part} DESC" for part in order.split(", "))
         sql = (
-            f"SELECT {', '.join(_COLUMNS)} FROM sessions"
+            "SELECT folder, pid FROM sessions"
             + (f" WHERE {' AND '.join(where)}" if where else "")
             + f" ORDER BY {order}, folder {direction}"
         )
         with self._db() as conn:
-            found = [self._row(r) for r in conn.execute(sql, args)]
-        if query.status in ("crashed", "recording"):
-            found = [r for r in found if r.status == query.status]
-        return found
+            found = conn.execute(sql, args).fetchall()
+        if query.status in ("crashed", "recording"):  # a process's life is not in the index
+            alive = query.status == "recording"
+            return Rows(self, [name for name, pid in found if _alive(pid) == alive])
+        return Rows(self, [name for name, _pid in found])
+
+    def _fetch(self, names: list[str]) -> dict[str, SessionRow]:
+        """The rows of these folders, by name (one query)."""
+        if not names:
+            return {}
+        marks = ", ".join("?" * len(names))
+        with self._db() as conn:
+            found = conn.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM sessions WHERE folder IN ({marks})", names
+            ).fetchall()
+        return {r[0]: self._row(r) for r in found}
+
+    def _gone(self, name: str) -> SessionRow:
+        """A row that left the index between listing and showing (a refresh removed it)."""
+        return SessionRow(self.root / name, name, "", 0.0, "", "", "", "damaged", None, False,
+                          "", "", "", "", ("no longer in the index: Refresh",))  # fmt: skip
 
     def row(self, name: str) -> SessionRow | None:
         with self._db() as conn:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from console.report.escape import qt_rich
 from console.report.table import describe
 from console.report.verdict import verdict
 from console.session.reader import Session, open_session, recover
-from console.session.store import Query, Refreshed, SessionRow, SessionStore
+from console.session.store import Query, Refreshed, Rows, SessionRow, SessionStore
 from console.ui.timeline import TimelineView
 
 ANY = "Any"
@@ -68,9 +69,9 @@ class SessionTable(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[SessionRow] = []
+        self.rows: Sequence[SessionRow] = []
 
-    def set_rows(self, rows: list[SessionRow]) -> None:
+    def set_rows(self, rows: Sequence[SessionRow]) -> None:
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
@@ -169,7 +170,7 @@ class SessionBrowser(QDialog):
         self.root = Path(root)
         self.store = SessionStore(self.root)
         self.output_device = output_device
-        self.rows: list[SessionRow] = []
+        self.rows: Sequence[SessionRow] = []
         self.session: Session | None = None
         self.player = None
         self.checked = False  # the folders were checked against the index
@@ -189,6 +190,7 @@ class SessionBrowser(QDialog):
             | QAbstractItemView.EditTrigger.EditKeyPressed
         )
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setWordWrap(False)
         self.table.setSortingEnabled(True)
@@ -437,17 +439,17 @@ class SessionBrowser(QDialog):
         self.show_session(open_session(folder))
 
     def _select_row(self, folder: Path) -> bool:
-        for n, row in enumerate(self.rows):
-            if row.folder == folder:
-                self._pending = None
-                selected = self.table.selectionModel().selectedRows()
-                if not selected or selected[0].row() != n:
-                    self.table.selectRow(n)
-                else:
-                    self._selected()
-                self.table.scrollTo(self.model.index(n, 0))
-                return True
-        return False
+        n = self.rows.index_of(folder) if isinstance(self.rows, Rows) else -1
+        if n < 0:
+            return False
+        self._pending = None
+        selected = self.table.selectionModel().selectedRows()
+        if not selected or selected[0].row() != n:
+            self.table.selectRow(n)
+        else:
+            self._selected()
+        self.table.scrollTo(self.model.index(n, 0))
+        return True
 
     def current_row(self) -> SessionRow | None:
         rows = self.table.selectionModel().selectedRows()
