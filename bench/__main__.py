@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import audio_calls, long_call, startup, timeline_paint, turns, voicemail
+from bench import audio_calls, long_call, sessions_index, startup, timeline_paint, turns, voicemail
 
 BENCHMARKS = (
     timeline_paint.main,
     startup.main,
+    sessions_index.main,
     long_call.main,
     voicemail.main,
     turns.main,
