@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 DEFAULT_NAME = "gui call"
 
@@ -31,6 +31,7 @@ class CallName(QWidget):
         )
         self.field.setMaxLength(200)
         self.field.setMinimumWidth(self.fontMetrics().horizontalAdvance("no to ready, v2 desc"))
+        self.field.setMaximumWidth(self.fontMetrics().horizontalAdvance("n" * 40))
         self.rename_button = QPushButton("Rename last call")
         self.rename_button.setToolTip("Give the call just made the name in the box")
         self.rename_button.setEnabled(False)
@@ -40,6 +41,7 @@ class CallName(QWidget):
         layout.setContentsMargins(8, 0, 0, 0)
         for widget in (label, self.field, self.rename_button):
             layout.addWidget(widget)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self.last: Path | None = None  # the last call's session folder
         self.rename_button.clicked.connect(self._rename)
 

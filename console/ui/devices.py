@@ -35,10 +35,13 @@ class DevicePicker(QWidget):
         self.level.setToolTip("Microphone level")
         self.level.setAccessibleName("Microphone level")
         for combo in (self.input_combo, self.output_combo):
-            combo.setMinimumContentsLength(18)
+            combo.setMinimumContentsLength(30)  # "Null Output (pulse:agent_out)" whole
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
+            # The list drops below the picker (not over the toolbar), as long as it needs.
+            combo.setStyleSheet("QComboBox { combobox-popup: 0; }")
+            combo.setMaxVisibleItems(20)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         mic, level, speaker = QLabel(" Mic:"), QLabel("Level:"), QLabel("Speaker:")
@@ -116,6 +119,12 @@ class DevicePicker(QWidget):
             self.choose_typed_only()
         for combo, text, data in keep:
             _choose(combo, text, data)
+        for combo in (self.input_combo, self.output_combo):  # whole names in the list
+            widest = max(
+                (combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in
+                 range(combo.count())), default=0,
+            )  # fmt: skip
+            combo.view().setMinimumWidth(widest + 32)
 
     def restore(self) -> None:
         for combo, key in ((self.input_combo, "input"), (self.output_combo, "output")):

@@ -284,6 +284,7 @@ class SessionBrowser(QDialog):
         split.addWidget(bottom)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([340, 460])  # room for a dozen rows and the chosen call
         QVBoxLayout(self).addWidget(split)
 
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
@@ -319,7 +320,7 @@ class SessionBrowser(QDialog):
             "ended_by": width("tester hung up") + 24,
             "goodbye": width("cut short") + 24,
             "status": width("recovered") + 24,
-            "bug": width("BUG: the goodbye is") + 24,
+            "bug": width("BUG: said goodbye but never") + 24,
             "backend": width("offline") + 40,
             "config": width("v12 · abcdef") + 24,
         }
