@@ -390,9 +390,15 @@ class SessionStore:
         self,
         stop: threading.Event | None = None,
         progress: Callable[[int, int], None] | None = None,
+        quick: bool = False,
     ) -> Refreshed:
         """Bring the index in line with the folders: read new and changed folders, drop
-        rows of removed ones. Stats every folder, opens only those that changed."""
+        rows of removed ones. Stats every folder, opens only those that changed.
+
+        `quick` (the crash scan at start) lists the folders' names only: new folders and
+        rows that say "recording" are read, nothing else is looked at. A call that crashed
+        is one of those two (its writer never marked it complete), so it is found
+        without a `stat` of every folder."""
         done = Refreshed(problem=folder_problem(self.root))
         if done.problem or not self.root.is_dir():
             return done
@@ -423,8 +429,12 @@ class SessionStore:
             except OSError:
                 continue
             seen.add(entry.name)
-            sig = "link" if link else signature(Path(entry.path))
             old = known.get(entry.name)
+            if old is not None and quick:
+                if old[1] == "recording":
+                    changed.append((entry.name, link))
+                continue
+            sig = "link" if link else signature(Path(entry.path))
             if old is None or old[0] != sig or old[1] == "recording":
                 changed.append((entry.name, link))
         done.total = len(seen)
@@ -517,24 +527,24 @@ class SessionStore:
     # -- crashed and damaged sessions -----------------------------------------------------
     def recovery_scan(self, stop: threading.Event | None = None) -> RecoveryScan:
         """Crashed sessions (opened, to recover) and damaged ones (to name and skip),
-        found through the index: only changed folders and the crashed ones are opened.
-        Never raises: one bad folder never stops the others or the window."""
+        found through the index with a quick refresh (names only: new folders and rows
+        that say "recording" are read). Never raises: one bad folder never stops the
+        others or the window."""
         scan = RecoveryScan(problem=folder_problem(self.root))
         if scan.problem or not self.root.is_dir():
             return scan
         try:
-            self.refresh(stop)
-            rows = self.rows(Query(sort="started", descending=True))
+            self.refresh(stop, quick=True)
+            crashed = self.rows(Query(status="crashed"))
+            damaged = self.rows(Query(status="damaged"))
         except (sqlite3.Error, OSError) as exc:
             scan.problem = f"the sessions folder cannot be indexed ({exc})"
             return scan
-        for row in rows:
-            if row.status == "crashed":
-                session = open_session(row.folder)
-                if session.status == "crashed":
-                    scan.crashed.append(session)
-            elif row.status == "damaged":
-                scan.damaged.append(row)
+        for row in crashed:
+            session = open_session(row.folder)
+            if session.status == "crashed":
+                scan.crashed.append(session)
+        scan.damaged = list(damaged)
         return scan
 
 

@@ -267,19 +267,34 @@ def test_crashed_session_is_recovered_and_offered_on_start(qtbot, tmp_path, stor
     assert SessionStore(tmp_path).row(seed.name).status == "recovered"  # the index too
 
 
-def test_a_recovered_session_is_recovered_in_the_index_too(qtbot, tmp_path, store, monkeypatch):
+def test_the_start_finds_crashed_calls_through_the_index(qtbot, tmp_path, store, monkeypatch):
+    """A call crashes in one of two ways the index can see without a look at every
+    folder: it was listed while it was recording (its row says so), or it was never
+    listed (a new folder). Both are found, recovered and marked so in the index."""
     from console.ui.main_window import MainWindow
 
-    (seed,) = make_sessions(tmp_path, (SEED,))
-    SessionStore(tmp_path).refresh()
-    meta = json.loads((seed / "session.json").read_text())
-    meta.update(status="recording", pid=2**22 + 4321)
-    (seed / "session.json").write_text(json.dumps(meta))
+    def as_crashed(folder):
+        meta = json.loads((folder / "session.json").read_text())
+        meta.update(status="recording", pid=2**22 + 4321)
+        (folder / "session.json").write_text(json.dumps(meta))
+
+    (listed,) = make_sessions(tmp_path, (SEED,))
+    as_crashed(listed)
+    SessionStore(tmp_path).refresh()  # the browser listed it while it was "recording"
+    done_calls = make_sessions(tmp_path, (SKIP, RENAMED))  # complete, indexed as saved
+    (elsewhere,) = make_sessions(tmp_path / "elsewhere", (SILENCE,))
+    as_crashed(elsewhere)  # started after the listing and never closed: not in the index
+    new = tmp_path / elsewhere.name
+    elsewhere.rename(new)
+    (tmp_path / "elsewhere").rmdir()
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     window = MainWindow(store=store, sessions_dir=tmp_path, load_model=False)
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.sessions.recovery_done, timeout=20000) as done:
         window.offer_recovery()
-    assert [s.folder for s in done.args[0].crashed] == [seed]
+    assert {s.folder for s in done.args[0].crashed} == {listed, new}
     assert window.browser is None
-    assert SessionStore(tmp_path).row(seed.name).status == "recovered"
+    index = SessionStore(tmp_path)
+    assert index.row(listed.name).status == "recovered"
+    assert index.row(new.name).status == "recovered"
+    assert {index.row(f.name).status for f in done_calls} == {"complete"}
