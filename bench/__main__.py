@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import sys
 
-from bench import audio_calls, long_call, sessions_index, startup, timeline_paint, turns, voicemail
+from bench import (
+    audio_calls,
+    echo,
+    long_call,
+    sessions_index,
+    startup,
+    timeline_paint,
+    turns,
+    voicemail,
+)
 
 BENCHMARKS = (
     timeline_paint.main,
@@ -17,6 +26,7 @@ BENCHMARKS = (
     voicemail.main,
     turns.main,
     audio_calls.main,
+    echo.main,
 )
 
 
