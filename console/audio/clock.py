@@ -18,20 +18,66 @@ from collections import deque
 
 import numpy as np
 
-WINDOW = 64  # blocks in the running median (about 1.3 s at 20 ms blocks)
+WINDOW = 64  # blocks in the running median (about 0.64 s at 10 ms blocks)
+JUMP_S = 0.05  # a stream whose timing moves this much at once stalled (or skipped)
+DRIFT_S = 0.02  # the playback's place in the recording is corrected past this much drift
+EARLY_CONFIRM = 25  # blocks (250 ms) that must agree before the playback moves earlier
 
 
 class FrameTimes:
-    """The audio-API time of a stream's frame 0, estimated from many callbacks."""
+    """The audio-API time of a stream's frame 0, estimated from many callbacks.
 
-    def __init__(self, rate: int, window: int = WINDOW) -> None:
+    Callbacks' timestamps jitter by some milliseconds, so the estimate is a running
+    median (or, for callback times, which a late callback only ever makes later, a
+    running minimum). But a stream can also stall: under CPU load the sound server's ALSA
+    plugin pauses a playback stream that ran dry for about two seconds (seen on these
+    machines), and every later frame is heard that much later. A running estimate would
+    take half its window to follow, placing audio two seconds early in the meantime (on
+    the timeline, and in the recording, where it then landed before what was already
+    written and was lost). So a timestamp off by more than JUMP_S for `confirm` blocks in
+    a row re-anchors the estimate at once, and `add` returns the jump, for the timeline
+    to say how long the stall was.
+    """
+
+    def __init__(
+        self, rate: int, window: int = WINDOW, minimum: bool = False, confirm: int = 1
+    ) -> None:
         self.rate = rate
         self._offsets: deque[float] = deque(maxlen=window)
         self.t0: float | None = None
+        self.minimum = minimum
+        self.confirm = confirm
+        self._off: list[float] = []  # offsets beyond JUMP_S, waiting for confirmation
+        self.jumps: list[tuple[int, float]] = []  # (frame, seconds) of each re-anchoring
 
-    def add(self, frame: int, stamp: float) -> None:
-        self._offsets.append(stamp - frame / self.rate)
-        self.t0 = float(np.median(self._offsets))
+    def restart(self) -> None:
+        """Keep the estimate, but let the next timestamps replace the window at once."""
+        self._offsets.clear()
+        self._off.clear()
+        if self.t0 is not None:
+            self._offsets.append(self.t0)
+
+    def add(self, frame: int, stamp: float) -> float:
+        """Take one callback's timestamp; returns how far the stream's timing jumped
+        (0.0 when it did not)."""
+        offset = stamp - frame / self.rate
+        jump = 0.0
+        if self.t0 is not None and abs(offset - self.t0) > JUMP_S:
+            self._off.append(offset)
+            if len(self._off) < self.confirm:
+                return 0.0  # a late callback, until more agree
+            settled = float(np.median(self._off)) if not self.minimum else min(self._off)
+            jump = settled - self.t0
+            self._offsets.clear()
+            self._offsets.extend(self._off)
+            self._off.clear()
+            self.jumps.append((frame, jump))
+        else:
+            self._off.clear()
+            self._offsets.append(offset)
+        values = self._offsets
+        self.t0 = float(min(values)) if self.minimum else float(np.median(values))
+        return jump
 
     def time_of(self, frame: float) -> float:
         assert self.t0 is not None, "no timestamps yet"
@@ -41,27 +87,60 @@ class FrameTimes:
 class SampleClock:
     def __init__(self, rate: int) -> None:
         self.rate = rate
-        self.input = FrameTimes(rate)
+        # The capture side is timed by its callbacks (PortAudio's capture timestamps on
+        # PulseAudio lag by up to 0.7 s for the first second of a stream, then catch up;
+        # the callbacks themselves come at real time): a late callback only adds delay,
+        # so the minimum, and a jump must hold for 5 blocks to be lost audio.
+        self.input = FrameTimes(rate, minimum=True, confirm=5)
         self.output = FrameTimes(rate)
         self._zero_frame: int | None = None  # input frame at session time 0
         self._latest: tuple[float, float] | None = None  # (stream time, monotonic) then
         self._last = 0.0
         self._lock = threading.Lock()
+        # Where the playback stream lands in the recording: (output frame, session sample)
+        # of an anchor; later frames follow it sample for sample (see output_index).
+        self._anchor: tuple[int, int] | None = None
+        self._stalled = False  # the playback's timing jumped: re-anchor at the next frame
+        self._early = 0  # blocks in a row whose timestamps put them earlier than followed
+        # Each move of the anchor: (session sample where it happened, samples it moved).
+        self.shifts: list[tuple[int, int]] = []
 
     @property
     def started(self) -> bool:
         return self._zero_frame is not None
 
     def start_at(self, frame: int) -> None:
-        """Session time 0 is the input frame `frame` (the first frame of the recording)."""
+        """Session time 0 is the input frame `frame` (the first frame of the recording).
+        Timestamps from before the call (a stream still settling) are forgotten."""
         self._zero_frame = frame
+        self.input.restart()
+        self.output.restart()
 
-    def on_input_block(self, frame: int, adc_time: float, stream_time: float, mono: float) -> None:
-        self.input.add(frame, adc_time)
+    def on_input_block(
+        self, frame: int, adc_time: float, stream_time: float, mono: float, frames: int = 0
+    ) -> float:
+        """A capture block of `frames` frames from `frame` on, whose callback ran at
+        `stream_time` (its last frame had been captured by then). Returns how far the
+        capture's timing jumped at this block (0.0: not)."""
+        jump = self.input.add(frame + frames, stream_time)
         self._latest = (stream_time, mono)
+        return jump
 
-    def on_output_block(self, frame: int, dac_time: float) -> None:
-        self.output.add(frame, dac_time)
+    def on_output_block(self, frame: int, dac_time: float) -> float:
+        """Returns how far the playback stream's timing jumped (a stall), 0.0 if not."""
+        jump = self.output.add(frame, dac_time)
+        if jump:
+            self._stalled = True  # re-anchored at the next output_index: after the gap
+        return jump
+
+    def skip_input(self, seconds: float) -> int:
+        """The capture lost `seconds` of audio (its timing jumped ahead): later input frames
+        come that much later in the session. Returns the samples of silence to record."""
+        samples = round(seconds * self.rate)
+        if self._zero_frame is not None and samples > 0:
+            self._zero_frame -= samples
+            return samples
+        return 0
 
     def session_of_frame(self, frame: int) -> float:
         assert self._zero_frame is not None
@@ -74,8 +153,41 @@ class SampleClock:
         return stamp - self.input.time_of(self._zero_frame)
 
     def session_of_output_frame(self, frame: float) -> float:
-        """Session time at which output frame `frame` is heard."""
+        """Session time at which output frame `frame` is heard, from the timestamps alone
+        (jitters by some milliseconds from one block to the next)."""
         return self.session_of_stream_time(self.output.time_of(frame))
+
+    def output_index(self, frame: int) -> int:
+        """The session sample at which output frame `frame` is heard.
+
+        The playback stream plays sample after sample, so consecutive frames land on
+        consecutive samples: placed one block at a time from jittering timestamps, the
+        agent's audio would overlap or leave holes in the recording by a few samples at
+        every block. So frames follow an anchor exactly; the anchor moves only when the
+        stream stalled (a jump, on the timeline as a gap) or when the two devices' clocks
+        have drifted apart by more than DRIFT_S."""
+        estimate = round(self.session_of_output_frame(frame) * self.rate)
+        anchor = self._anchor
+        if anchor is None:
+            self._anchor = (frame, estimate)
+            return estimate
+        followed = anchor[1] + (frame - anchor[0])
+        off = estimate - followed
+        if not self._stalled and abs(off) <= DRIFT_S * self.rate:
+            self._early = 0
+            return followed
+        if not self._stalled and off < 0:
+            # Earlier than where it follows: audio already placed would be overwritten.
+            # Timestamps glitch that way for a moment under load: believe it only when
+            # it persists.
+            self._early += 1
+            if self._early < EARLY_CONFIRM:
+                return followed
+        self._stalled = False
+        self._early = 0
+        self._anchor = (frame, estimate)
+        self.shifts.append((followed, estimate - followed))
+        return estimate
 
     def now(self) -> float:
         latest = self._latest

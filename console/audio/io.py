@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import queue
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,12 @@ from console.audio.player import PlaybackEvent, Player
 # (8 calls each): the goodbye's first sample came 38 ms after the action instead of 47,
 # and an answer's first sample 52 ms after the utterance was final instead of 74.
 BLOCK = 160
+SETTLE_BLOCKS = 30  # 300 ms of a stream's timestamps...
+SETTLE_S = 0.012  # ...agreeing this closely: the stream runs at real time
+
+
+def _steady(offsets: deque[float]) -> bool:
+    return len(offsets) == offsets.maxlen and max(offsets) - min(offsets) <= SETTLE_S
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,10 @@ class AudioIO:
         self.underflows = 0
         self.in_frames = 0
         self.out_frames = 0
+        # Recent (timestamp - frame / rate) of each stream: constant once a stream runs at
+        # real time (see start).
+        self._in_offsets: deque[float] = deque(maxlen=SETTLE_BLOCKS)
+        self._out_offsets: deque[float] = deque(maxlen=SETTLE_BLOCKS)
         self._closing = False
         common: dict[str, Any] = dict(samplerate=rate, blocksize=block, latency="low")
         self._in = open_stream(
@@ -94,8 +105,14 @@ class AudioIO:
         return float(self._in.latency), float(self._out.latency)
 
     def start(self, warmup_s: float = 0.3, timeout_s: float = 5.0) -> None:
-        """Start both streams and return once both run at real time (PulseAudio stalls
-        for up to a second when a stream starts)."""
+        """Start both streams and return once both run at real time.
+
+        Measured on PulseAudio: a playback stream stalls for about two seconds right after
+        it starts, and a capture stream first delivers a backlog, its timestamps reaching
+        real time only after a second or so. A call placed before that would lay its first
+        second on a clock still moving. So the streams must also be steady: their recent
+        timestamps all agree with their frame counts within SETTLE_S (or, after timeout_s,
+        the call starts anyway)."""
         self._out.start()
         self._in.start()
         need = int(warmup_s * self.rate)
@@ -106,6 +123,10 @@ class AudioIO:
                     f"the audio devices did not start within {timeout_s:g} s "
                     f"(input {self.in_frames} frames, output {self.out_frames} frames)"
                 )
+            time.sleep(0.01)
+        while not (_steady(self._in_offsets) and _steady(self._out_offsets)):
+            if time.monotonic() > deadline:
+                return  # running, if not yet steady: the clock follows as it settles
             time.sleep(0.01)
 
     def close(self) -> None:
@@ -122,6 +143,7 @@ class AudioIO:
         overflow = bool(status.input_overflow)
         if overflow:
             self.overflows += 1
+        self._in_offsets.append(t.inputBufferAdcTime - self.in_frames / self.rate)
         self.queue.put(
             InputBlock(
                 self.in_frames,
@@ -138,6 +160,7 @@ class AudioIO:
         underflow = bool(status.output_underflow)
         if underflow:
             self.underflows += 1
+        self._out_offsets.append(t.outputBufferDacTime - self.out_frames / self.rate)
         out = outdata[:, 0]
         events = self.player.fill(out, self.out_frames)
         if outdata.shape[1] > 1:

@@ -30,6 +30,7 @@ from console.core.files import FileRefused, open_regular
 
 _HEADER = 44
 CALLER, AGENT = 0, 1
+HOLD_S = 0.25  # the newest caller audio kept in memory, for agent audio that comes late
 PROCESSED_FILE = "recording-processed.wav"  # beside recording.wav: what the recogniser heard
 # What a WAV this console writes can hold: 16-bit PCM, a speech or studio rate.
 CHANNELS_OK = range(1, 9)
@@ -288,6 +289,7 @@ class CallRecorder:
         self.end_index: int | None = None
         self._processed_end: int | None = None
         self.late_agent_samples = 0  # agent audio that came after its place was written
+        self._caller = np.zeros(0, np.float32)  # the newest caller samples, not yet written
 
     def _tell(self, message: str) -> None:
         if self._told:
@@ -308,12 +310,25 @@ class CallRecorder:
             self._agent.append((index, samples))
 
     def write_caller(self, samples: np.ndarray) -> None:
-        start = self.writer.frames
+        """The next caller samples. The newest HOLD_S of them wait in memory before they
+        are written: under load the agent's audio for a moment can reach the pump a
+        little after the caller's (the playback thread was starved, then the device
+        played it at once), and it is mixed in as long as its place is not yet on disk."""
+        start = self.writer.frames + len(self._caller)
         if self.end_index is not None:
             samples = samples[: max(0, self.end_index - start)]
-        n = len(samples)
-        if n == 0:
-            return
+        if len(samples):
+            self._caller = np.concatenate([self._caller, np.asarray(samples, np.float32)])
+        ended = self.end_index is not None and self.writer.frames + len(self._caller) >= (
+            self.end_index
+        )
+        hold = 0 if ended else round(HOLD_S * self.rate)
+        if len(self._caller) > hold:
+            self._write(self._caller[: len(self._caller) - hold])
+            self._caller = self._caller[len(self._caller) - hold :]
+
+    def _write(self, samples: np.ndarray) -> None:
+        start, n = self.writer.frames, len(samples)
         block = np.zeros((n, 2), dtype=np.float32)
         block[:, CALLER] = samples
         keep = []
@@ -325,6 +340,12 @@ class CallRecorder:
                 keep.append((index, agent))
         self._agent = keep
         self.writer.write(block)
+
+    def flush(self) -> None:
+        """Write the caller samples held in memory (the call is over, or closing)."""
+        if len(self._caller):
+            self._write(self._caller)
+            self._caller = self._caller[:0]
 
     def write_processed(self, samples: np.ndarray) -> None:
         """The next processed samples (what the recogniser heard), in order from 0."""
@@ -338,9 +359,14 @@ class CallRecorder:
     def end_at(self, index: int) -> None:
         """The line dropped at sample `index`: nothing after it is recorded."""
         self.end_index = max(index, 0) if self.end_index is None else self.end_index
+        # The drop is told a few ms after it happened: held caller samples past it go,
+        # and what is held up to it is written now.
+        self._caller = self._caller[: max(0, self.end_index - self.writer.frames)]
+        if self.writer.frames + len(self._caller) >= self.end_index:
+            self.flush()
         if self._processed_end is None:
-            # The drop is told a few ms after it happened; the caller channel may already
-            # hold those. The processed file, which trails, ends where that channel ends.
+            # What was already on disk past the drop stays; the processed file, which
+            # trails, ends where the caller channel ends.
             self._processed_end = max(self.end_index, self.writer.frames)
 
     @property
@@ -369,5 +395,6 @@ class CallRecorder:
         return done
 
     def close(self) -> str:
+        self.flush()
         problems = [self.writer.close(), self.processed.close() if self.processed else ""]
         return "; ".join(p for p in problems if p)

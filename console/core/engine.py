@@ -335,6 +335,15 @@ class CallEngine:
         if fatal and self.store.current.agent.turn_taking.on_error == "end":
             self._drop(ev.ERROR, f"{source}: {message}")
 
+    def audio_gap(self, stream: str, t: float, length_s: float) -> None:
+        """A stream's timing jumped (a playback stall under load, lost capture): on the
+        timeline with its length, so a gap heard in the recording is explained."""
+        if not self.active:
+            return
+        self._emit(
+            ev.AudioGap(t=t, config_version=self.store.version, stream=stream, length_s=length_s)
+        )
+
     def voice_lost(self, voice: VoicePort, message: str) -> None:
         """The agent's audio path is gone (its device stopped). Unless the fault ends the
         call, what was playing ends cut short now and later lines go to `voice` (timed

@@ -213,6 +213,17 @@ class OpeningHeld(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AudioGap(Event):
+    """A stream's timing jumped: the playback stalled (the agent's audio paused while the
+    computer fell behind) or the capture lost or skipped audio. `t` is where it happened
+    on the session clock; the timeline and the recording both carry the gap."""
+
+    kind: ClassVar[str] = "audio_gap"
+    stream: str  # "output" (the agent's audio) or "input" (the microphone)
+    length_s: float  # positive: a pause of this long; negative: audio skipped
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfigChanged(Event):
     kind: ClassVar[str] = "config_changed"
     field: str
@@ -300,6 +311,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AnsweredByVerdict,
         BeepHeard,
         OpeningHeld,
+        AudioGap,
     )
 }
 

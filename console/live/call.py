@@ -250,6 +250,7 @@ class LiveCall:
                 partial,
                 end_of_turn=lambda: rule_for(store.current.agent.turn_taking),
             )
+            self.models["vad"] = self.recognizer.vad_label  # whether Silero ran, in session
             self.pump.recognizer = self.recognizer
 
     def _enable_processing(self) -> None:

@@ -142,9 +142,24 @@ class AudioPump:
     def _input(self, block: InputBlock) -> None:
         self._last_input = time.monotonic()
         self._stalled = False
-        self.clock.on_input_block(block.frame, block.adc_time, block.stream_time, block.mono)
+        jump = self.clock.on_input_block(
+            block.frame, block.adc_time, block.stream_time, block.mono, len(block.samples)
+        )
+        if jump and self.clock.started:  # the capture's timing jumped: audio lost or late
+            t = self.clock.session_of_frame(block.frame)
+            self.host.submit(lambda e, t=t, j=jump: e.audio_gap("input", t, j))
+            if jump > 0:
+                # The microphone's audio for that long never came: silence takes its place
+                # in the recording and the recogniser, so session time (the recording's
+                # sample count) stays real time and the agent's audio keeps its place.
+                lost = self.clock.skip_input(jump)
+                silence = np.zeros(lost, np.float32)
+                self._record("caller", 0, silence)
+                self._heard(silence)
         if not self.clock.started:
-            captured_at = block.mono - (block.stream_time - block.adc_time)
+            # When its audio was captured: by its callback, less its own length (the
+            # capture timestamp lags for the first second on PulseAudio: not that).
+            captured_at = block.mono - len(block.samples) / self.clock.rate
             if not self._zero_wanted or captured_at < self._zero_after_mono:
                 return
             self.clock.start_at(block.frame)
@@ -239,13 +254,17 @@ class AudioPump:
             )
         if not self.clock.started:
             return
-        index = round(self.clock.session_of_output_frame(block.frame) * self.clock.rate)
+        shifts = len(self.clock.shifts)
+        index = self.clock.output_index(block.frame)
+        for at, moved in self.clock.shifts[shifts:]:  # the playback stalled (or drifted)
+            rate = self.clock.rate
+            self.host.submit(lambda e, t=at / rate, j=moved / rate: e.audio_gap("output", t, j))
         self._record("agent", index, block.samples)
         self.far_end.add(block.frame, index, block.samples)
         if self.processor is not None:
             self.processor.render(block.samples)
         for event in block.events:
-            t = self.clock.session_of_output_frame(event.frame)
+            t = self.clock.output_index(event.frame) / self.clock.rate
             uid = event.utterance_id
             if event.kind == "started":
                 planned = event.length / self.clock.rate if event.length else None

@@ -54,6 +54,14 @@ def _describe(e: ev.Event) -> tuple[str, str, str] | None:
         return f"{e.t:6.2f}", "discarded", f"{who} was never spoken ({e.reason}){said}"
     if isinstance(e, ev.GoodbyeAudibility):
         return f"{e.t:6.2f}", "audible", e.verdict
+    if isinstance(e, ev.AudioGap):
+        who = "the agent's audio" if e.stream == "output" else "the microphone"
+        what = (
+            f"paused {e.length_s * 1000:.0f} ms (the computer fell behind)"
+            if e.length_s > 0
+            else f"skipped {-e.length_s * 1000:.0f} ms"
+        )
+        return f"{e.t:6.2f}", "audio", f"{who} {what}; the recording has the same gap"
     if isinstance(e, ev.AnsweredByVerdict):
         return (
             f"{e.t:6.2f}",

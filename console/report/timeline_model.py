@@ -274,6 +274,16 @@ class TimelineModel:
         label = "CUT OFF by its BYE" if e.cut else ("hung up" if e.agent_hung_up else "no BYE")
         self.add(Item("action", e.t, e.t, label, f"the remote agent: {far_end_text(e)}", e))
 
+    def _on_audio_gap(self, e: ev.AudioGap) -> None:
+        who = "agent's audio" if e.stream == "output" else "microphone"
+        if e.length_s > 0:
+            label = f"{who} paused {e.length_s * 1000:.0f} ms"
+            end = e.t + e.length_s
+        else:
+            label, end = f"{who} skipped {-e.length_s * 1000:.0f} ms", e.t
+        tip = f"{label} at {e.t:.2f} s: the computer fell behind; the recording has the gap"
+        self.add(Item("notes", e.t, end, label, tip, e))
+
     def _on_config_changed(self, e: ev.ConfigChanged) -> None:
         tip = f"config v{e.version} at {e.t:.2f} s:\n{e.field}: {e.old!r} -> {e.new!r}"
         self.add(Item("config", e.t, e.t, f"v{e.version}", tip, e))

@@ -33,6 +33,7 @@ from console.core.text_voice import SimulatedVoice
 from console.scenario.checks import check_expectations
 from console.scenario.model import AnswerStep, Scenario
 from console.session.writer import SessionWriter, new_session_dir
+from console.speech.end_of_turn import TurnEnd, rule_for
 
 MAX_SIM_SECONDS = 6 * 3600.0
 STALL_GRACE_S = 15.0  # beyond the agent's own reply deadline: it no longer answers
@@ -143,13 +144,17 @@ class _Caller:
         start = self.sched.clock.now()
         end = start + estimate_speech_seconds(text, self.scenario.caller_wpm)
         self.engine.caller_speech_started(start)
-        endpoint = self.engine.store.current.agent.turn_taking.endpoint_silence_ms / 1000.0
+        # The rule in force ends the turn: a fixed silence, or (adaptive) one chosen from
+        # what was said; the caller's row says which, as in a live call.
+        rule = rule_for(self.engine.store.current.agent.turn_taking)
+        wait = rule.wait(text)
+        ended = TurnEnd(rule.name, wait.silence_s, wait.why).fields()
 
         def deliver() -> None:
-            self.engine.caller_utterance(text, start, end)
+            self.engine.caller_utterance(text, start, end, **ended)  # type: ignore[arg-type]
             self._done()
 
-        self.sched.at(end + endpoint, deliver)
+        self.sched.at(end + wait.silence_s, deliver)
 
     def _done(self) -> None:
         self.busy = False

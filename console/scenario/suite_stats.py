@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from console.core import events as ev
+from console.core.farewell import farewell_without_hangup
 from console.scenario.checks import (
     ENDED_BY_LABELS,
     action_fired_more_than_once,
@@ -20,7 +21,6 @@ from console.scenario.checks import (
     first_event,
     speech_after_goodbye,
 )
-from console.core.farewell import farewell_without_hangup
 from console.scenario.suite import RunRecord, SuitePlan
 from console.scenario.variants import Variant
 

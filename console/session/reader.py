@@ -303,13 +303,17 @@ def recover(session: Session) -> list[str]:
         with contextlib.suppress(OSError):
             if _is_regular(folder / leftover):
                 (folder / leftover).unlink()
-    recording = folder / RECORDING_FILE
-    if _is_regular(recording):
+    from console.audio.recorder import PROCESSED_FILE
+
+    for name, what in ((RECORDING_FILE, "recording"), (PROCESSED_FILE, "processed recording")):
+        path = folder / name
+        if not _is_regular(path):
+            continue
         try:
-            if repair_wav(recording):
-                done.append("the recording's header was brought up to date")
+            if repair_wav(path):
+                done.append(f"the {what}'s header was brought up to date")
         except (ValueError, OSError) as exc:
-            done.append(f"the recording could not be repaired ({exc})")
+            done.append(f"the {what} could not be repaired ({exc})")
     events_path = folder / EVENTS_FILE
     if _is_regular(events_path):
         try:

@@ -32,7 +32,7 @@ from console.live.call import LiveCall, LiveOptions
 from console.ui import config_files
 from console.ui.about import about_text, icon
 from console.ui.call_controller import CallController
-from console.ui.call_name import CallName
+from console.ui.call_toolbar import CallToolbar
 from console.ui.config_controller import ConfigController
 from console.ui.devices import SYSTEM_DEFAULT, TYPED_ONLY, DevicePicker
 from console.ui.editors import EndCallEditor, PromptEditor
@@ -114,44 +114,24 @@ class MainWindow(QMainWindow):
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
-        bar = QToolBar("Call")
-        bar.setObjectName("callbar")
+        bar = CallToolbar()
         self.addToolBar(bar)
-        self.call_button = QPushButton(icon("call"), "Call")
-        self.call_button.setToolTip("Place a call (Ctrl+Return)")
-        self.hangup_button = QPushButton(icon("hangup"), "Hang up")
-        self.hangup_button.setToolTip("Hang up (Ctrl+H)")
-        self.mute_button = QPushButton(icon("mute"), "Mute")
-        self.mute_button.setCheckable(True)
-        self.mute_button.setToolTip("Mute the microphone (Ctrl+M); hold F8 to talk while muted")
+        for name in ("call_button", "hangup_button", "mute_button", "state_label", "timer_label"):
+            setattr(self, name, getattr(bar, name))
+        self.call_name, self.backend_combo, self.llm_button = (
+            bar.call_name,
+            bar.backend_combo,
+            bar.llm_button,
+        )
         self.devices = DevicePicker()
-        self.backend_combo = QComboBox()
-        self.backend_combo.addItems(["Offline agent", "LLM (OpenAI-compatible)"])
-        self.backend_combo.setToolTip("Who answers: the offline agent, or a language model")
-        self.llm_button = QPushButton("LLM settings…")
-        self.state_label = QLabel("Idle")
-        self.timer_label = QLabel("0:00.0")
-        self.timer_label.setContentsMargins(8, 0, 8, 0)
-        self.state_label.setToolTip("Call state")
-        self.timer_label.setToolTip("Session time of the call")
-        self.call_name = CallName()
-        for w in (
-            self.call_button,
-            self.hangup_button,
-            self.mute_button,
-            QLabel(" "),
-            self.state_label,
-            self.timer_label,
-            self.call_name,
-            QLabel("   Agent:"),
-            self.backend_combo,
-            self.llm_button,
-        ):
-            bar.addWidget(w)
         self.addToolBarBreak()
         audio_bar = QToolBar("Audio")
         audio_bar.setObjectName("audiobar")
         audio_bar.addWidget(self.devices)
+        from console.ui.audio_options import AudioOptions  # echo cancellation, noise
+
+        self.audio_options = AudioOptions(self.controller)
+        audio_bar.addWidget(self.audio_options)
         self.addToolBar(audio_bar)
         self.backend_label = QLabel("Agent: offline")
         self.model_label = QLabel("")

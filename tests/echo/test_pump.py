@@ -79,7 +79,9 @@ class Line:
     def block(self, mic: np.ndarray, speaker: np.ndarray) -> None:
         f, t = self.frames, self.t0 + self.frames / RATE
         self.io.queue.put(OutputBlock(f, t + HEARD_AFTER_S, speaker.astype(np.float32)))
-        self.io.queue.put(InputBlock(f, t, t, t, mic.astype(np.float32), False))
+        # As PortAudio calls back: once the block's last frame has been captured.
+        called = t + BLOCK / RATE
+        self.io.queue.put(InputBlock(f, t, called, called, mic.astype(np.float32), False))
         self.frames += BLOCK
 
     def play(self, mic: np.ndarray, speaker: np.ndarray) -> None:

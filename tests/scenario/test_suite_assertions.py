@@ -26,8 +26,8 @@ from console.core.agent_port import (
     TurnDone,
 )
 from console.core.config import parse_config
-from console.scenario.checks import check_expectations, ended_by, evaluate
 from console.core.farewell import farewell_without_hangup, reads_as_farewell
+from console.scenario.checks import check_expectations, ended_by, evaluate
 from console.scenario.model import Expectations, Scenario
 from console.scenario.runner import run_scenario
 
