@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from console.ui.config_controller import ConfigController
-from console.ui.editors import APPLY_AFTER_MS, EndCallEditor, PromptEditor
+from console.ui.editors import EndCallEditor, PromptEditor
 
 
 @pytest.fixture
