@@ -15,6 +15,7 @@ from bench import (
     startup,
     timeline_paint,
     turns,
+    under_load,
     voicemail,
 )
 
@@ -26,6 +27,7 @@ BENCHMARKS = (
     voicemail.main,
     turns.main,
     audio_calls.main,
+    under_load.main,
     echo.main,
 )
 

@@ -186,7 +186,8 @@ class SampleClock:
         self._stalled = False
         self._early = 0
         self._anchor = (frame, estimate)
-        self.shifts.append((followed, estimate - followed))
+        if estimate != followed:
+            self.shifts.append((followed, estimate - followed))
         return estimate
 
     def now(self) -> float:
