@@ -53,7 +53,7 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages (.[$extras])"
   .venv/bin/python -m pip install -q --upgrade pip
   if [ "$extras" != "dev" ]; then
-    export CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF}"
+    export CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF}"
     echo "setup: the test model server (llama.cpp) builds from source the first time: ~10 min"
   fi
   .venv/bin/python -m pip install -q -e ".[$extras]"

@@ -266,28 +266,15 @@ class CallEngine:
         ended = {"end_rule": end_rule, "end_silence_s": end_silence_s, "end_why": end_why}
         if self.state is CallState.DROPPED and self._dropped_at is not None:
             if start < self._dropped_at and text.strip():
-                self._log_late_speech(text.strip(), start, min(end, self._dropped_at), ended)
+                self._log_caller_speech(text.strip(), start, min(end, self._dropped_at), ended)
             return False
         if not self.active:
             return False
         text = text.strip()
         if not text:
             return True
-        self.turn += 1
         self._last_activity = max(self._last_activity, end)
-        self._emit(
-            ev.CallerSpeech(
-                t=start,
-                config_version=self.store.version,
-                text=text,
-                start=start,
-                end=end,
-                turn=self.turn,
-                heard_at=self.clock.now(),
-                after_action=self.ending is not None,
-                **ended,
-            )
-        )
+        self._log_caller_speech(text, start, end, ended)
         if self.screening is not None and self.screening.holding:
             return True  # who answered is not decided yet: the agent waits for the verdict
         self._barge_in(start, self.turn, "the caller spoke again")
@@ -297,7 +284,8 @@ class CallEngine:
         self._ask(Purpose.REPLY, self.turn, end, caller_text=text)
         return True
 
-    def _log_late_speech(self, text: str, start: float, end: float, ended: dict) -> None:
+    def _log_caller_speech(self, text: str, start: float, end: float, ended: dict) -> None:
+        """One caller turn on the timeline (marked after the action once it fired)."""
         self.turn += 1
         self._emit(
             ev.CallerSpeech(
