@@ -66,6 +66,39 @@ class Adapter(Protocol):
     def render(self, docs: Docs) -> dict[str, str]: ...
 
 
+class ImportDraft:
+    """What one import collects before it becomes a config: the console sections it
+    fills, the bindings it leaves and the report it writes. An adapter's importer
+    subclasses it, fills the sections from its documents, and ends with `finished`."""
+
+    def __init__(self, platform: str, title: str, sources: list[str], source: str) -> None:
+        self.report = ImportReport(title, sources)
+        self.end_call: dict[str, Any] = {}
+        self.agent: dict[str, Any] = {}
+        self.turns: dict[str, Any] = {}
+        self.platform: dict[str, Any] = {"name": platform, "source_file": source}
+        self.bindings: list[Binding] = []
+        self.voicemail: dict[str, Any] = {}
+
+    def bind_in(self, doc: str, path: str, value, warning=None) -> None:
+        self.bindings.append(Binding(doc, path, value, warning))
+
+    def mapped(self, where: str, target: str, message: str = "imported") -> None:
+        self.report.add("mapped", where, message, target)
+
+    def finished(self, docs: Docs) -> Imported:
+        """The collected sections as a checked config, with the report and bindings."""
+        data: dict[str, Any] = {
+            "end_call": self.end_call,
+            "agent": {**self.agent, "turn_taking": self.turns},
+            "platform": self.platform,
+        }
+        if self.voicemail:
+            data["voicemail"] = self.voicemail
+        config = build_config(data, self.platform["source_file"])
+        return Imported(config, self.report, self.bindings, docs)
+
+
 # -- reading a platform document with types checked -------------------------------------
 class Reader:
     """Reads values out of one platform document, checking each type.

@@ -21,11 +21,10 @@ from typing import Any
 from console.core.config import CallConfig
 from console.platforms.common import (
     VOICEMAIL_NOTE,
-    Binding,
     Docs,
+    ImportDraft,
     Imported,
     Reader,
-    build_config,
     machine_message,
     text_value,
     unset,
@@ -33,7 +32,7 @@ from console.platforms.common import (
 )
 from console.platforms.files import read_data
 from console.platforms.paths import DELETE, KEEP, join
-from console.platforms.report import ImportReport, PlatformFileError
+from console.platforms.report import PlatformFileError
 
 STAND_IN_DESCRIPTION = (
     "Use when the caller says goodbye or wants to end the call, or the task is done and "
@@ -173,24 +172,15 @@ def _num(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-class _Import:
+class _Import(ImportDraft):
     def __init__(self, data: Any, source: str) -> None:
-        self.report = ImportReport("ElevenLabs", [source] if source else [])
+        super().__init__("elevenlabs", "ElevenLabs", [source] if source else [], source)
         self.r = Reader(data, self.report, source=source)
-        self.end_call: dict[str, Any] = {}
-        self.agent: dict[str, Any] = {}
-        self.turns: dict[str, Any] = {}
-        self.platform: dict[str, Any] = {"name": "elevenlabs", "source_file": source}
-        self.bindings: list[Binding] = []
-        self.voicemail: dict[str, Any] = {}
         self.cc = "conversation_config"
         self.full = False
 
     def bind(self, path: str, value, warning=None) -> None:
-        self.bindings.append(Binding("agent", path, value, warning))
-
-    def mapped(self, where: str, target: str, message: str = "imported") -> None:
-        self.report.add("mapped", where, message, target)
+        self.bind_in("agent", path, value, warning)
 
     def p(self, *parts: str) -> str:
         return join(self.cc, *parts)
@@ -234,15 +224,7 @@ class _Import:
         if turn is not None:
             r.rest(turn, self.p("turn"), {"silence_end_call_timeout"}, _TURN_KNOWN)
         r.finish()
-        data = {
-            "end_call": self.end_call,
-            "agent": {**self.agent, "turn_taking": self.turns},
-            "platform": self.platform,
-        }
-        if self.voicemail:
-            data["voicemail"] = self.voicemail
-        config = build_config(data, r.source)
-        return Imported(config, self.report, self.bindings, {"agent": r.data})
+        return self.finished({"agent": r.data})
 
     def _identity(self) -> None:
         r = self.r

@@ -27,11 +27,10 @@ from console.core.config import CallConfig
 from console.platforms import paths as P
 from console.platforms.common import (
     VOICEMAIL_NOTE,
-    Binding,
     Docs,
+    ImportDraft,
     Imported,
     Reader,
-    build_config,
     machine_message,
     text_value,
     unset,
@@ -39,7 +38,7 @@ from console.platforms.common import (
 )
 from console.platforms.files import read_data
 from console.platforms.paths import DELETE, KEEP, join
-from console.platforms.report import ImportReport, PlatformFileError
+from console.platforms.report import PlatformFileError
 
 STAND_IN_DESCRIPTION = "Use when the caller says goodbye or the conversation is complete."
 DEFAULT_SILENCE_MS = 600_000
@@ -202,10 +201,10 @@ def _num(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-class _Import:
+class _Import(ImportDraft):
     def __init__(self, docs: Docs, source: str) -> None:
+        super().__init__("retell", "Retell", [s for s in source.split(" + ") if s], source)
         self.docs = docs
-        self.report = ImportReport("Retell", [s for s in source.split(" + ") if s])
         self.agent_r = (
             Reader(docs["agent"], self.report, "agent: ", source) if "agent" in docs else None
         )
@@ -218,12 +217,6 @@ class _Import:
             self.llm_doc = "agent"
             self.llm_base = "retellLlmData"
             self.llm_r = Reader(docs["agent"], self.report, "agent: ", source)
-        self.end_call: dict[str, Any] = {}
-        self.agent: dict[str, Any] = {}
-        self.turns: dict[str, Any] = {}
-        self.platform: dict[str, Any] = {"name": "retell", "source_file": source}
-        self.bindings: list[Binding] = []
-        self.voicemail: dict[str, Any] = {}
 
     def lp(self, *parts: str) -> str:
         return join(self.llm_base, *parts)
@@ -277,21 +270,10 @@ class _Import:
         for r in (self.agent_r, getattr(self, "llm_r", None)):
             if r is not None:
                 r.finish()
-        data = {
-            "end_call": self.end_call,
-            "agent": {**self.agent, "turn_taking": self.turns},
-            "platform": self.platform,
-        }
-        if self.voicemail:
-            data["voicemail"] = self.voicemail
-        config = build_config(data, self.platform["source_file"])
-        return Imported(config, self.report, self.bindings, self.docs)
+        return self.finished(self.docs)
 
     def bind(self, doc: str, path: str, value, warning=None) -> None:
-        self.bindings.append(Binding(doc, path, value, warning))
-
-    def mapped(self, where: str, target: str, message: str = "imported") -> None:
-        self.report.add("mapped", where, message, target)
+        self.bind_in(doc, path, value, warning)
 
     # -- the agent file -------------------------------------------------------------------
     def _agent(self) -> None:

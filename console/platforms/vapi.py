@@ -22,9 +22,9 @@ from console.platforms.common import (
     VOICEMAIL_NOTE,
     Binding,
     Docs,
+    ImportDraft,
     Imported,
     Reader,
-    build_config,
     machine_message,
     shadowed_of,
     text_value,
@@ -33,7 +33,7 @@ from console.platforms.common import (
 )
 from console.platforms.files import read_data
 from console.platforms.paths import DELETE, KEEP
-from console.platforms.report import ImportReport, PlatformFileError
+from console.platforms.report import PlatformFileError
 
 STAND_IN_DESCRIPTION = "Use when the caller says goodbye or the conversation is complete."
 DEFAULT_TOOL_NAME = "endCall"
@@ -156,22 +156,13 @@ def _seconds(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-class _Import:
+class _Import(ImportDraft):
     def __init__(self, data: Any, source: str) -> None:
-        self.report = ImportReport("Vapi", [source] if source else [])
+        super().__init__("vapi", "Vapi", [source] if source else [], source)
         self.r = Reader(data, self.report, source=source)
-        self.end_call: dict[str, Any] = {}
-        self.agent: dict[str, Any] = {}
-        self.turns: dict[str, Any] = {}
-        self.platform: dict[str, Any] = {"name": "vapi", "source_file": source}
-        self.bindings: list[Binding] = []
-        self.voicemail: dict[str, Any] = {}
 
     def bind(self, path: str, value, warning=None) -> None:
-        self.bindings.append(Binding("assistant", path, value, warning))
-
-    def mapped(self, where: str, target: str, message: str = "imported") -> None:
-        self.report.add("mapped", where, message, target)
+        self.bind_in("assistant", path, value, warning)
 
     def run(self) -> Imported:
         r = self.r
@@ -204,15 +195,7 @@ class _Import:
             model_handled = {"messages", "tools", "functions", "systemPrompt", "toolIds"}
             r.rest(model, "model", model_handled, _MODEL_KNOWN)
         r.finish()
-        data = {
-            "end_call": self.end_call,
-            "agent": {**self.agent, "turn_taking": self.turns},
-            "platform": self.platform,
-        }
-        if self.voicemail:
-            data["voicemail"] = self.voicemail
-        config = build_config(data, r.source)
-        return Imported(config, self.report, self.bindings, {"assistant": r.data})
+        return self.finished({"assistant": r.data})
 
     # -- pieces ---------------------------------------------------------------------------
     def _identity(self) -> None:
