@@ -7,7 +7,12 @@ would hide a broken set-up.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +37,41 @@ def korean_model_path() -> Path:
     if not path.is_dir():
         require(f"SPEECH MODEL BROKEN: {path} is missing")
     return path
+
+
+@contextlib.contextmanager
+def private_sound_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], subprocess.Popen]]:
+    """A PulseAudio server of the test's own (one null sink), ready to take clients: the
+    environment that points a child process at it, and the server, for a test that kills
+    it mid-call to make a device disappear."""
+    if shutil.which("pulseaudio") is None:
+        require("AUDIO DEVICES MISSING: apt-get install pulseaudio")
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700)
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PYTHONPATH": str(root)}
+    env.pop("PULSE_SINK", None)
+    env.pop("PULSE_SOURCE", None)
+    server = subprocess.Popen(
+        [
+            "pulseaudio",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "-n",
+            "--load=module-native-protocol-unix",
+            "--load=module-null-sink sink_name=out",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode:
+            assert time.monotonic() < deadline, "pulseaudio did not start"
+            time.sleep(0.1)
+        yield env, server
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.wait()

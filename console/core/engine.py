@@ -446,13 +446,7 @@ class CallEngine:
             caller_end=None,
             reason=ev.VOICEMAIL,
         )
-        self._queue.clear()
-        self._held.clear()
-        for request in list(self._requests.values()):
-            request.discarded = True
-            self.agent.cancel(request.turn)
-        self._requests.clear()
-        self._cut(now)
+        self._give_way(now)
         self._set_state(CallState.ENDING)
         variables = {"agent_name": cfg.agent.name, **cfg.agent.variables}
         screening.message = fill(cfg.voicemail.message, variables).strip()
@@ -834,6 +828,17 @@ class CallEngine:
             return
         self._advance()
 
+    def _give_way(self, now: float) -> None:
+        """The call is ending: nothing queued, held or being answered will be said, and
+        whatever is playing stops."""
+        self._queue.clear()
+        self._held.clear()
+        for request in list(self._requests.values()):
+            request.discarded = True
+            self.agent.cancel(request.turn)
+        self._requests.clear()
+        self._cut(now)
+
     def _cut(self, t: float) -> None:
         """Stop whatever the agent is saying, at `t`."""
         p = self._playing
@@ -900,13 +905,7 @@ class CallEngine:
             )
         )
         # Whatever the agent was saying or about to say gives way to the ending.
-        self._queue.clear()
-        self._held.clear()
-        for request in list(self._requests.values()):
-            request.discarded = True
-            self.agent.cancel(request.turn)
-        self._requests.clear()
-        self._cut(now)
+        self._give_way(now)
         if skip:
             self._drop(ev.END_CALL_ACTION, "skip goodbye is on: dropped at the action", now)
             return

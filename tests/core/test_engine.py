@@ -141,6 +141,19 @@ def test_reply_waits_for_current_speech_without_barge_in():
     assert len(call.voice.played) == 2
 
 
+def test_the_action_cuts_what_the_agent_is_saying_and_the_goodbye_follows():
+    """With barge-in off the caller's "bye" lands while the greeting plays: the ending
+    stops the greeting there, drops nothing queued, and the goodbye is what plays next."""
+    call = Call(make_config(**{"agent.turn_taking.barge_in": False})).start()
+    greeting = call.voice.played[-1]
+    call.caller("bye", 0.5, 1.0)
+    assert call.one(ev.ActionInvoked).turn == 1
+    speech = call.one(ev.AgentSpeech)
+    assert speech.cut_short and speech.end == 1.0
+    assert call.voice.played[-1] is not greeting
+    assert call.engine.state is CallState.ENDING
+
+
 def test_response_delay_is_honoured():
     call = Call(make_config(**{"agent.turn_taking.response_delay_ms": 250})).start()
     assert call.voice.played == [] and call.engine.next_deadline() == 0.25

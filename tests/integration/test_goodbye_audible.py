@@ -4,8 +4,6 @@ clipped when the sound device dies in the middle of it."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -13,8 +11,8 @@ import time
 from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
 from console.live.call import LiveCall
-from tests.conftest import ROOT, EventWaiter, on_virtual_devices
-from tests.parts import require
+from tests.conftest import EventWaiter, on_virtual_devices
+from tests.parts import private_sound_server
 
 GOODBYE = "Thank you very much for your time today, and have a wonderful afternoon. Goodbye."
 CONFIG = {
@@ -76,32 +74,8 @@ print("CLOSED", flush=True)
 
 
 def test_a_goodbye_cut_by_a_dying_device_is_measured_clipped(tmp_path):
-    if shutil.which("pulseaudio") is None:
-        require("AUDIO DEVICES MISSING: apt-get install pulseaudio")
-    runtime = tmp_path / "rt"
-    runtime.mkdir(mode=0o700)
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PYTHONPATH": str(ROOT)}
-    env.pop("PULSE_SINK", None)
-    env.pop("PULSE_SOURCE", None)
-    server = subprocess.Popen(
-        [
-            "pulseaudio",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "-n",
-            "--load=module-native-protocol-unix",
-            "--load=module-null-sink sink_name=out",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     lines: list[str] = []
-    try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode:
-            assert time.monotonic() < deadline, "pulseaudio did not start"
-            time.sleep(0.1)
+    with private_sound_server(tmp_path) as (env, server):
         config = {**CONFIG, "agent": {**CONFIG["agent"], "turn_taking": {"response_delay_ms": 0}}}
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(tmp_path / "s"), json.dumps(config)],
@@ -120,9 +94,6 @@ def test_a_goodbye_cut_by_a_dying_device_is_measured_clipped(tmp_path):
         server.wait()
         out, _ = child.communicate(timeout=60)
         lines += out.splitlines()
-    finally:
-        if server.poll() is None:
-            server.kill()
     assert lines and "CLOSED" in lines[-1], lines[-5:]
     events = [json.loads(line) for line in lines if line.startswith("{")]
     (verdict,) = [e for e in events if e["kind"] == "goodbye_audibility"]

@@ -206,35 +206,9 @@ print("CLOSED", flush=True)
 def test_sound_server_dying_mid_call_is_on_the_timeline_and_loses_nothing(tmp_path, on_error):
     """A device that disappears: the call's own PulseAudio server is killed mid-call.
     The call goes on typed (on_error: continue) or ends with reason "error" (end)."""
-    import shutil
+    from tests.parts import private_sound_server
 
-    from tests.parts import require
-
-    if shutil.which("pulseaudio") is None:
-        require("AUDIO DEVICES MISSING: apt-get install pulseaudio")
-    runtime = tmp_path / "rt"
-    runtime.mkdir(mode=0o700)
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PYTHONPATH": str(ROOT)}
-    env.pop("PULSE_SINK", None)
-    env.pop("PULSE_SOURCE", None)
-    server = subprocess.Popen(
-        [
-            "pulseaudio",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "-n",
-            "--load=module-native-protocol-unix",
-            "--load=module-null-sink sink_name=out",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode:
-            assert time.monotonic() < deadline, "pulseaudio did not start"
-            time.sleep(0.1)
+    with private_sound_server(tmp_path) as (env, server):
         child = subprocess.Popen(
             [sys.executable, "-c", SERVER_CHILD, str(tmp_path / "s"), on_error],
             env=env,
@@ -254,9 +228,6 @@ def test_sound_server_dying_mid_call_is_on_the_timeline_and_loses_nothing(tmp_pa
         server.wait()
         out, _ = child.communicate(timeout=60)
         lines += out.splitlines()
-    finally:
-        if server.poll() is None:
-            server.kill()
     assert "CLOSED" in lines[-1]
     events = [json.loads(line) for line in lines if line.startswith("{")]
     errors = [e for e in events if e["kind"] == "notice" and e["level"] == "error"]
