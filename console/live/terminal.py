@@ -8,9 +8,7 @@ mid-call (`/edit end_call.skip_goodbye=true`), and Ctrl+C hangs up cleanly.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import yaml
@@ -18,6 +16,7 @@ import yaml
 from console.core import events as ev
 from console.core.config import CallConfig, ConfigError, ConfigStore, load_config
 from console.live.call import LiveCall, LiveOptions
+from console.live.ctrl_c import ride
 from console.report.escape import terminal
 from console.report.table import describe
 from console.resources import asset
@@ -83,22 +82,11 @@ def run_terminal_call(args: argparse.Namespace) -> int:
             return 2
     agent = make_agent(backend, credentials)
     call = LiveCall(store, options, agent=agent, listeners=[_print_event], on_partial=partial)
-    interrupted = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
         print(f"Starting a call... ({HELP})", flush=True)
-        call.start()
-        print(f"Mode: {call.mode}", flush=True)
-        threading.Thread(target=_read_stdin, args=(call,), daemon=True).start()
-        while not call.wait(0.1):
-            if interrupted.is_set():
-                print("  (Ctrl+C: hanging up)", flush=True)
-                call.tester_hang_up()
-                call.wait(5)
-                break
+        ride(call, _read_stdin, started=lambda: print(f"Mode: {call.mode}", flush=True))
     finally:
         call.close()
-        signal.signal(signal.SIGINT, previous)
         for problem in call.close_problems:
             print(f"warning: {terminal(problem)}", file=sys.stderr)
     if call.session_dir is not None:

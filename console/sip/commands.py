@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from console.core import events as ev
+from console.live.ctrl_c import ride
 from console.report.table import describe, format_timeline
 from console.sip.account import SipAccount, SipInputError
 from console.sip.call import SipCall, SipCallOptions
@@ -88,20 +87,10 @@ def sip_call(args: argparse.Namespace) -> int:
         line=line,
     )
     call = SipCall(account, options, [_print_event])
-    interrupted = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     try:
         print(f"Calling {tty(account.uri)}... ({HELP})", flush=True)
-        call.start()
-        threading.Thread(target=_read_stdin, args=(call,), daemon=True).start()
-        while not call.wait(0.1):
-            if interrupted.is_set():
-                print("  (Ctrl+C: hanging up)", flush=True)
-                call.tester_hang_up()
-                call.wait(5)
-                break
+        ride(call, _read_stdin)
     finally:
-        signal.signal(signal.SIGINT, previous)
         call.close()
         stack.shutdown()
     if call.session_dir is not None:
