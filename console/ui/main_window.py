@@ -17,10 +17,12 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -144,7 +146,13 @@ class MainWindow(QMainWindow):
         self.end_call_editor = EndCallEditor(self.controller)
         self.prompt_editor = PromptEditor(self.controller)
         tabs = QTabWidget()
-        tabs.addTab(self.end_call_editor, "End Call")
+        # On a laptop screen the End Call form is taller than the window: it scrolls
+        # rather than squashing its rows into each other.
+        end_call_page = QScrollArea()
+        end_call_page.setWidget(self.end_call_editor)
+        end_call_page.setWidgetResizable(True)
+        end_call_page.setFrameShape(QFrame.Shape.NoFrame)
+        tabs.addTab(end_call_page, "End Call")
         tabs.addTab(self.prompt_editor, "Main prompt")
 
         self.timeline_panel = TimelinePanel()

@@ -30,6 +30,7 @@ class SipDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Call agent over SIP")
+        self.setMinimumWidth(520)  # a whole SIP URI stays readable
         self.uri = QLineEdit(str(QSettings().value("sip/uri", "")))
         self.uri.setPlaceholderText("sip:agent@example.com or sip:+15551234567@sip.provider.com")
         self.registrar = QLineEdit(str(QSettings().value("sip/registrar", "")))

@@ -42,3 +42,16 @@ def test_end_call_off_does_not_also_warn_that_the_prompt_never_names_it(qtbot):
     qtbot.mouseClick(editor.enabled, Qt.MouseButton.LeftButton)
     codes = {lint.code for lint in lint_config(store.current)}
     assert "prompt_missing_action" not in codes and "no_end_call_tool" in codes
+
+
+def test_on_a_laptop_screen_the_end_call_form_scrolls_instead_of_squashing(window, qtbot):
+    """At 1280x720 the form is taller than its tab: every row keeps the height it needs
+    (the platform rows were drawn on top of each other) and the page scrolls."""
+    assert window.minimumSizeHint().height() <= 720, "the window cannot fit a 720-line screen"
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.height() <= 720)
+    editor = window.end_call_editor
+    for widget in (editor.enabled, editor.message, editor.phrases, editor.lints, editor.tool):
+        assert widget.height() >= widget.minimumSizeHint().height(), widget.accessibleName()
+    page = editor.parentWidget().parentWidget()
+    assert page.verticalScrollBar().maximum() > 0
