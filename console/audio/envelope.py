@@ -61,44 +61,58 @@ class Envelope:
 
 
 class LiveEnvelope:
-    """An envelope that grows as audio blocks arrive (the pump's thread appends; the GUI
-    thread reads a snapshot)."""
+    """An envelope that grows while the call is recorded: the pump's thread adds the
+    samples it writes, the GUI thread draws a snapshot on every tick.
+
+    The buckets live in numpy arrays that double when full, so a snapshot is two views
+    (no copy, whatever the call's length) and the lock is held only to read two numbers
+    or to append one block's buckets."""
 
     def __init__(self, rate: int, step: float = STEP_S) -> None:
         self.rate = rate
         self.per = max(1, round(step * rate))
         self._lock = threading.Lock()
-        self._lo: list[float] = []
-        self._hi: list[float] = []
+        self._lo = np.zeros(1024, np.float32)
+        self._hi = np.zeros(1024, np.float32)
+        self._count = 0
         self._pending = np.zeros(0, np.float32)
         self._start: int | None = None  # sample index of the first bucket
 
     def add(self, first_sample: int, samples: np.ndarray) -> None:
+        """Samples from `first_sample` on; a jump forward is silence, in buckets."""
         with self._lock:
             if self._start is None:
                 self._start = first_sample
-            expected = self._start + len(self._lo) * self.per + len(self._pending)
-            if first_sample > expected:  # a gap (no audio played): silence
-                self._pending = np.concatenate(
-                    [self._pending, np.zeros(first_sample - expected, np.float32)]
-                )
-            data = np.concatenate([self._pending, np.asarray(samples, np.float32)])
+            expected = self._start + self._count * self.per + len(self._pending)
+            pieces = [self._pending]
+            if first_sample > expected:
+                pieces.append(np.zeros(first_sample - expected, np.float32))
+            pieces.append(np.asarray(samples, np.float32))
+            data = np.concatenate(pieces)
             whole = len(data) // self.per * self.per
             if whole:
                 blocks = data[:whole].reshape(-1, self.per)
-                self._lo.extend(blocks.min(axis=1).tolist())
-                self._hi.extend(blocks.max(axis=1).tolist())
+                self._append(blocks.min(axis=1), blocks.max(axis=1))
             self._pending = data[whole:]
 
+    def _append(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        end = self._count + len(lo)
+        if end > len(self._lo):
+            size = max(end, 2 * len(self._lo))
+            # New arrays: views handed out before stay valid on the old ones.
+            self._lo = np.concatenate([self._lo[: self._count], np.zeros(size - self._count)])
+            self._hi = np.concatenate([self._hi[: self._count], np.zeros(size - self._count)])
+            self._lo = self._lo.astype(np.float32, copy=False)
+            self._hi = self._hi.astype(np.float32, copy=False)
+        self._lo[self._count : end] = lo
+        self._hi[self._count : end] = hi
+        self._count = end
+
     def snapshot(self) -> Envelope:
+        """The envelope so far; its buckets are never written again, so views suffice."""
         with self._lock:
-            t0 = (self._start or 0) / self.rate
-            return Envelope(
-                t0,
-                self.per / self.rate,
-                np.asarray(self._lo, np.float32),
-                np.asarray(self._hi, np.float32),
-            )
+            count, lo, hi, start = self._count, self._lo, self._hi, self._start
+        return Envelope((start or 0) / self.rate, self.per / self.rate, lo[:count], hi[:count])
 
 
 def recording_envelopes(path: str | Path) -> dict[str, Envelope]:

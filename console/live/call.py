@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from console.agent.offline import OfflineAgent
+from console.audio.envelope import Envelope
 from console.audio.io import BLOCK
 from console.core import events as ev
 from console.core.agent_port import Agent
@@ -344,6 +345,14 @@ class LiveCall:
     def now(self) -> float:
         """Session time now, from any thread (the clocks are safe to read)."""
         return self.clock.now() if self.clock is not None else 0.0
+
+    def live_waveforms(self) -> dict[str, Envelope]:
+        """The caller's and the agent's audio recorded so far, as envelopes to draw (any
+        thread; empty in a typed call). They trail the call by the recorder's hold."""
+        recorder = self.pump.recorder if self.pump is not None else None
+        if recorder is None:
+            return {}
+        return {lane: live.snapshot() for lane, live in recorder.waveforms.items()}
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the line to drop and the recording to be complete."""

@@ -115,6 +115,10 @@ class CallController(QObject):
         """Session time of the call in progress (the clocks are safe to read)."""
         return self.call.now() if self.call is not None else None
 
+    def live_waveforms(self) -> dict:
+        """The call's audio so far as envelopes ({} with no call or no audio)."""
+        return self.call.live_waveforms() if self.call is not None else {}
+
     def close_now(self) -> None:
         """The window is closing: end the call in progress (waits for it)."""
         if self.call is not None:

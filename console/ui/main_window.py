@@ -303,6 +303,8 @@ class MainWindow(QMainWindow):
         now = self.calls.now()
         if now is not None:
             self.timer_label.setText(f"{int(now // 60)}:{now % 60:04.1f}")
+            for lane, envelope in self.calls.live_waveforms().items():
+                self.timeline.set_waveform(lane, envelope)
             self.timeline.set_now(now)
 
     def _on_version(self, version: int) -> None:

@@ -19,6 +19,11 @@ def goodbye_bar(window):
     return next(i for i in window.timeline.model.items if isinstance(i.event, ev.Goodbye))
 
 
+def live_sound(window, lane: str) -> float:
+    envelope = window.timeline.waveforms.get(lane)
+    return float(envelope.hi.max()) if envelope is not None and len(envelope.hi) else 0.0
+
+
 def choose(combo, spec: str) -> None:
     index = combo.findData(spec)
     if index < 0:
@@ -47,6 +52,9 @@ def test_window_during_and_after_an_audio_call(qtbot, window, store, virtual_aud
         qtbot.mouseClick(window.call_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: bool(events_of(window, ev.SpeechStarted)), timeout=15_000)
         qtbot.wait(1500)  # the greeting is playing: its bar grows
+        # ... and its sound is drawn in the Agent lane while it plays, not only after.
+        qtbot.waitUntil(lambda: live_sound(window, "agent") > 0.05, timeout=5_000)
+        assert window.call is not None
         window.timeline.fit()
         screenshot(window, f"window-during-call-{size[0]}x{size[1]}")
         qtbot.waitUntil(lambda: bool(events_of(window, ev.AgentSpeech)), timeout=15_000)
