@@ -125,13 +125,22 @@ class Reader:
     def _wrong(self, path: str, want: str, value: Any) -> None:
         self.errors.append(f"{self.where(path)}: expected {want}, got {_type_name(value)}")
 
-    def text(self, path: str) -> str | None:
-        """The string at `path`; None when absent, null or empty."""
-        value = self.raw(path)
+    def _typed(self, path: str, want: str, fits: Callable[[Any], bool], value: Any = MISSING):
+        """The value at `path` if `fits` it; None when absent or null; a wrong type is
+        collected as an error (and reads as None)."""
+        if value is MISSING:
+            value = self.raw(path)
         if value is MISSING or value is None:
             return None
-        if not isinstance(value, str):
-            self._wrong(path, "text", value)
+        if not fits(value):
+            self._wrong(path or "(the file)", want, value)
+            return None
+        return value
+
+    def text(self, path: str) -> str | None:
+        """The string at `path`; None when absent, null or empty."""
+        value = self._typed(path, "text", lambda v: isinstance(v, str))
+        if value is None:
             return None
         if value.strip():
             return value
@@ -142,40 +151,20 @@ class Reader:
 
     def text_keep_empty(self, path: str) -> str | None:
         """Like text(), but "" is returned as "" (where the platform gives it a meaning)."""
-        value = self.raw(path)
-        if value is MISSING or value is None:
-            return None
-        if not isinstance(value, str):
-            self._wrong(path, "text", value)
-            return None
-        return value
+        return self._typed(path, "text", lambda v: isinstance(v, str))
 
     def number(self, path: str) -> float | None:
-        value = self.raw(path)
-        if value is MISSING or value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self._wrong(path, "a number", value)
-            return None
-        return float(value)
+        value = self._typed(
+            path, "a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+        )
+        return None if value is None else float(value)
 
     def boolean(self, path: str) -> bool | None:
-        value = self.raw(path)
-        if value is MISSING or value is None:
-            return None
-        if not isinstance(value, bool):
-            self._wrong(path, "true or false", value)
-            return None
-        return value
+        return self._typed(path, "true or false", lambda v: isinstance(v, bool))
 
     def obj(self, path: str) -> dict[str, Any] | None:
-        value = self.data if path == "" else self.raw(path)
-        if value is MISSING or value is None:
-            return None
-        if not isinstance(value, dict):
-            self._wrong(path or "(the file)", "an object", value)
-            return None
-        return value
+        value = self.data if path == "" else MISSING
+        return self._typed(path, "an object", lambda v: isinstance(v, dict), value)
 
     def items(self, path: str) -> list[Any]:
         value = self.raw(path)
