@@ -115,6 +115,21 @@ class LiveEnvelope:
         return Envelope((start or 0) / self.rate, self.per / self.rate, lo[:count], hi[:count])
 
 
+class CallWaveforms:
+    """Both channels of a call as its recorder writes them (the caller's and the
+    agent's), for the window to draw while the call is on."""
+
+    def __init__(self, rate: int) -> None:
+        self._lanes = {"caller": LiveEnvelope(rate), "agent": LiveEnvelope(rate)}
+
+    def add(self, first_sample: int, caller: np.ndarray, agent: np.ndarray) -> None:
+        self._lanes["caller"].add(first_sample, caller)
+        self._lanes["agent"].add(first_sample, agent)
+
+    def snapshot(self) -> dict[str, Envelope]:
+        return {lane: live.snapshot() for lane, live in self._lanes.items()}
+
+
 def recording_envelopes(path: str | Path) -> dict[str, Envelope]:
     """The caller's (left) and the agent's (right) channel of a call's recording."""
     import soundfile as sf

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from console.audio.envelope import LiveEnvelope
+from console.audio.envelope import CallWaveforms
 from console.core.eventlog import WriteFailed
 from console.core.files import FileRefused, open_regular
 
@@ -292,7 +292,7 @@ class CallRecorder:
         self.late_agent_samples = 0  # agent audio that came after its place was written
         self._caller = np.zeros(0, np.float32)  # the newest caller samples, not yet written
         # What has been written, as it is written: the window draws it during the call.
-        self.waveforms = {"caller": LiveEnvelope(rate), "agent": LiveEnvelope(rate)}
+        self.waveforms = CallWaveforms(rate)
 
     def _tell(self, message: str) -> None:
         if self._told:
@@ -343,8 +343,7 @@ class CallRecorder:
                 keep.append((index, agent))
         self._agent = keep
         self.writer.write(block)
-        self.waveforms["caller"].add(start, block[:, CALLER])
-        self.waveforms["agent"].add(start, block[:, AGENT])
+        self.waveforms.add(start, block[:, CALLER], block[:, AGENT])
 
     def flush(self) -> None:
         """Write the caller samples held in memory (the call is over, or closing)."""

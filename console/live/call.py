@@ -350,9 +350,7 @@ class LiveCall:
         """The caller's and the agent's audio recorded so far, as envelopes to draw (any
         thread; empty in a typed call). They trail the call by the recorder's hold."""
         recorder = self.pump.recorder if self.pump is not None else None
-        if recorder is None:
-            return {}
-        return {lane: live.snapshot() for lane, live in recorder.waveforms.items()}
+        return recorder.waveforms.snapshot() if recorder is not None else {}
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the line to drop and the recording to be complete."""

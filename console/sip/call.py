@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from console.audio.envelope import Envelope
 from console.core import events as ev
 from console.core.config import CallConfig, ConfigStore, EditResult, FieldProblem
 from console.session.writer import RECORDING_FILE, SessionWriter, new_session_dir
@@ -314,6 +315,11 @@ class SipCall:
 
     def tester_hang_up(self) -> None:
         self.hang_up("tester")
+
+    def live_waveforms(self) -> dict[str, Envelope]:
+        """Both channels recorded so far, as envelopes to draw (any thread)."""
+        recorder = self.recorder
+        return recorder.waveforms.snapshot() if recorder is not None else {}
 
     def wait(self, timeout: float | None = None) -> bool:
         return self.dropped.wait(timeout)

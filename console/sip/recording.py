@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from console.audio.envelope import CallWaveforms
 from console.audio.recorder import AGENT, CALLER, WavWriter
 
 
@@ -25,6 +26,8 @@ class LineRecorder:
         self._caller: list[tuple[int, np.ndarray]] = []  # (first sample index, samples)
         self.late_caller_samples = 0  # caller audio placed where the file was already written
         self.end_index: int | None = None
+        # What has been written, as it is written: the window draws it during the call.
+        self.waveforms = CallWaveforms(rate)
 
     @property
     def written(self) -> int:
@@ -64,6 +67,7 @@ class LineRecorder:
                 keep.append((index, caller))
         self._caller = keep
         self.writer.write(block)
+        self.waveforms.add(start, block[:, CALLER], block[:, AGENT])
 
     def end_at(self, index: int) -> None:
         """The line dropped at sample `index`: nothing after it is recorded."""

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from console.core import events as ev
 from console.sip.call import REMOTE_NOT_EDITABLE
 from console.ui.sip_dialog import SipDialog
-from tests.ui.conftest import screenshot
+from tests.ui.conftest import live_sound, screenshot
 from tests.ui.test_main_window import events_of
 
 
@@ -41,6 +41,9 @@ def test_a_sip_call_from_the_window(qtbot, window, far_agent, tmp_path):
     qtbot.waitUntil(lambda: bool(refused), timeout=5_000)
     assert REMOTE_NOT_EDITABLE in str(refused[0].problems[0])
     qtbot.waitUntil(lambda: bool(events_of(window, ev.AgentSpeech)), timeout=20_000)
+    # The far end's greeting is drawn in the Agent lane while the call is on.
+    qtbot.waitUntil(lambda: live_sound(window, "agent") > 0.05, timeout=5_000)
+    assert window.call is not None
     qtbot.keyClicks(window.typed, "No, that's all, thanks.")
     qtbot.keyClick(window.typed, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.call is None, timeout=60_000)

@@ -44,8 +44,8 @@ def test_the_recorder_draws_what_it_writes_on_both_channels(tmp_path):
         recorder.write_caller(np.full(160, 0.1 if start < RATE else 0.0, np.float32))
     recorder.flush()
     recorder.close()
-    caller = recorder.waveforms["caller"].snapshot()
-    agent = recorder.waveforms["agent"].snapshot()
+    drawn = recorder.waveforms.snapshot()
+    caller, agent = drawn["caller"], drawn["agent"]
     assert caller.end == agent.end == 2.0
     assert caller.hi[:200].min() == np.float32(0.1) and not caller.hi[200:].any()
     at = np.flatnonzero(agent.hi)

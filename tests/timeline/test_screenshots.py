@@ -11,17 +11,12 @@ from PySide6.QtCore import Qt
 
 from console.audio.inject import Injector
 from console.core import events as ev
-from tests.ui.conftest import screenshot
+from tests.ui.conftest import live_sound, screenshot
 from tests.ui.test_main_window import events_of
 
 
 def goodbye_bar(window):
     return next(i for i in window.timeline.model.items if isinstance(i.event, ev.Goodbye))
-
-
-def live_sound(window, lane: str) -> float:
-    envelope = window.timeline.waveforms.get(lane)
-    return float(envelope.hi.max()) if envelope is not None and len(envelope.hi) else 0.0
 
 
 def choose(combo, spec: str) -> None:

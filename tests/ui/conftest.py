@@ -57,3 +57,9 @@ def screenshot(widget, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     assert widget.grab().save(str(path))
     return path
+
+
+def live_sound(window, lane: str) -> float:
+    """The loudest sample drawn so far in a lane's waveform (0.0 when none is drawn)."""
+    envelope = window.timeline.waveforms.get(lane)
+    return float(envelope.hi.max()) if envelope is not None and len(envelope.hi) else 0.0
