@@ -255,6 +255,23 @@ def repair_wav(path: str | Path) -> bool:
     return True
 
 
+def mix_in(
+    block: np.ndarray, start: int, pieces: list[tuple[int, np.ndarray]], column: int
+) -> list[tuple[int, np.ndarray]]:
+    """Add the waiting pieces of one side's audio, each (first sample index, samples),
+    into `column` of `block` (which holds samples from `start` on). Returns the pieces
+    that reach past the block: they wait for the next one."""
+    end = start + len(block)
+    keep = []
+    for index, samples in pieces:
+        lo, hi = max(index, start), min(index + len(samples), end)
+        if lo < hi:
+            block[lo - start : hi - start, column] += samples[lo - index : hi - index]
+        if index + len(samples) > end:
+            keep.append((index, samples))
+    return keep
+
+
 class CallRecorder:
     """Lines up caller and agent audio on the recording's sample positions.
 
@@ -334,14 +351,7 @@ class CallRecorder:
         start, n = self.writer.frames, len(samples)
         block = np.zeros((n, 2), dtype=np.float32)
         block[:, CALLER] = samples
-        keep = []
-        for index, agent in self._agent:
-            lo, hi = max(index, start), min(index + len(agent), start + n)
-            if lo < hi:
-                block[lo - start : hi - start, AGENT] += agent[lo - index : hi - index]
-            if index + len(agent) > start + n:
-                keep.append((index, agent))
-        self._agent = keep
+        self._agent = mix_in(block, start, self._agent, AGENT)
         self.writer.write(block)
         self.waveforms.add(start, block[:, CALLER], block[:, AGENT])
 

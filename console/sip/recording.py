@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from console.audio.envelope import CallWaveforms
-from console.audio.recorder import AGENT, CALLER, WavWriter
+from console.audio.recorder import AGENT, CALLER, WavWriter, mix_in
 
 
 class LineRecorder:
@@ -58,14 +58,7 @@ class LineRecorder:
             return
         block = np.zeros((n, 2), dtype=np.float32)
         block[:, AGENT] = samples
-        keep = []
-        for index, caller in self._caller:
-            lo, hi = max(index, start), min(index + len(caller), start + n)
-            if lo < hi:
-                block[lo - start : hi - start, CALLER] += caller[lo - index : hi - index]
-            if index + len(caller) > start + n:
-                keep.append((index, caller))
-        self._caller = keep
+        self._caller = mix_in(block, start, self._caller, CALLER)
         self.writer.write(block)
         self.waveforms.add(start, block[:, CALLER], block[:, AGENT])
 
