@@ -107,8 +107,9 @@ class AudioIO:
     def start(self, warmup_s: float = 0.3, timeout_s: float = 5.0) -> None:
         """Start both streams and return once both run at real time.
 
-        Measured on PulseAudio: a playback stream stalls for about two seconds right after
-        it starts, and a capture stream first delivers a backlog, its timestamps reaching
+        Measured on PulseAudio: a playback stream can stall right after it starts (about
+        two seconds on an idle null sink, under one on the virtual devices, whose sinks
+        tick), and a capture stream first delivers a backlog, its timestamps reaching
         real time only after a second or so. A call placed before that would lay its first
         second on a clock still moving. So the streams must also be steady: their recent
         timestamps all agree with their frame counts within SETTLE_S (or, after timeout_s,

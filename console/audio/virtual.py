@@ -7,6 +7,13 @@ The console opens `pulse:virtual_mic` and `pulse:agent_out`; a test or a benchma
 speaks into `pulse:caller_in` and listens on `pulse:agent_out.monitor`. Used by the
 integration tests and the benchmarks; needs `pulseaudio` and the ALSA pulse plugin.
 
+Both sinks are kept ticking like a sound card's: a null sink with no low-latency stream
+on it sleeps for up to two seconds between renders, so a playback stream that reconnects
+after an underrun (the ALSA plugin reconnects on every recovery) waited for that sleep to
+end and went silent for about 2 s, and every stream's start stalled as long. A sound card
+is clocked by its hardware and has no such sleep. Measured here with a 100 ms stall of
+the interpreter: a 1.95 s pause without the clock, 40-75 ms (the stall itself) with it.
+
 `EchoPath` adds a speakerphone's acoustics: what the console plays comes back into its
 microphone, attenuated and late, over a little room noise,
 
@@ -51,6 +58,7 @@ class VirtualAudioServer:
         self.proc: subprocess.Popen | None = None
         self._saved: dict[str, str | None] = {}
         self._log = None
+        self._clocks: list[subprocess.Popen] = []
 
     def start(self, timeout: float = 15.0) -> VirtualAudio:
         if shutil.which("pulseaudio") is None or shutil.which("pactl") is None:
@@ -95,9 +103,19 @@ class VirtualAudioServer:
             raise VirtualAudioUnavailable(
                 "no ALSA 'pulse' device: apt-get install libasound2-plugins"
             )
+        self._clocks = [_tick(sink) for sink in ("agent_out", "caller_in")]
+        while _ticking() < len(self._clocks):
+            if time.monotonic() > deadline or any(c.poll() is not None for c in self._clocks):
+                self.stop()
+                raise VirtualAudioUnavailable("pacat could not play into the virtual sinks")
+            time.sleep(0.05)
         return VirtualAudio()
 
     def stop(self) -> None:
+        for clock in self._clocks:
+            clock.kill()
+            clock.wait()
+        self._clocks = []
         if self.proc is not None:
             self.proc.terminate()
             try:
@@ -202,6 +220,41 @@ class _NoiseStream:
             self._stream.close()
         except Exception:
             pass
+
+
+CLOCK_MS = 10  # the latency the ticking stream asks of its sink: one console block
+
+
+def _tick(sink: str) -> subprocess.Popen:
+    """Play silence into `sink` at a 10 ms latency until killed, so the sink renders every
+    10 ms as a sound card would (see the module's docstring)."""
+    return subprocess.Popen(
+        [
+            "pacat",
+            "--playback",
+            f"--device={sink}",
+            f"--latency-msec={CLOCK_MS}",
+            "--raw",
+            "--format=s16le",
+            "--rate=16000",
+            "--channels=1",
+            "--client-name=endcall-sink-clock",
+            "/dev/zero",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _ticking() -> int:
+    """How many of the sink clocks' streams the server has connected."""
+    try:
+        inputs = json.loads(_pactl("-f", "json", "list", "sink-inputs"))
+    except (VirtualAudioUnavailable, ValueError):
+        return 0
+    names = [i.get("properties", {}).get("application.name") for i in inputs]
+    return names.count("endcall-sink-clock")
 
 
 def _pulse_name(spec: str) -> str:

@@ -182,22 +182,25 @@ import sys, time, json
 from pathlib import Path
 from console.core.config import ConfigStore, parse_config
 from console.live.call import LiveCall, LiveOptions
+def say(line):  # one write per line: print() writes its parts apart, and threads interleave
+    sys.stdout.write(line + "\\n")
+    sys.stdout.flush()
 store = ConfigStore(parse_config({"agent": {
     "greeting": "Hello there. " * 10,
     "main_prompt": '1. Ask "Are you still there?"\\n2. Ask "Shall I go on?"',
     "turn_taking": {"on_error": sys.argv[2], "response_delay_ms": 0}}}))
 call = LiveCall(store, LiveOptions(input_device="pulse", output_device="pulse",
                                    sessions_dir=Path(sys.argv[1]), recognise=False),
-                listeners=[lambda e: print(json.dumps(e.to_dict()), flush=True)])
+                listeners=[lambda e: say(json.dumps(e.to_dict()))])
 call.start()
-print("STARTED", call.mode, flush=True)
+say(f"STARTED {call.mode}")
 time.sleep(6)
 if call.engine.active:
     call.say("hello, can you hear me?")  # typed: the call goes on without audio
     time.sleep(2)
 call.hang_up()
 call.close()
-print("CLOSED", flush=True)
+say("CLOSED")
 """
 
 
