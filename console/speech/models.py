@@ -21,8 +21,6 @@ import pkgutil
 import re
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -241,6 +239,11 @@ def _model_root(unpacked: Path) -> Path:
 
 
 def _fetch(url: str, dest: Path, progress: Progress | None, timeout: float) -> None:
+    # Imported here: urllib.request brings in http.client and ssl, 30 ms of every start
+    # of the window, for a download a tester makes once.
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, open(dest, "wb") as out:
             total = response.headers.get("Content-Length")
