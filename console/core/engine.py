@@ -34,9 +34,7 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Protocol
+from typing import Any
 
 from console.core import events as ev
 from console.core.agent_port import (
@@ -51,129 +49,29 @@ from console.core.agent_port import (
     Say,
     TurnDone,
 )
+from console.core.call_records import (
+    CallState,
+    Ending,
+    EndItem,
+    Held,
+    Listener,
+    Playing,
+    Queued,
+    Request,
+    Screening,
+    SpeechItem,
+    Utterance,
+    VoicePort,
+)
 from console.core.clock import SessionClock
 from console.core.config import ConfigStore, EditResult
 from console.core.farewell import farewell_without_hangup
 from console.core.hangup import END_CALL_PHRASE, fixed_goodbye, phrase_ending
 from console.core.redact import redact_event
+from console.core.screening import VoicemailScreening
 
 
-class CallState(str, Enum):
-    IDLE = "idle"
-    CONNECTED = "connected"
-    LISTENING = "listening"
-    AGENT_SPEAKING = "agent_speaking"
-    ENDING = "ending"
-    DROPPED = "dropped"
-
-
-@dataclass(frozen=True)
-class Utterance:
-    id: int
-    text: str
-    kind: str  # "speech" or "goodbye"
-    why: str = ""
-    turn: int = 0  # the caller turn it answers
-
-
-class VoicePort(Protocol):
-    """The agent's audio path. It reports back through the engine's agent_audio_* calls."""
-
-    def play(self, utterance: Utterance) -> None: ...
-
-    def stop(self, utterance_id: int) -> None: ...
-
-    def line_dropped(self) -> None: ...
-
-
-Listener = Callable[[ev.Event], None]
-
-
-@dataclass
-class _Playing:
-    utt: Utterance
-    requested: float
-    started: float | None = None
-    planned_s: float | None = None  # how long its audio is, when the voice knows
-
-
-@dataclass
-class _Request:
-    """One question put to the agent, and what has become of it."""
-
-    id: int
-    purpose: Purpose
-    turn: int
-    started: float
-    due: float  # outputs wait until then: the response delay
-    caller_end: float | None
-    done: bool = False  # its last output was applied (or it was dropped)
-    answered: bool = False  # its last output arrived (it may still wait for the delay)
-    discarded: bool = False
-    said: list[str] = field(default_factory=list)  # speech received, for a discard's record
-
-
-@dataclass(frozen=True)
-class _Held:
-    """An agent output waiting for its request's response delay to pass."""
-
-    request: _Request
-    output: AgentOutput
-
-
-@dataclass(frozen=True)
-class _SpeechItem:
-    utt: Utterance
-
-
-@dataclass(frozen=True)
-class _EndItem:
-    """An End Call request that waits for the speech queued before it."""
-
-    end: EndRequest
-    turn: int
-    caller_end: float | None
-
-
-_Queued = _SpeechItem | _EndItem
-
-
-@dataclass
-class Ending:
-    """The call's ending, from the action to the drop, as one record."""
-
-    action_at: float
-    end: EndRequest
-    turn: int
-    caller_end: float | None
-    goodbye: GoodbyeText | None = None
-    goodbye_ms: float = 0.0  # how long the goodbye took to produce
-    awaiting_goodbye: bool = False
-    goodbye_end: float | None = None  # its last sample (or when it was given up)
-    drop_at: float | None = None
-    drop_detail: str = ""
-    reason: str = ev.END_CALL_ACTION  # the drop's reason: the action, or a machine answered
-
-
-@dataclass
-class Screening:
-    """Voicemail detection in a call: the opening held for the verdict, the verdict, the
-    beep, and a message that waits for the beep (console/audio/amd decides; the engine
-    acts)."""
-
-    held_since: float | None = None  # the opening waits from then...
-    hold_until: float | None = None  # ...at most until then
-    verdict: ev.AnsweredByVerdict | None = None
-    beep: ev.BeepHeard | None = None
-    message: str = ""  # leave_message: the text, once a machine is decided
-    message_due: float | None = None  # spoken then at the latest (no beep came)
-
-    @property
-    def holding(self) -> bool:
-        return self.held_since is not None
-
-
-class CallEngine:
+class CallEngine(VoicemailScreening):
     def __init__(
         self,
         store: ConfigStore,
@@ -198,10 +96,10 @@ class CallEngine:
         self._seq = 0
         self._next_utt = 1
         self._next_request = 1
-        self._playing: _Playing | None = None
-        self._queue: deque[_Queued] = deque()
-        self._requests: dict[int, _Request] = {}  # open: not done, not discarded
-        self._held: list[_Held] = []
+        self._playing: Playing | None = None
+        self._queue: deque[Queued] = deque()
+        self._requests: dict[int, Request] = {}  # open: not done, not discarded
+        self._held: list[Held] = []
         self._last_activity = 0.0
         self._dropped_at: float | None = None
         self.screening: Screening | None = None  # voicemail detection, when it is on
@@ -227,13 +125,7 @@ class CallEngine:
         )
         self._set_state(CallState.CONNECTED)
         now = self._last_activity = self.clock.now()
-        vm = self.store.current.voicemail
-        if vm.detect:
-            self.screening = Screening()
-            if vm.hold_opening_max_s > 0:  # the agent says nothing to a machine
-                self.screening.held_since = now
-                self.screening.hold_until = now + vm.hold_opening_max_s
-        if self.screening is None or not self.screening.holding:
+        if not self._start_screening(now):
             self._ask(Purpose.OPENING, 0, None)
         if self.state is CallState.CONNECTED:
             self._set_state(CallState.LISTENING)
@@ -375,98 +267,6 @@ class CallEngine:
         self._finish_playing(end, cut_short)
         self._after_playing()
 
-    # -- inputs: voicemail detection ----------------------------------------------------
-    def answered_by(self, verdict: ev.AnsweredByVerdict) -> None:
-        """Who answered. A person (or uncertain): the held opening plays. A machine: the
-        line drops at once (hang_up: no agent audio after the verdict) or the agent waits
-        for the beep and leaves the message (leave_message)."""
-        screening = self.screening
-        if not self.active or screening is None or screening.verdict is not None:
-            return
-        # On the timeline when the console knew it; its audio is at `audio_t`.
-        known = max(self.clock.now(), verdict.t)
-        verdict = dataclasses.replace(verdict, t=known, config_version=self.store.version)
-        self._emit(verdict)
-        screening.verdict = verdict
-        was_held = screening.holding
-        if was_held:
-            self._release_opening(max(verdict.t, screening.held_since or 0.0), verdict.answered_by)
-        if not verdict.machine or self.ending is not None:
-            return
-        vm = self.store.current.voicemail
-        if vm.on_machine == "hang_up":
-            self._drop(
-                ev.VOICEMAIL,
-                f"answered by {verdict.answered_by} ({verdict.decided_by}): hung up, no word said",
-            )
-            return
-        self._begin_message(verdict)
-
-    def beep_heard(self, beep: ev.BeepHeard) -> None:
-        """The beep ended: a message that waits for it starts now, never over the greeting."""
-        screening = self.screening
-        if not self.active or screening is None:
-            return
-        self._emit(dataclasses.replace(beep, config_version=self.store.version))
-        screening.beep = beep
-        if screening.message and screening.message_due is not None:
-            self._leave_message(f"after the beep at {beep.start:.2f}-{beep.end:.2f} s")
-
-    def _release_opening(self, t: float, by: str) -> None:
-        screening = self.screening
-        assert screening is not None and screening.held_since is not None
-        self._emit(
-            ev.OpeningHeld(
-                t=screening.held_since,
-                config_version=self.store.version,
-                start=screening.held_since,
-                end=t,
-                released_by=by,
-            )
-        )
-        screening.held_since = screening.hold_until = None
-        machine = screening.verdict is not None and screening.verdict.machine
-        if by in ("human", "uncertain", "hold_expired") and not machine and self.ending is None:
-            self._ask(Purpose.OPENING, 0, None)
-
-    def _begin_message(self, verdict: ev.AnsweredByVerdict) -> None:
-        """A machine answered and a message is to be left: nothing else is said; the
-        message waits for the beep (at most beep_max_wait_s)."""
-        from console.core.hangup import fill
-
-        cfg = self.store.current
-        screening = self.screening
-        assert screening is not None
-        now = self.clock.now()
-        why = f"answered by {verdict.answered_by} ({verdict.decided_by}): leave the message"
-        self.ending = Ending(
-            action_at=now,
-            end=EndRequest("voicemail", why=why, rule="voicemail.on_machine: leave_message"),
-            turn=self.turn,
-            caller_end=None,
-            reason=ev.VOICEMAIL,
-        )
-        self._give_way(now)
-        self._set_state(CallState.ENDING)
-        variables = {"agent_name": cfg.agent.name, **cfg.agent.variables}
-        screening.message = fill(cfg.voicemail.message, variables).strip()
-        if not screening.message:
-            self._drop(ev.VOICEMAIL, "leave_message, but voicemail.message is empty", now)
-            return
-        screening.message_due = now + cfg.voicemail.beep_max_wait_s
-        beep = screening.beep
-        if beep is not None and beep.heard_at <= now:
-            self._leave_message(f"after the beep at {beep.start:.2f}-{beep.end:.2f} s")
-
-    def _leave_message(self, why: str) -> None:
-        screening, ending = self.screening, self.ending
-        if screening is None or ending is None or screening.message_due is None:
-            return
-        screening.message_due = None
-        ending.goodbye = GoodbyeText(screening.message, "voicemail_message", why)
-        self._enqueue_speech(screening.message, "goodbye", ending.end.why, ending.turn)
-        self._advance()
-
     # -- inputs: the tester --------------------------------------------------------------
     def edit_config(self, changes: dict[str, Any]) -> EditResult:
         """Apply an edit; mid-call it is logged and reaches the agent's next decision."""
@@ -510,9 +310,7 @@ class CallEngine:
         times = [h.request.due for h in self._held]
         if self.ending is not None and self.ending.drop_at is not None:
             times.append(self.ending.drop_at)
-        screening = self.screening
-        if screening is not None:
-            times += [t for t in (screening.hold_until, screening.message_due) if t is not None]
+        times += self._screening_deadlines()
         tt = self.store.current.agent.turn_taking
         if tt.max_call_s is not None:
             times.append(tt.max_call_s)
@@ -529,12 +327,7 @@ class CallEngine:
         if ending is not None and ending.drop_at is not None and now >= ending.drop_at:
             self._drop(ending.reason, ending.drop_detail, ending.drop_at)
             return
-        screening = self.screening
-        if screening is not None:
-            if screening.hold_until is not None and now >= screening.hold_until:
-                self._release_opening(screening.hold_until, "hold_expired")
-            if screening.message_due is not None and now >= screening.message_due:
-                self._leave_message("no beep within beep_max_wait_s")
+        self._screening_tick(now)
         tt = self.store.current.agent.turn_taking
         if tt.max_call_s is not None and now >= tt.max_call_s:
             self._drop(
@@ -618,7 +411,7 @@ class CallEngine:
         now = self.clock.now()
         # The thinking time belongs to answers; a goodbye follows the action at once.
         delay = 0.0 if purpose is Purpose.GOODBYE else cfg.agent.turn_taking.response_delay_ms
-        request = _Request(self._next_request, purpose, turn, now, now + delay / 1000.0, caller_end)
+        request = Request(self._next_request, purpose, turn, now, now + delay / 1000.0, caller_end)
         self._next_request += 1
         self._requests[request.id] = request
 
@@ -634,7 +427,7 @@ class CallEngine:
             else:
                 self.fault("agent", f"the agent failed to answer: {exc!r}", fatal=True)
 
-    def _receive(self, request: _Request, output: AgentOutput) -> None:
+    def _receive(self, request: Request, output: AgentOutput) -> None:
         """An output arrived (on this thread): hold it for the delay, drop it if stale."""
         if isinstance(output, TurnDone | GoodbyeDone):
             request.answered = True
@@ -646,7 +439,7 @@ class CallEngine:
                 request.done = True
             return
         if self.clock.now() < request.due or any(h.request is request for h in self._held):
-            self._held.append(_Held(request, output))
+            self._held.append(Held(request, output))
             return
         self._apply(request, output)
 
@@ -661,12 +454,12 @@ class CallEngine:
                 continue
             self._apply(first.request, first.output)
 
-    def _close_request(self, request: _Request) -> None:
+    def _close_request(self, request: Request) -> None:
         request.done = request.answered = True
         self._requests.pop(request.id, None)
 
     def _log_model_call(
-        self, request: _Request, output: AgentOutput, superseded: bool = False
+        self, request: Request, output: AgentOutput, superseded: bool = False
     ) -> None:
         record: ModelCallRecord | None = getattr(output, "model_call", None)
         if record is None:
@@ -678,7 +471,7 @@ class CallEngine:
             )
         self._emit(ev.ModelCall(t=request.started, config_version=self.store.version, **fields))
 
-    def _apply(self, request: _Request, output: AgentOutput) -> None:
+    def _apply(self, request: Request, output: AgentOutput) -> None:
         self._log_model_call(request, output)
         if isinstance(output, Say):
             if self.ending is None and output.text.strip():
@@ -690,7 +483,7 @@ class CallEngine:
         elif isinstance(output, GoodbyeDone):
             self._goodbye_done(request, output)
 
-    def _turn_done(self, request: _Request, out: TurnDone) -> None:
+    def _turn_done(self, request: Request, out: TurnDone) -> None:
         self._close_request(request)
         self._last_activity = max(self._last_activity, self.clock.now())
         for message in out.notices:
@@ -705,11 +498,11 @@ class CallEngine:
             # is still playing (barge-in off) is cut by the action.
             playing = self._playing is not None and self._playing.utt.turn == request.turn
             speaking = playing or any(
-                isinstance(item, _SpeechItem) and item.utt.turn == request.turn
+                isinstance(item, SpeechItem) and item.utt.turn == request.turn
                 for item in self._queue
             )
             if speaking:
-                self._queue.append(_EndItem(out.end, request.turn, request.caller_end))
+                self._queue.append(EndItem(out.end, request.turn, request.caller_end))
                 self._advance()
             else:
                 self._invoke(out.end, request.turn, request.caller_end)
@@ -731,9 +524,9 @@ class CallEngine:
                 ]
                 stale.setdefault(request.turn, []).extend(waiting)
         self._held = [h for h in self._held if not h.request.discarded]
-        kept: deque[_Queued] = deque()
+        kept: deque[Queued] = deque()
         for item in self._queue:
-            if isinstance(item, _SpeechItem) and item.utt.turn < turn:
+            if isinstance(item, SpeechItem) and item.utt.turn < turn:
                 stale.setdefault(item.utt.turn, []).append(item.utt.text)
             else:
                 kept.append(item)
@@ -754,13 +547,13 @@ class CallEngine:
     def _enqueue_speech(self, text: str, kind: str, why: str, turn: int) -> None:
         utt = Utterance(self._next_utt, text, kind, why, turn)
         self._next_utt += 1
-        self._queue.append(_SpeechItem(utt))
+        self._queue.append(SpeechItem(utt))
 
     def _advance(self) -> None:
         """Start the next queued item once nothing is playing."""
         while self.active and self._playing is None and self._queue:
             item = self._queue.popleft()
-            if isinstance(item, _SpeechItem):
+            if isinstance(item, SpeechItem):
                 self._play(item.utt)
             else:
                 self._invoke(item.end, item.turn, item.caller_end)
@@ -768,7 +561,7 @@ class CallEngine:
             self._set_state(CallState.LISTENING)
 
     def _play(self, utt: Utterance) -> None:
-        self._playing = _Playing(utt, self.clock.now())
+        self._playing = Playing(utt, self.clock.now())
         self._set_state(CallState.ENDING if utt.kind == "goodbye" else CallState.AGENT_SPEAKING)
         self.voice.play(utt)
 
@@ -919,7 +712,7 @@ class CallEngine:
         ending.awaiting_goodbye = True
         self._ask(Purpose.GOODBYE, turn, caller_end, end=end)
 
-    def _goodbye_done(self, request: _Request, out: GoodbyeDone) -> None:
+    def _goodbye_done(self, request: Request, out: GoodbyeDone) -> None:
         self._close_request(request)
         ending = self.ending
         if ending is None or not ending.awaiting_goodbye:

@@ -1,0 +1,154 @@
+"""Voicemail screening, the engine's part: hold the opening until someone has said who
+answered, then play it (a person), hang up at once, or wait for the beep and leave the
+message (a machine). The detector that decides lives in console/audio/amd; this module
+only acts on its verdicts, on the engine's thread.
+
+A mixin of CallEngine (console/core/engine.py): these steps use the engine's own state
+and steps (`_emit`, `_ask`, `_drop`, `_give_way`, `_enqueue_speech`, `_advance`), and
+are kept here so the engine reads as the call and this as the machine-answered case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from console.core import events as ev
+from console.core.agent_port import EndRequest, GoodbyeText, Purpose
+from console.core.call_records import CallState, Ending, Screening
+from console.core.clock import SessionClock
+from console.core.config import ConfigStore
+from console.core.hangup import fill
+
+
+class VoicemailScreening:
+    # What these steps use of the engine (console/core/engine.py defines each of them).
+    store: ConfigStore
+    clock: SessionClock
+    screening: Screening | None
+    ending: Ending | None
+    turn: int
+    active: bool
+    _emit: Callable[[ev.Event], None]
+    _ask: Callable[..., None]
+    _drop: Callable[..., None]
+    _give_way: Callable[[float], None]
+    _set_state: Callable[[CallState], None]
+    _enqueue_speech: Callable[[str, str, str, int], None]
+    _advance: Callable[[], None]
+
+    def _start_screening(self, now: float) -> bool:
+        """At connect: screen the call when voicemail detection is on. Returns whether
+        the opening is held for the verdict."""
+        vm = self.store.current.voicemail
+        if not vm.detect:
+            return False
+        self.screening = Screening()
+        if vm.hold_opening_max_s > 0:  # the agent says nothing to a machine
+            self.screening.held_since = now
+            self.screening.hold_until = now + vm.hold_opening_max_s
+        return self.screening.holding
+
+    def _screening_deadlines(self) -> list[float]:
+        screening = self.screening
+        if screening is None:
+            return []
+        return [t for t in (screening.hold_until, screening.message_due) if t is not None]
+
+    def _screening_tick(self, now: float) -> None:
+        screening = self.screening
+        if screening is None:
+            return
+        if screening.hold_until is not None and now >= screening.hold_until:
+            self._release_opening(screening.hold_until, "hold_expired")
+        if screening.message_due is not None and now >= screening.message_due:
+            self._leave_message("no beep within beep_max_wait_s")
+
+    def answered_by(self, verdict: ev.AnsweredByVerdict) -> None:
+        """Who answered. A person (or uncertain): the held opening plays. A machine: the
+        line drops at once (hang_up: no agent audio after the verdict) or the agent waits
+        for the beep and leaves the message (leave_message)."""
+        screening = self.screening
+        if not self.active or screening is None or screening.verdict is not None:
+            return
+        # On the timeline when the console knew it; its audio is at `audio_t`.
+        known = max(self.clock.now(), verdict.t)
+        verdict = dataclasses.replace(verdict, t=known, config_version=self.store.version)
+        self._emit(verdict)
+        screening.verdict = verdict
+        was_held = screening.holding
+        if was_held:
+            self._release_opening(max(verdict.t, screening.held_since or 0.0), verdict.answered_by)
+        if not verdict.machine or self.ending is not None:
+            return
+        vm = self.store.current.voicemail
+        if vm.on_machine == "hang_up":
+            self._drop(
+                ev.VOICEMAIL,
+                f"answered by {verdict.answered_by} ({verdict.decided_by}): hung up, no word said",
+            )
+            return
+        self._begin_message(verdict)
+
+    def beep_heard(self, beep: ev.BeepHeard) -> None:
+        """The beep ended: a message that waits for it starts now, never over the greeting."""
+        screening = self.screening
+        if not self.active or screening is None:
+            return
+        self._emit(dataclasses.replace(beep, config_version=self.store.version))
+        screening.beep = beep
+        if screening.message and screening.message_due is not None:
+            self._leave_message(f"after the beep at {beep.start:.2f}-{beep.end:.2f} s")
+
+    def _release_opening(self, t: float, by: str) -> None:
+        screening = self.screening
+        assert screening is not None and screening.held_since is not None
+        self._emit(
+            ev.OpeningHeld(
+                t=screening.held_since,
+                config_version=self.store.version,
+                start=screening.held_since,
+                end=t,
+                released_by=by,
+            )
+        )
+        screening.held_since = screening.hold_until = None
+        machine = screening.verdict is not None and screening.verdict.machine
+        if by in ("human", "uncertain", "hold_expired") and not machine and self.ending is None:
+            self._ask(Purpose.OPENING, 0, None)
+
+    def _begin_message(self, verdict: ev.AnsweredByVerdict) -> None:
+        """A machine answered and a message is to be left: nothing else is said; the
+        message waits for the beep (at most beep_max_wait_s)."""
+        cfg = self.store.current
+        screening = self.screening
+        assert screening is not None
+        now = self.clock.now()
+        why = f"answered by {verdict.answered_by} ({verdict.decided_by}): leave the message"
+        self.ending = Ending(
+            action_at=now,
+            end=EndRequest("voicemail", why=why, rule="voicemail.on_machine: leave_message"),
+            turn=self.turn,
+            caller_end=None,
+            reason=ev.VOICEMAIL,
+        )
+        self._give_way(now)
+        self._set_state(CallState.ENDING)
+        variables = {"agent_name": cfg.agent.name, **cfg.agent.variables}
+        screening.message = fill(cfg.voicemail.message, variables).strip()
+        if not screening.message:
+            self._drop(ev.VOICEMAIL, "leave_message, but voicemail.message is empty", now)
+            return
+        screening.message_due = now + cfg.voicemail.beep_max_wait_s
+        beep = screening.beep
+        if beep is not None and beep.heard_at <= now:
+            self._leave_message(f"after the beep at {beep.start:.2f}-{beep.end:.2f} s")
+
+    def _leave_message(self, why: str) -> None:
+        screening, ending = self.screening, self.ending
+        if screening is None or ending is None or screening.message_due is None:
+            return
+        screening.message_due = None
+        ending.goodbye = GoodbyeText(screening.message, "voicemail_message", why)
+        self._enqueue_speech(screening.message, "goodbye", ending.end.why, ending.turn)
+        self._advance()
