@@ -1,4 +1,5 @@
-"""The config lints of the semantics doc, shown before and during a call.
+"""The config lints of the semantics doc, shown before and during a call: all of them
+gathered here (hangup_lints.py and voicemail_lints.py hold two families of them).
 
 `lint_data` takes raw data (what a tester typed or a file held), so an invalid field is
 itself a lint (an error: the edit is not applied). `lint_config` checks a valid config
@@ -8,30 +9,17 @@ for the ways an End Call setup misleads an agent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from console.agent.hangup_lints import platform_lints
+from console.agent.lint_record import ERROR, INFO, WARNING, Lint
 from console.agent.matching import description_triggers
 from console.agent.offline import variables_of
 from console.agent.prompt import parse_prompt
 from console.agent.prompt_actions import end_like
 from console.agent.prompt_map import not_understood
+from console.agent.voicemail_lints import voicemail_lints
 from console.core.config import CallConfig, ConfigError, parse_config
-
-ERROR, WARNING, INFO = "error", "warning", "info"
-
-
-@dataclass(frozen=True)
-class Lint:
-    code: str
-    severity: str
-    field: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.field}" + (f" (line {self.line})" if self.line else "")
-        return f"{self.severity}: {where}: {self.message} [{self.code}]"
 
 
 def lint_data(data: Any) -> tuple[CallConfig | None, list[Lint]]:
@@ -235,15 +223,8 @@ def lint_config(config: CallConfig) -> list[Lint]:
                 )
             )
     # The platforms' hang-up features (end-call phrases, a fixed goodbye, an imported
-    # agent's pitfalls): console/platforms/lints.py. Imported here, not at the top, because
-    # that module imports Lint from this one.
-    from console.platforms.lints import platform_lints
-
+    # agent's pitfalls) and answered-by detection: families of their own.
     out += platform_lints(config)
-    # Answered-by detection and the voicemail message: console/agent/voicemail_lints.py
-    # (imported here for the same reason).
-    from console.agent.voicemail_lints import voicemail_lints
-
     out += voicemail_lints(config)
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from console.agent.lints import INFO, WARNING, Lint
+from console.agent.lint_record import INFO, WARNING, Lint
 from console.core.config import CallConfig
 
 # Words in an End Call description that ask the agent to act on a machine.

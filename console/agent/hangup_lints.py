@@ -8,14 +8,16 @@
 - a fixed goodbye message next to a goodbye prompt or skip goodbye (one of them is
   ignored).
 
-`console.agent.lints.lint_config` calls `platform_lints` at its end.
+`console.agent.lints.lint_config` calls `platform_lints` at its end. (They are the
+console's own hang-up features, which imported platform agents use: so they live with
+the agent's other lints, not with the importers.)
 """
 
 from __future__ import annotations
 
 import re
 
-from console.agent.lints import INFO, WARNING, Lint
+from console.agent.lint_record import INFO, WARNING, Lint
 from console.core.config import CallConfig
 from console.core.hangup import phrase_ends_call
 
