@@ -13,6 +13,13 @@ import time
 from pathlib import Path
 
 from console import __version__
+from console.command_line import (
+    cli_agent,
+    tty,
+    tty_lines,
+    usable_sessions_dir,
+    with_cli_backend,
+)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -50,26 +57,6 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     return worst
 
 
-def _with_cli_backend(config, args: argparse.Namespace):
-    """--llm URL [--llm-model NAME] puts a model behind every scenario of the run."""
-    if not getattr(args, "llm", None):
-        return config
-    from console.agent.backends import split_llm_url, with_llm
-
-    url, _credentials = split_llm_url(args.llm)
-    backend = with_llm(config.agent.backend, url, args.llm_model)
-    return config.model_copy(update={"agent": config.agent.model_copy(update={"backend": backend})})
-
-
-def _cli_agent(config, args: argparse.Namespace):
-    """The agent for one scenario: the config's backend, with --llm URL's user-info (kept
-    out of the config) for the connection."""
-    from console.agent.backends import make_agent, split_llm_url
-
-    credentials = split_llm_url(args.llm)[1] if getattr(args, "llm", None) else ("", "")
-    return make_agent(config.agent.backend, credentials)
-
-
 def _agent_mode(config) -> str:
     backend = config.agent.backend
     if backend.kind == "llm":
@@ -105,13 +92,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from console.session.writer import default_sessions_dir
 
     sessions = None if args.no_save else Path(args.sessions or default_sessions_dir())
-    sessions = _usable_sessions_dir(sessions)
+    sessions = usable_sessions_dir(sessions)
     t0 = time.perf_counter()
     results, errors = [], []
     for name in args.scenario:
         try:
             scenario, config = load_scenario(name)
-            config = _with_cli_backend(config, args)
+            config = with_cli_backend(config, args)
         except (ScenarioError, ValueError) as exc:
             errors.append((name, str(exc)))
             print(f"ERROR  {tty(name)}: {tty(exc)}\n")
@@ -137,13 +124,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         else:
             try:
                 result = run_scenario(
-                    scenario, config, name, sessions, agent=_cli_agent(config, args)
+                    scenario, config, name, sessions, agent=cli_agent(config, args)
                 )
             except OSError as exc:  # the session could not be saved: run it unsaved
                 print(f"warning: {tty(name)}: the session is not saved ({tty(exc)})")
                 try:
                     result = run_scenario(
-                        scenario, config, name, None, agent=_cli_agent(config, args)
+                        scenario, config, name, None, agent=cli_agent(config, args)
                     )
                 except Exception as again:
                     errors.append((name, str(again)))
@@ -190,27 +177,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if errors:
         return 2
     return 1 if failed else 0
-
-
-def tty(value: object) -> str:
-    """Text someone else chose, made safe to print: no escape sequence acts, no secret."""
-    from console.report.escape import terminal
-
-    return terminal(value)
-
-
-def _usable_sessions_dir(sessions: Path | None) -> Path | None:
-    """The sessions folder if a session can be created in it, else None with a warning
-    (scenarios still run; they are not saved)."""
-    if sessions is None:
-        return None
-    from console.session.writer import sessions_dir_problem
-
-    why = sessions_dir_problem(sessions)
-    if why:
-        print(f"warning: sessions are not saved: {tty(why)}", file=sys.stderr)
-        return None
-    return sessions
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -388,11 +354,6 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     else:
         print(tty_lines(text))
     return 0
-
-
-def tty_lines(text: str) -> str:
-    """Many lines of text made safe to print, line by line."""
-    return "\n".join(tty(line) for line in text.split("\n"))
 
 
 def _cmd_sessions(args: argparse.Namespace) -> int:

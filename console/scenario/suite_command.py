@@ -45,7 +45,7 @@ def parse_rate(text: str) -> float:
 
 
 def run_suite_command(args: argparse.Namespace) -> int:
-    from console.cli import _usable_sessions_dir, _with_cli_backend
+    from console.command_line import usable_sessions_dir, with_cli_backend
     from console.scenario.suite import MAX_JOBS, default_jobs, plan_suite
     from console.scenario.suite_stats import cell_stats
     from console.scenario.suite_text import run_line, summary, totals
@@ -73,7 +73,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
         return 2
 
     sessions = None if args.no_save else Path(args.sessions or default_sessions_dir())
-    sessions = _usable_sessions_dir(sessions)
+    sessions = usable_sessions_dir(sessions)
     t0 = time.perf_counter()
     try:
         plan = plan_suite(
@@ -81,7 +81,7 @@ def run_suite_command(args: argparse.Namespace) -> int:
             args.repeat,
             variants,
             sessions,
-            adjust=lambda config: _with_cli_backend(config, args),
+            adjust=lambda config: with_cli_backend(config, args),
         )
     except ValueError as exc:
         print(f"error: {t(exc)}", file=sys.stderr)
@@ -146,9 +146,9 @@ def _run_with_progress(plan, jobs: int, factory, quiet: bool, run_line):
 def _agent_factory(args: argparse.Namespace):
     """A model's agents are made here (threads), with --llm URL's user-info for the
     connection only."""
-    from console.cli import _cli_agent
+    from console.command_line import cli_agent
 
-    return lambda config: _cli_agent(config, args)
+    return lambda config: cli_agent(config, args)
 
 
 def _agent_text(plan, args: argparse.Namespace) -> str:

@@ -49,7 +49,7 @@ def _line_options(args: argparse.Namespace) -> LineOptions:
 
 
 def _print_event(event: ev.Event) -> None:
-    from console.cli import tty
+    from console.command_line import tty
 
     row = describe(event)
     if row is not None:
@@ -58,17 +58,17 @@ def _print_event(event: ev.Event) -> None:
 
 
 def _sessions(args: argparse.Namespace) -> Path | None:
-    from console.cli import _usable_sessions_dir
+    from console.command_line import usable_sessions_dir
     from console.session.writer import default_sessions_dir
 
     if getattr(args, "no_save", False):
         return None
-    return _usable_sessions_dir(Path(args.sessions or default_sessions_dir()))
+    return usable_sessions_dir(Path(args.sessions or default_sessions_dir()))
 
 
 # -- call --sip ------------------------------------------------------------------------------
 def sip_call(args: argparse.Namespace) -> int:
-    from console.cli import tty
+    from console.command_line import tty
     from console.sip import stack
 
     try:
@@ -121,7 +121,7 @@ def _read_stdin(call: SipCall) -> None:
 
 # -- run --sip -------------------------------------------------------------------------------
 def run_sip_scenarios(args: argparse.Namespace) -> int:
-    from console.cli import tty
+    from console.command_line import tty
     from console.scenario.junit import write_junit
     from console.sip import stack
     from console.sip.scenario import (
