@@ -58,7 +58,7 @@ def one_call(audio, model, echo_on: bool, folder: Path) -> dict:
     from console.core import events as ev
     from console.core.config import ConfigStore, parse_config
     from console.live.call import LiveCall, LiveOptions
-    from console.session.writer import RECORDING_FILE
+    from console.session.layout import RECORDING_FILE
 
     store = ConfigStore(
         parse_config(

@@ -8,7 +8,7 @@ import numpy as np
 import soundfile as sf
 
 from console.core import events as ev
-from console.session.writer import RECORDING_FILE
+from console.session.layout import RECORDING_FILE
 
 LOUD = 0.01
 

@@ -26,7 +26,8 @@ from console.core.config import CallConfig, ConfigStore, EditResult
 from console.core.engine import CallEngine
 from console.core.host import CallHost
 from console.core.text_voice import SimulatedVoice
-from console.session.writer import RECORDING_FILE, SessionWriter, new_session_dir
+from console.session.layout import RECORDING_FILE
+from console.session.writer import SessionWriter, new_session_dir
 from console.speech.models import LoadedModel
 
 

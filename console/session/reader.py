@@ -22,7 +22,7 @@ from console.core import events as ev
 from console.core.config import CallConfig, ConfigError, parse_config
 from console.core.eventlog import read_events, read_jsonl
 from console.core.files import MB, FileRefused, data_shape_problem, read_bytes_limited
-from console.session.writer import (
+from console.session.layout import (
     CONFIGS_FILE,
     EVENTS_FILE,
     META_FILE,

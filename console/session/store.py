@@ -37,14 +37,14 @@ from typing import Any, overload
 from console.core import events as ev
 from console.core.redact import redact
 from console.report.verdict import verdict
-from console.session.reader import Session, _alive, folder_problem, open_session
-from console.session.writer import (
+from console.session.layout import (
     CONFIGS_FILE,
     EVENTS_FILE,
     META_FILE,
     RECORDING_FILE,
     write_meta,
 )
+from console.session.reader import Session, _alive, folder_problem, open_session
 
 INDEX_FILE = ".sessions-index.sqlite3"
 _SIGNED = (META_FILE, EVENTS_FILE, CONFIGS_FILE, RECORDING_FILE)

@@ -19,7 +19,6 @@ it set aside when the session started. Every string is redacted on its way to di
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import platform
 import re
@@ -33,13 +32,15 @@ from console import __version__
 from console.core import events as ev
 from console.core.config import ConfigStore
 from console.core.eventlog import EventLog, JsonlWriter, WriteFailed
-from console.core.redact import redact_obj
+from console.session.layout import (
+    CONFIGS_FILE,
+    EVENTS_FILE,
+    RESERVE_FILE,
+    write_meta,
+)
+from console.session.reader import Session
+from console.session.store import index_saved_session
 
-EVENTS_FILE = "events.jsonl"
-CONFIGS_FILE = "config_versions.jsonl"
-META_FILE = "session.json"
-RECORDING_FILE = "recording.wav"
-RESERVE_FILE = ".space-reserve"  # room kept for the last session.json on a full disk
 RESERVE_BYTES = 32 * 1024
 
 
@@ -214,9 +215,6 @@ class SessionWriter:
     def _index(self) -> None:
         """Hand the session index what was written (console/session/store.py), so the
         browser lists this call without reading its folder back. Never raises."""
-        from console.session.reader import Session
-        from console.session.store import index_saved_session
-
         version = max(self._written_versions, default=self.store.version)
         config = dict(self.store.history).get(version, self.store.current)
         events = sorted(self._key_events.values(), key=lambda e: e.seq)
@@ -228,22 +226,6 @@ class SessionWriter:
 
 # The events a session's row in the index is made of (verdict, outcome, goodbye, backend).
 _KEY_EVENTS = (ev.CallStarted, ev.ActionInvoked, ev.Goodbye, ev.GoodbyeAudibility, ev.LineDropped)
-
-
-def write_meta(folder: Path, meta: dict[str, Any]) -> None:
-    """session.json, redacted and replaced atomically. WriteFailed if it cannot be: the
-    old one, if any, is left as it was, and no half-written temporary file stays."""
-    path = folder / META_FILE
-    tmp = folder / (META_FILE + ".tmp")
-    text = json.dumps(redact_obj(meta), indent=2, ensure_ascii=False, default=str) + "\n"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        tmp.replace(path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise WriteFailed(path, exc) from None
 
 
 def _to_stderr(message: str) -> None:

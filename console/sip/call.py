@@ -34,7 +34,8 @@ import numpy as np
 from console.audio.envelope import Envelope
 from console.core import events as ev
 from console.core.config import CallConfig, ConfigStore, EditResult, FieldProblem
-from console.session.writer import RECORDING_FILE, SessionWriter, new_session_dir
+from console.session.layout import RECORDING_FILE
+from console.session.writer import SessionWriter, new_session_dir
 from console.sip.account import SipAccount
 from console.sip.analysis import Stretch, VoiceTrack, cut_verdict, is_farewell
 from console.sip.line import LineEnd, LineOptions, SipLine, SipLineError

@@ -144,7 +144,7 @@ class CallController(QObject):
     def _read_waveforms(self, call: LiveCall) -> None:
         """The recording's channels as envelopes, read on the closing thread."""
         from console.audio.envelope import recording_envelopes
-        from console.session.writer import RECORDING_FILE
+        from console.session.layout import RECORDING_FILE
 
         if call.session_dir is None or not (call.session_dir / RECORDING_FILE).exists():
             return

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from console.session.writer import RECORDING_FILE
+from console.session.layout import RECORDING_FILE
 
 
 class SessionActions(QObject):

@@ -36,8 +36,8 @@ from console.core import events as ev
 from console.core.config import ConfigError, load_config, parse_config
 from console.core.eventlog import event_problem, read_events
 from console.scenario.model import ScenarioError, load_scenario
+from console.session.layout import RECORDING_FILE
 from console.session.reader import open_session
-from console.session.writer import RECORDING_FILE
 
 settings.register_profile(
     "ci",

@@ -25,8 +25,8 @@ from pathlib import Path
 import soundfile as sf
 
 from console.core.eventlog import read_events
+from console.session.layout import RECORDING_FILE
 from console.session.reader import open_session, recover
-from console.session.writer import RECORDING_FILE
 from tests.conftest import ROOT
 from tests.reliability.budget import budget
 

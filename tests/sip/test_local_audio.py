@@ -10,7 +10,7 @@ import soundfile as sf
 from console.audio.devices import open_stream, resolve
 from console.audio.inject import Injector
 from console.core import events as ev
-from console.session.writer import RECORDING_FILE
+from console.session.layout import RECORDING_FILE
 from console.sip.account import SipAccount
 from console.sip.call import SipCall, SipCallOptions, wait_until
 from tests.sip.conftest import espeak, loud_runs

@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 
 from console.core import events as ev
-from console.session.writer import RECORDING_FILE
+from console.session.layout import RECORDING_FILE
 from console.sip.account import SipAccount
 from console.sip.call import SipCall, SipCallOptions, wait_until
 from console.sip.line import LineOptions
