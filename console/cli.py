@@ -293,7 +293,7 @@ def _open_for_report(name: str):
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from console.report import export
+    from console.session import export
 
     problem = export.clip_seconds_problem(args.clip) if args.clip is not None else ""
     if problem:

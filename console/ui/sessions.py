@@ -579,7 +579,7 @@ class SessionBrowser(QDialog):
         self.list_rows()
 
     def export(self, path: Path, fmt: str, clip_seconds: float | None = None) -> Path:
-        from console.report import export as ex
+        from console.session import export as ex
 
         assert self.session is not None
         session = open_session(self.session.folder)

@@ -349,7 +349,7 @@ def test_any_session_folder(tmp_path_factory, files):
     what they can without a single tag or zip entry they should not have."""
     from markdown_it import MarkdownIt
 
-    from console.report.export import to_html, to_markdown, to_zip
+    from console.session.export import to_html, to_markdown, to_zip
     from console.session.reader import list_sessions, recover
     from console.session.replay import session_to_scenario
 
@@ -445,7 +445,7 @@ def test_any_damaged_recording(tmp_path_factory, pokes, cut, tail):
     and the player loads it or refuses it with a message."""
     from console.audio.playback import RecordingPlayer
     from console.audio.recorder import wav_problem
-    from console.report.export import to_html
+    from console.session.export import to_html
     from console.session.reader import recover
 
     folder = tmp_path_factory.mktemp("session")

@@ -280,7 +280,7 @@ def test_killed_call_leaves_a_readable_recording(virtual_audio, tmp_path):
 def test_real_call_exports_and_plays_back_in_the_browser(goodbye_call, virtual_audio, qtbot):
     """A recorded call: its HTML report carries the audio, and the session browser plays
     it from a clicked event with the playhead moving on the timeline."""
-    from console.report.export import to_html
+    from console.session.export import to_html
     from console.session.reader import open_session
     from console.ui.sessions import SessionBrowser
 

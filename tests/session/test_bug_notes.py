@@ -12,10 +12,10 @@ import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-from console.report.export import to_html, to_markdown, to_zip
 from console.report.facts import fact_rows
 from console.scenario.model import load_scenario
 from console.scenario.runner import run_scenario
+from console.session.export import to_html, to_markdown, to_zip
 from console.session.reader import open_session
 from console.session.store import SessionStore
 from tests.conftest import ASSETS

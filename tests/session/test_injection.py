@@ -21,7 +21,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from console.cli import main
-from console.report.export import to_html, to_markdown, to_zip
+from console.session.export import to_html, to_markdown, to_zip
 from console.session.reader import open_session
 from tests.session.hostile import CR, ESC, PAYLOAD, hostile_session, write_scenario
 

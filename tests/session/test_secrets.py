@@ -39,7 +39,7 @@ from console.core.redact import (
     register_secret,
     split_url_credentials,
 )
-from console.report.export import safe_meta, to_html, to_markdown, to_zip
+from console.session.export import safe_meta, to_html, to_markdown, to_zip
 from console.session.reader import open_session
 from tests.conftest import ROOT, EventWaiter
 

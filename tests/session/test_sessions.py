@@ -15,10 +15,10 @@ import yaml
 
 from console.cli import main
 from console.core import events as ev
-from console.report.export import clip_around_action, to_html, to_markdown, to_zip
 from console.report.verdict import verdict
 from console.scenario.model import load_scenario
 from console.scenario.runner import run_scenario
+from console.session.export import clip_around_action, to_html, to_markdown, to_zip
 from console.session.reader import list_sessions, open_session, recover
 from console.session.replay import session_to_scenario
 from tests.conftest import ASSETS
