@@ -14,11 +14,10 @@ import yaml
 
 from console.core import events as ev
 from console.session.reader import Session
+from console.session.sip_replay import is_sip_session, sip_session_to_scenario
 
 
 def session_to_scenario(session: Session) -> dict[str, Any]:
-    from console.sip.replay import is_sip_session, sip_session_to_scenario
-
     if is_sip_session(session.meta, session.events):  # a remote agent: replayed over SIP
         return sip_session_to_scenario(session.name, session.events)
     if not session.configs:

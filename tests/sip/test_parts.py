@@ -211,7 +211,7 @@ def test_a_sip_call_refuses_edits_and_mutes_the_microphone():
 
 
 def test_a_recorded_sip_call_replays_as_a_sip_scenario():
-    from console.sip.replay import is_sip_session, sip_session_to_scenario
+    from console.session.sip_replay import is_sip_session, sip_session_to_scenario
     from console.sip.scenario import SipScenario
 
     def speech(cls, text, start, end, **kw):
