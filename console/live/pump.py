@@ -71,6 +71,9 @@ class AudioPump:
         self._stop = threading.Event()
         self.finished = threading.Event()  # the recording is complete and closed
         self._last_input = time.monotonic()
+        # The end of the last input block this thread has finished with (recorded,
+        # processed, fed to the recogniser): what a caller that fed blocks can wait for.
+        self.handled_frames = 0
         self._stalled = False
         self._last_warn = {"overflow": 0.0, "underflow": 0.0}
         self._thread = threading.Thread(target=self._loop, name="audio-pump", daemon=True)
@@ -140,6 +143,12 @@ class AudioPump:
             self.finished.set()
 
     def _input(self, block: InputBlock) -> None:
+        try:
+            self._take_input(block)
+        finally:
+            self.handled_frames = block.frame + len(block.samples)
+
+    def _take_input(self, block: InputBlock) -> None:
         self._last_input = time.monotonic()
         self._stalled = False
         jump = self.clock.on_input_block(

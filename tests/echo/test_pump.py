@@ -91,7 +91,10 @@ class Line:
     def drain(self) -> None:
         """Return once the pump has handled every block put in."""
         deadline = time.monotonic() + 10
-        while self.pump.processor.received < self.frames and time.monotonic() < deadline:
+        # Until the pump finished with the last block, not just took it in: the processor
+        # counts a block before the recogniser is fed with it, and a drop set between the
+        # two lost that block from what the recogniser heard.
+        while self.pump.handled_frames < self.frames and time.monotonic() < deadline:
             time.sleep(0.001)
 
     def finish(self) -> None:
