@@ -31,6 +31,7 @@ _NOT_SECRETS = {"not-needed", "none", "null", "dummy", "test"}
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_generation = 0  # bumped at every change of _secrets: the cache below is keyed on it
 
 # scheme://user[:password]@host : the user-info is everything before the last '@' of the
 # authority (no '/', '?', '#' or whitespace in it).
@@ -47,7 +48,9 @@ _BEARER = re.compile(r"(?i)\b(bearer)(\s+|%20|\+)([A-Za-z0-9._~+/=-]{8,})")
 _AUTH_HEADER = re.compile(
     r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:basic\s+|bearer\s+|token\s+)?)([^\s\"',;}]{4,})"
 )
-_cache: tuple[tuple, list[str]] = ((), [])
+# What the two token patterns start from, matched the way they match it (one scan).
+_TOKEN_WORDS = re.compile(r"(?i)bearer|authorization")
+_cache: tuple[tuple, list[str]] = ((-1,), [])
 
 
 def register_secret(value: str | None) -> None:
@@ -57,27 +60,35 @@ def register_secret(value: str | None) -> None:
     value = value.strip()
     if len(value) < MIN_SECRET_LEN or value.lower() in _NOT_SECRETS:
         return
+    global _generation
     with _lock:
-        _secrets.add(value)
+        if value not in _secrets:
+            _secrets.add(value)
+            _generation += 1
 
 
 def forget_secrets() -> None:
     """Drop every registered secret (tests; a new key typed in the dialog)."""
+    global _generation
     with _lock:
         _secrets.clear()
+        _generation += 1
 
 
 def _current_secrets() -> list[str]:
+    """Every secret, in the forms it can take in text, longest first. Rebuilt only when a
+    secret was registered or forgotten or a key variable changed: every event of every
+    call passes here."""
     global _cache
-    with _lock:
-        found = set(_secrets)
-    for name in KEY_ENV:
-        value = os.environ.get(name, "").strip()
-        if len(value) >= MIN_SECRET_LEN and value.lower() not in _NOT_SECRETS:
-            found.add(value)
-    key = tuple(sorted(found))
+    key = (_generation, *(os.environ.get(name, "") for name in KEY_ENV))
     if key == _cache[0]:
         return _cache[1]
+    with _lock:
+        found = set(_secrets)
+    for value in key[1:]:
+        value = value.strip()
+        if len(value) >= MIN_SECRET_LEN and value.lower() not in _NOT_SECRETS:
+            found.add(value)
     variants = set()
     for s in found:
         variants.add(s)
@@ -96,11 +107,16 @@ def redact(text: str) -> str:
     for secret in _current_secrets():
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
-    text = _SIP_PASSWORD.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
-    text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
-    return _AUTH_HEADER.sub(_mask_header, text)
+    # Each pattern below needs an '@', or one of two words: most text has neither, and
+    # is spared five scans.
+    if "@" in text:
+        text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+        text = _SIP_PASSWORD.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
+        text = _BARE_USERINFO.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
+    if _TOKEN_WORDS.search(text):
+        text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+        text = _AUTH_HEADER.sub(_mask_header, text)
+    return text
 
 
 def _mask_header(m: re.Match[str]) -> str:

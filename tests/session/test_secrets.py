@@ -313,3 +313,19 @@ def test_a_sip_uri_keeps_its_user_and_loses_only_a_password():
     assert redact("dialled sip:agent@127.0.0.1:5060") == "dialled sip:agent@127.0.0.1:5060"
     assert redact("sips:support@pbx.example.com") == "sips:support@pbx.example.com"
     assert redact("sip:bob:hunter2@pbx.example.com") == "sip:bob:***@pbx.example.com"
+
+
+def test_a_secret_registered_after_text_was_redacted_is_masked_from_then_on(monkeypatch):
+    """The secrets' forms are cached between calls (every event passes here): the cache
+    must follow a key typed in mid-session, one forgotten, and a key variable that
+    changes."""
+    forget_secrets()
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("ENDCALL_LLM_API_KEY", raising=False)
+    assert redact("the key is late-key-1234") == "the key is late-key-1234"  # cache built
+    register_secret("late-key-1234")
+    assert redact("the key is late-key-1234") == "the key is ***"
+    forget_secrets()
+    assert redact("the key is late-key-1234") == "the key is late-key-1234"
+    monkeypatch.setenv("OPENAI_API_KEY", "env-key-5678")
+    assert redact("sent env-key-5678") == "sent ***"
