@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -277,6 +277,54 @@ def _say_lines(
     return spans, words
 
 
+@dataclass(frozen=True)
+class _Take:
+    """How an answer is recorded: the quiet before and after it, the voice, the line."""
+
+    lead_s: float
+    tail_s: float
+    voice: str
+    wpm: int
+    noise: Noise | None
+    band: bool
+    seed: int
+    rate: int
+
+
+def _record(
+    kind: str,
+    name: str,
+    lines: list[str],
+    between_s: float | None,
+    take: _Take,
+    then: Callable[[_Tape], tuple[int, int] | None] | None = None,
+    beep_hz: float | None = None,
+) -> AnswerFixture:
+    """Lay an answer on tape: quiet, the lines spoken, what `then` adds (a beep: its
+    span), quiet, then the line's noise; with the truth of where everything went."""
+    rng = np.random.default_rng(take.seed)
+    tape = _Tape(take.rate)
+    tape.silence(take.lead_s)
+    spans, words = _say_lines(tape, lines, rng, take.voice, take.wpm, between_s)
+    beep = then(tape) if then is not None else None
+    tape.silence(take.tail_s)
+    audio, label = _finish(tape, rng, take.noise, take.band)
+    return AnswerFixture(
+        name,
+        kind,
+        take.rate,
+        audio,
+        " ".join(lines),
+        tuple(spans),
+        beep[0] if beep else None,
+        beep[1] if beep else None,
+        beep_hz if beep else None,
+        tuple(words),
+        label,
+        take.voice,
+    )
+
+
 def voicemail(
     greeting: str = "Hi, you have reached Sam. Please leave a message after the tone.",
     *,
@@ -296,30 +344,14 @@ def voicemail(
 ) -> AnswerFixture:
     """A recorded greeting, `gap_s` of quiet, a beep (none when beep_hz is None), then the
     silence of a machine recording."""
-    rng = np.random.default_rng(seed)
-    tape = _Tape(rate)
-    tape.silence(lead_s)
-    spans, words = _say_lines(tape, [greeting], rng, voice, wpm, None)
-    tape.silence(gap_s)
-    beep = (None, None)
-    if beep_hz is not None:
-        beep = tape.add(tone(beep_hz, beep_s, beep_dbfs, rate))
-    tape.silence(tail_s)
-    audio, label = _finish(tape, rng, noise, band)
-    return AnswerFixture(
-        name or f"voicemail {len(greeting)} chars, beep {beep_hz or 'none'}",
-        VOICEMAIL,
-        rate,
-        audio,
-        greeting,
-        tuple(spans),
-        beep[0],
-        beep[1],
-        beep_hz,
-        tuple(words),
-        label,
-        voice,
-    )
+
+    def beep(tape: _Tape) -> tuple[int, int] | None:
+        tape.silence(gap_s)
+        return None if beep_hz is None else tape.add(tone(beep_hz, beep_s, beep_dbfs, rate))
+
+    take = _Take(lead_s, tail_s, voice, wpm, noise, band, seed, rate)
+    name = name or f"voicemail {len(greeting)} chars, beep {beep_hz or 'none'}"
+    return _record(VOICEMAIL, name, [greeting], None, take, then=beep, beep_hz=beep_hz)
 
 
 def ivr(
@@ -339,23 +371,8 @@ def ivr(
     rate: int = RATE,
 ) -> AnswerFixture:
     """An automated menu, then the quiet of a system waiting for a key press."""
-    rng = np.random.default_rng(seed)
-    tape = _Tape(rate)
-    tape.silence(lead_s)
-    spans, words = _say_lines(tape, [menu], rng, voice, wpm, None)
-    tape.silence(tail_s)
-    audio, label = _finish(tape, rng, noise, band)
-    return AnswerFixture(
-        name or f"ivr {len(menu)} chars",
-        IVR,
-        rate,
-        audio,
-        menu,
-        tuple(spans),
-        words=tuple(words),
-        noise=label,
-        voice=voice,
-    )
+    take = _Take(lead_s, tail_s, voice, wpm, noise, band, seed, rate)
+    return _record(IVR, name or f"ivr {len(menu)} chars", [menu], None, take)
 
 
 def human(
@@ -374,24 +391,9 @@ def human(
 ) -> AnswerFixture:
     """A person picking up: one line or several ("Hello?" ... "Hello?") with `between_s` of
     waiting between them, then the silence of someone waiting for the caller to speak."""
-    rng = np.random.default_rng(seed)
     lines = [lines] if isinstance(lines, str) else list(lines)
-    tape = _Tape(rate)
-    tape.silence(lead_s)
-    spans, words = _say_lines(tape, lines, rng, voice, wpm, between_s)
-    tape.silence(tail_s)
-    audio, label = _finish(tape, rng, noise, band)
-    return AnswerFixture(
-        name or "human " + " / ".join(lines),
-        HUMAN,
-        rate,
-        audio,
-        " ".join(lines),
-        tuple(spans),
-        words=tuple(words),
-        noise=label,
-        voice=voice,
-    )
+    take = _Take(lead_s, tail_s, voice, wpm, noise, band, seed, rate)
+    return _record(HUMAN, name or "human " + " / ".join(lines), lines, between_s, take)
 
 
 def noise_only(
