@@ -134,9 +134,12 @@ def regular_file(path: str | Path) -> bool:
         return False
 
 
-def data_shape_problem(data: Any, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> str:
+def data_shape_problem(
+    data: Any, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, text_keys: bool = False
+) -> str:
     """ "" if parsed data is a reasonable shape, else why not: nested deeper than
-    max_depth, or more than max_nodes values (a YAML alias bomb expands here).
+    max_depth, more than max_nodes values (a YAML alias bomb expands here), or (with
+    text_keys, for JSON-shaped data) a mapping key that is not text.
 
     Iterative, so a deep structure cannot exhaust the stack while being measured."""
     stack: list[tuple[Any, int]] = [(data, 1)]
@@ -149,6 +152,10 @@ def data_shape_problem(data: Any, max_depth: int = MAX_DEPTH, max_nodes: int = M
         if depth > max_depth:
             return f"is nested more than {max_depth} levels deep"
         if isinstance(value, dict):
+            if text_keys:
+                key = next((k for k in value if not isinstance(k, str)), None)
+                if key is not None:
+                    return f"has a key that is {type(key).__name__}, not text"
             stack.extend((v, depth + 1) for v in value.values())
             stack.extend((k, depth + 1) for k in value if not isinstance(k, (str, int, float)))
         elif isinstance(value, (list, tuple)):

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from console.core.files import data_shape_problem
 from console.platforms.report import PlatformFileError
 
 MAX_FILE = 5 * 1024 * 1024
@@ -77,21 +78,6 @@ def read_data(path: Path) -> Any:
 
 
 def shape_problem(data: Any) -> str:
-    """Walk the data without recursion; say what is wrong with its shape, or ''."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    seen = 0
-    while stack:
-        node, depth = stack.pop()
-        seen += 1
-        if seen > MAX_VALUES:
-            return f"the data holds more than {MAX_VALUES:,} values: not a platform export"
-        if depth > MAX_DEPTH:
-            return f"the data is nested more than {MAX_DEPTH} levels deep: not a platform export"
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if not isinstance(key, str):
-                    return f"a key is {type(key).__name__}, not text: not a platform export"
-                stack.append((value, depth + 1))
-        elif isinstance(node, list):
-            stack.extend((value, depth + 1) for value in node)
-    return ""
+    """What is wrong with the data's shape for a platform export, or ''."""
+    problem = data_shape_problem(data, MAX_DEPTH, MAX_VALUES, text_keys=True)
+    return f"the data {problem}: not a platform export" if problem else ""

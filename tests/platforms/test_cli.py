@@ -190,6 +190,7 @@ HOSTILE = {
         "more than 200,000 values",
     ),
     "bad.yaml": ("livekit", "instructions: [unclosed", "not valid YAML"),
+    "number_key.yaml": ("livekit", "instructions: hi\ntools:\n  1: end_call\n", "not text"),
     "syntax.py": ("livekit", "def broken(:\n", "not valid Python"),
     "nul.py": ("livekit", "x = 1\x00\n", "not valid Python"),
     "wrong_kind.json": ("vapi", '{"conversation_config": {"agent": {}}}', "ElevenLabs"),
