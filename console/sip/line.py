@@ -175,7 +175,17 @@ class SipLine:
                 self.stack.run(ua.register(timeout=10.0), 15.0)
                 self.listener.line_state("registered", acc.registrar)
             self.state = "calling"
-            self.call = self.stack.run(ua.dial(target.uri))
+            # baresip-python builds the Call (which then hears its events) only after the
+            # dial command returns; a far end that answers within that moment (a 486 on
+            # loopback) went unheard, and the line waited forever. So every stack event
+            # is kept from before the INVITE until this line listens to the call.
+            early: list[Any] = []
+            self.stack.runtime.subscribe(early.append)
+            try:
+                self.call = self.stack.run(ua.dial(target.uri))
+            except BaseException:
+                self.stack.runtime.unsubscribe(early.append)
+                raise
         except RegistrationError as exc:
             self._abort()
             raise SipLineError(_registration_words(exc, acc.registrar)) from None
@@ -187,12 +197,20 @@ class SipLine:
         except (BaresipError, TimeoutError, OSError) as exc:
             self._abort()
             raise SipLineError(f"the call to {target.uri} could not be placed: {exc}") from None
-        self.call.on(self._on_stack_event)
+        heard: set[int] = set()
+
+        def on_event(event: Any) -> None:
+            heard.add(id(event))
+            self._on_stack_event(event)
+
+        self.call.on(on_event)
         self.call.on_dtmf(self._on_dtmf)
         self.call.on_audio_warning(self._on_audio_warning)
-        if self.call.state.value == "closed":  # it ended before the listener was there
-            self._closed_text = getattr(self.call, "_close_reason", "") or ""
-            self._closed_seen.set()
+        self.stack.runtime.unsubscribe(early.append)
+        # What this call's listener missed (it came before it listened), in order.
+        for event in list(early):
+            if event.call == self.call.handle and id(event) not in heard:
+                self._on_stack_event(event)
 
     def _abort(self) -> None:
         self.state = "ended"

@@ -309,3 +309,33 @@ def test_a_call_that_never_ends_is_ended_at_the_limit(far_agent, tmp_path):
     assert drop.reason == ev.TIMEOUT and 3.0 <= drop.t <= 3.5
     assert any(isinstance(e, ev.Notice) and "reached 3 s" in e.message for e in call.events)
     assert ("sent", "BYE") in sip_rows(call.events)
+
+
+def test_a_refusal_that_comes_before_the_call_listens_still_ends_it(
+    far_agent, tmp_path, monkeypatch
+):
+    """baresip-python makes the Call object (which then hears its events) only after the
+    dial command returns: a 486 that arrives in that moment went unheard, and the line
+    waited forever (seen on a loaded CI machine). Here the moment is made 300 ms long."""
+    import asyncio
+
+    from baresip._native import lib
+    from baresip.runtime import Runtime
+
+    original = Runtime.cmd
+
+    async def slow_dial(self, command, *args, **kwargs):
+        result = await original(self, command, *args, **kwargs)
+        if command == lib.BP_CMD_UA_CONNECT:
+            await asyncio.sleep(0.3)  # the far end refuses meanwhile
+        return result
+
+    monkeypatch.setattr(Runtime, "cmd", slow_dial)
+    far = far_agent("reject")
+    call, _ = place(far.uri, tmp_path)
+    try:
+        assert call.wait(10), "the refused call never ended"
+    finally:
+        call.close()
+    drop = one(call.events, ev.LineDropped)
+    assert drop.reason == ev.ERROR and "486 Busy Here" in drop.detail
