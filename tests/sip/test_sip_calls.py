@@ -311,12 +311,11 @@ def test_a_call_that_never_ends_is_ended_at_the_limit(far_agent, tmp_path):
     assert ("sent", "BYE") in sip_rows(call.events)
 
 
-def test_a_refusal_that_comes_before_the_call_listens_still_ends_it(
-    far_agent, tmp_path, monkeypatch
-):
+@pytest.fixture
+def slow_dial(monkeypatch):
     """baresip-python makes the Call object (which then hears its events) only after the
-    dial command returns: a 486 that arrives in that moment went unheard, and the line
-    waited forever (seen on a loaded CI machine). Here the moment is made 300 ms long."""
+    dial command returns: what the far end said in that moment went unheard (a 486 on a
+    loaded CI machine, and the line waited forever). Here the moment is made 600 ms long."""
     import asyncio
 
     from baresip._native import lib
@@ -324,13 +323,16 @@ def test_a_refusal_that_comes_before_the_call_listens_still_ends_it(
 
     original = Runtime.cmd
 
-    async def slow_dial(self, command, *args, **kwargs):
+    async def slow(self, command, *args, **kwargs):
         result = await original(self, command, *args, **kwargs)
         if command == lib.BP_CMD_UA_CONNECT:
-            await asyncio.sleep(0.3)  # the far end refuses meanwhile
+            await asyncio.sleep(0.6)  # the far end answers or refuses meanwhile
         return result
 
-    monkeypatch.setattr(Runtime, "cmd", slow_dial)
+    monkeypatch.setattr(Runtime, "cmd", slow)
+
+
+def test_a_refusal_that_comes_before_the_call_listens_still_ends_it(far_agent, tmp_path, slow_dial):
     far = far_agent("reject")
     call, _ = place(far.uri, tmp_path)
     try:
@@ -339,3 +341,17 @@ def test_a_refusal_that_comes_before_the_call_listens_still_ends_it(
         call.close()
     drop = one(call.events, ev.LineDropped)
     assert drop.reason == ev.ERROR and "486 Busy Here" in drop.detail
+
+
+def test_an_answer_that_comes_before_the_call_listens_still_connects(
+    far_agent, tmp_path, slow_dial
+):
+    far = far_agent("never", lines=("greeting",), ring_s=0.05)
+    call, waiter = place(far.uri, tmp_path)
+    try:
+        waiter.wait(ev.SipEvent, 10, lambda e: e.message.startswith("connected"))
+        far.wait_for("answered")
+        agent_turn_over(call)  # its greeting came in over RTP
+    finally:
+        call.close()
+    assert call.track.sound_since(0.0)
