@@ -112,7 +112,9 @@ class GatedSynth(Synthesizer):
 
     def _render_piece(self, engine, text, path):
         if self.rendered == 1:
-            self.gate.wait(15)
+            # Until the test saw the first sample played; the limit only keeps a broken
+            # player from hanging the run (15 s was passed once on a loaded CI machine).
+            self.gate.wait(90)
         self.rendered += 1
         return super()._render_piece(engine, text, path)
 
