@@ -85,6 +85,9 @@ _CUES: list[tuple[str, str]] = [
 # fmt: on
 _CUE_RES = [(intent, re.compile(p, re.I)) for intent, p in _CUES]
 
+_CONFIRMS_THAT = re.compile(
+    r"\bconfirm(?:s|ed)?\s+(?:that\s+)?(?:they|he|she|it|the|their|there|everything|all)\b"
+)
 _DECLINE = re.compile(r"\bdeclin|\brefus|\bturns? (?:it |you |the offer )?down|\breject", re.I)
 _OTHERWISE = re.compile(
     r"^\s*(?:otherwise|else|in (?:any|all) other cases?|(?:they |the \w+ )?says? "
@@ -257,6 +260,8 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
             if intent_now not in found:
                 found.append(intent_now)
             break
+    if it.YES in found and len(found) > 1 and _CONFIRMS_THAT.search(stripped):
+        found.remove(it.YES)  # "confirms they have no more questions": what is confirmed
     if it.NOT_INTERESTED in found and it.NO not in found and _DECLINE.search(stripped):
         found.append(it.NO)  # "if they decline": a no to the question asked is a decline
     if kind == AGENT and it.COMPLETE in found:

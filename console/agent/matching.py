@@ -54,6 +54,13 @@ _WHEN = re.compile(
     r"\b(?:only\s+)?(?:when|whenever|if|once|as soon as|in case(?: of)?|after|upon|unless)\b",
     re.I,
 )
+# "Do not call this unless the caller says goodbye": the condition is when to call it.
+_UNLESS = re.compile(r"\b(?:unless|until|till|before|except (?:when|if))\b", re.I)
+_UNLESS_MODE = re.compile(
+    r"^\s*(?:do not|don't|dont|never|not)\b.*\b(?:call|use|end|hang|trigger|invoke)\w*\b.*"
+    r"\b(?:unless|until|except(?: when| if)?)\s*:?\s*$",
+    re.I,
+)
 _FOR = re.compile(r"\b(?:for|on|in case of|upon)\s+(?=\w)", re.I)
 
 
@@ -88,7 +95,12 @@ class Triggers:
 def _condition_of(sentence: str) -> tuple[str, bool] | None:
     """(condition text, is a trigger) for one prose sentence of a description."""
     masked = mask(sentence)
-    negated = bool(_NEG_SENTENCE.search(masked))
+    neg = _NEG_SENTENCE.search(masked)
+    negated = neg is not None
+    if neg is not None:
+        cut = _UNLESS.search(masked, neg.end())
+        if cut is not None and sentence[cut.end() :].strip(" .,;:"):
+            return sentence[cut.end() :], True
     m = _WHEN.search(masked)
     if m:
         return sentence[m.start() :], not negated
@@ -110,6 +122,10 @@ def description_triggers(description: str) -> Triggers:
             continue
         if (ln.kind in (HEADING, "prose") and text.endswith(":")) or ln.kind == HEADING:
             label = ln.title or text
+            if _UNLESS_MODE.match(text):
+                mode = True
+                parts.append(DescriptionPart(ln.no, text, None, True))
+                continue
             if _NOT_MODE.match(label):
                 mode = False
                 parts.append(DescriptionPart(ln.no, text, None, False))

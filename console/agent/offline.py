@@ -229,7 +229,12 @@ class OfflineAgent:
                         pending is not None and not keep_on and "request" in veto
                     )
                     continue
-                if prompt.confirm_before_end is not None and not asked_else and not cand.firm:
+                if (
+                    prompt.confirm_before_end is not None
+                    and not asked_else
+                    and not cand.firm
+                    and cand.match.intent != it.COMPLETE  # "no more questions" answered it
+                ):
                     self.asked_else = True
                     return Decision(
                         say=self._speech(

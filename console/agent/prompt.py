@@ -130,6 +130,12 @@ _END_LEAD = re.compile(
     r"cases|rules)\s*:?\s*$|^\s*(?:call|use) when\s*:?\s*$",
     re.I,
 )
+# "Do not end the call unless:": the list says when to end it.
+_END_UNLESS_LEAD = re.compile(
+    r"(?:do not|don't|never|not)\b[^:]{0,40}\b(?:unless|until|except(?: when| if)?)\b[^:]{0,30}"
+    r":\s*$",
+    re.I,
+)
 _NOT_END_LEAD = re.compile(
     r"(?:do not|don't|never|not)\b[^:]{0,40}\b(?:when|if)\b[^:]{0,30}:\s*$|"
     r"^\s*(?:do not|don't|never) (?:call|use|end|hang)[^:]{0,40}:\s*$",
@@ -460,6 +466,8 @@ class _Reader:
         self.lead = None
         if ln.label:
             self.soft, self.soft_title, self._soft_used = kind, ln.title, False
+            # "End the call when:" is a heading and the lead of the list under it.
+            self.lead = (ln.title + ":", ln.no)
             self.soft_line = ln.no if ln.inline else 0  # "EXAMPLE: 1. ... 2. ...": this line
             if kind == "general":
                 self.soft = None
@@ -876,6 +884,9 @@ class _Reader:
         self.finish_head()
         if kind in ("end_conds", "not_end_conds"):
             lead_actions = parse_actions(lead[0]) if lead else ()
+            if lead and _END_UNLESS_LEAD.search(lead[0]):
+                # "Never call end_call unless:": the call the lead names, not negated.
+                lead_actions = tuple(replace(a, negated=False) for a in lead_actions)
             actions = tuple(
                 a for a in lead_actions if a.kind in ("call", "end") and not a.negated
             ) or (Action("end"),)
@@ -955,6 +966,8 @@ class _Reader:
             return "example"
         if self.head is not None and most("phrase"):
             return "head_phrases"
+        if lead and _END_UNLESS_LEAD.search(lead) and not most("rule", "instruction"):
+            return "end_conds"
         if lead and (_NOT_END_LEAD.search(lead) or sec == "not_end") and not most("rule"):
             return "not_end_conds"
         if lead and _END_LEAD.search(lead) and not most("rule", "instruction"):

@@ -47,6 +47,7 @@ _CONDITIONAL = re.compile(
 SECTION_KINDS: list[tuple[str, str]] = [
     ("example", r"example|sample|\bdemo\b|transcript|dialog|illustrat|\be\.g\b"),
     ("voicemail", r"voice ?-?mail|answering machine|machine detection|\bamd\b"),
+    ("ending", r"(?:do not|don'?t|never)\s+(?:call|use|end|hang)\b.*\b(?:unless|until|except)\b"),
     ("not_end", r"(?:do not|don'?t|never|when not to)\s+(?:call|use|end|hang)"),
     ("state", r"^state\b"),
     ("ending", r"end(?:ing)? (?:the |a )?call|hang ?-?up|closing|\bclose\b|goodbye|terminat|"

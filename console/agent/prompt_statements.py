@@ -18,9 +18,9 @@ People write the same rule in many shapes; each shape here is read into one
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from console.agent.conditions import Condition, read_condition
+from console.agent.conditions import CALLER, VAGUE, Condition, read_condition
 from console.agent.prompt_actions import _ACTION_VERBS, Action, parse_actions
 from console.agent.prompt_text import looks_like_function, mask, quotes
 
@@ -338,6 +338,12 @@ def read_statement(text: str) -> Statement:
             instruction_like=True,
             about_ending=ending,
         )
+    unless = _negated_end_unless(text, masked)
+    if unless is not None:
+        cond_text, actions = unless
+        if _ASKS_ANYTHING_ELSE.search(cond_text):
+            return st(CONFIRM)  # "Never hang up before asking if there is anything else"
+        return st(RULE, cond=read_condition(cond_text), cond_text=cond_text, actions=actions)
     lead = _split_leading(text, masked)
     if lead is not None:
         cond_text, action_text = lead
@@ -398,6 +404,47 @@ _FORBID_STOP = frozenset(
     "a an the you your are is that to of it its any about or and we our be being as "
     "yourself are anything things".split()
 )
+
+
+_UNLESS = re.compile(r"\b(?:unless|until|till|before|except (?:when|if))\b", re.I)
+_UNLESS_LEAD = re.compile(r"^\s*(?:unless|until|except (?:when|if))\b", re.I)
+_ASKS_ANYTHING_ELSE = re.compile(
+    r"^\s*(?:you\s+(?:have\s+)?)?(?:ask(?:s|ed|ing)?|check(?:s|ed|ing)?|offer(?:s|ed|ing)?|"
+    r"mak(?:e|ing) sure)\b.*(?:\banything else\b|\b(?:other|more|further) questions\b|"
+    r"\banything more\b)",
+    re.I,
+)
+
+
+def _negated_end_unless(text: str, masked: str) -> tuple[str, tuple[Action, ...]] | None:
+    """`Do not hang up unless the caller says goodbye` -> ("the caller says goodbye", end).
+
+    A negated end with "unless", "until" or "before" says when the call may end: the
+    condition is the trigger. Read as a "not an end" rule it would be the opposite. A
+    condition on the agent's own progress ("until you have confirmed the time") is a
+    precondition of ending, not a trigger, and stays with the other readings.
+    """
+    lead = _UNLESS_LEAD.match(masked)
+    if lead is not None:
+        parts = _split_leading(text, masked)
+        if parts is None or not parts[1].strip():
+            return None
+        cond_text, action_text = text[lead.end() : len(parts[0])], parts[1]
+    else:
+        neg = _NEG_END.search(masked)
+        cut = _UNLESS.search(masked, neg.end()) if neg is not None else None
+        if cut is None:
+            return None
+        cond_text, action_text = text[cut.end() :], text[: cut.start()]
+    actions = parse_actions(action_text)
+    if not _negated_end(actions):
+        return None
+    cond_text = cond_text.strip(" ,.;:")
+    if not cond_text or read_condition(cond_text).kind not in (CALLER, VAGUE):
+        return None
+    return cond_text, tuple(
+        replace(a, negated=False) if a.kind in ("end", "call") else a for a in actions
+    )
 
 
 def _negated_end(actions: tuple[Action, ...]) -> bool:

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from console.agent import intents as it
-from console.agent.prompt import R_EXAMPLE, R_IGNORED, R_NOT_END, R_PHRASES, parse_prompt
+from console.agent.prompt import (
+    R_END,
+    R_EXAMPLE,
+    R_IGNORED,
+    R_NOT_END,
+    R_PHRASES,
+    parse_prompt,
+)
 from console.agent.prompt_text import quotes
 
 
@@ -74,6 +83,31 @@ def test_negated_instructions_are_not_triggers():
     assert thank.not_end and thank.cond.phrases == ("thank you",)
     assert normal.not_end and not normal.cond.understood
     assert set(roles(prompt).values()) == {R_NOT_END}
+
+
+@pytest.mark.parametrize(
+    "sentence,intent",
+    [
+        ("Do not hang up unless the caller says goodbye.", it.GOODBYE),
+        ("Never call end_call unless the user asks to end the call.", it.GOODBYE),
+        ("Don't end the call until the customer confirms.", it.YES),
+        ("Never end the call before the caller says goodbye.", it.GOODBYE),
+        ("Unless the caller says goodbye, do not hang up.", it.GOODBYE),
+    ],
+)
+def test_a_negated_end_with_unless_ends_on_the_condition(sentence, intent):
+    """ "Do not hang up unless X" says when to hang up: X is the trigger, not a never-end."""
+    (rule,) = parse_prompt(sentence).rules
+    assert not rule.not_end and rule.ends
+    assert intent in rule.cond.intents
+    assert set(roles(sentence).values()) == {R_END}
+
+
+def test_a_list_under_do_not_end_unless_is_a_list_of_triggers():
+    prompt = "Do not end the call unless:\n- the caller says goodbye\n- the caller is rude\n"
+    rules = parse_prompt(prompt).rules
+    assert [r.not_end for r in rules] == [False, False]
+    assert [r.cond.intents for r in rules] == [(it.GOODBYE,), (it.ABUSIVE,)]
 
 
 def test_a_rule_spread_over_several_lines():

@@ -47,6 +47,29 @@ def test_call_when_and_do_not_call_when_lists():
     assert never.phrases == ("thank you",)
 
 
+@pytest.mark.parametrize(
+    "description,intent",
+    [
+        ("Do not call this unless the caller says goodbye.", it.GOODBYE),
+        ("Never call end_call unless the user asks to end the call.", it.GOODBYE),
+        ("Don't end the call until the customer confirms they are done.", it.COMPLETE),
+        ("Do not use this tool before the user says bye.", it.GOODBYE),
+    ],
+)
+def test_do_not_call_unless_is_a_trigger_not_a_never(description, intent):
+    """ "Do not call this unless X": X is when to call it."""
+    t = description_triggers(description)
+    assert t.never == ()
+    assert intent in t.intents
+
+
+def test_a_do_not_call_unless_list_is_a_list_of_triggers():
+    t = description_triggers(
+        "Do not call this unless:\n- the user says goodbye\n- the user is rude\n"
+    )
+    assert t.never == () and set(t.intents) == {it.GOODBYE, it.ABUSIVE}
+
+
 def test_a_quoted_phrase_with_a_comma_matches():
     t = description_triggers('End the call when the caller says "that\'s all, bye".')
     (cond,) = t.ends
@@ -74,6 +97,7 @@ def test_a_description_says_no_means_not_interested_not_any_no():
         ("If the person is not {customer}", "caller", (it.WRONG_NUMBER,)),
         ("Once you have confirmed the appointment", "agent", ()),
         ("When the customer has booked or declined", "agent", (it.NOT_INTERESTED,)),
+        ("until the patient confirms they have no more questions", "caller", (it.COMPLETE,)),
     ],
 )
 def test_conditions(text, kind, intents):
