@@ -374,6 +374,7 @@ class OfflineAgent:
                         _Candidate("implied", order, m, None, why, "description: " + m.how)
                     )
                     order += 1
+        found += self._goodbye_completes(prompt, triggers, step, said, found, order)
 
         def rank(c: _Candidate) -> tuple[int, int]:
             ends = c.rule is None or c.rule.ends
@@ -382,6 +383,37 @@ class OfflineAgent:
             return ({"step": 1, "prompt": 2, "description": 3, "implied": 4}[c.source], 0)
 
         return sorted(found, key=lambda c: (*rank(c), c.order))
+
+    def _goodbye_completes(
+        self,
+        prompt: ParsedPrompt,
+        triggers: Triggers,
+        step: Step | None,
+        said: it.Analysis,
+        found: list[_Candidate],
+        order: int,
+    ) -> list[_Candidate]:
+        """A caller who says goodbye is done: in a conversation (not in the middle of a
+        numbered script) that ends when "the conversation is complete", "the user is done"
+        or "the caller has no more questions", a plain goodbye meets that condition. A
+        pending request or a "not an end" rule still holds it back (`_veto`)."""
+        hit = said.hit(it.GOODBYE)
+        if hit is None or any(c.match.intent == it.GOODBYE for c in found):
+            return []
+        if prompt.explicit_script and step is not None:
+            return []  # a scripted step is open: its own rules decide
+        m = cd.ConditionMatch(
+            hit.words, "goodbye: the caller is leaving, so the conversation is complete", hit.intent
+        )
+        rules = [r for r in prompt.rules if r.ends and not r.not_end]
+        out = [
+            _Candidate("implied", order + i, m, rule, label=_label(rule))
+            for i, rule in enumerate(r for r in rules if it.COMPLETE in r.cond.intents)
+        ]
+        if it.COMPLETE in triggers.intents:
+            why, label = triggers.intents[it.COMPLETE], "description: " + m.how
+            out.append(_Candidate("implied", order + len(out), m, None, why, label))
+        return out
 
     def _in_turn(self, prompt: ParsedPrompt, rule: Rule) -> cd.Condition | None:
         """The rule's condition as it stands now. A yes or a no ("If they agree to pay",

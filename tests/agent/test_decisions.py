@@ -81,6 +81,48 @@ def test_a_wrong_number_completes_the_conversation():
     assert d.end is not None and "wrong number" in d.why
 
 
+@pytest.mark.parametrize(
+    "description",
+    [
+        "End the call when the conversation is complete.",
+        "Call when the user is done.",
+        "Use it when the caller has no more questions.",
+    ],
+)
+def test_a_plain_goodbye_completes_a_conversation(description):
+    """A caller who says goodbye is done: "complete" is met, and the timeline says why."""
+    prompt = "You are Ana, the receptionist at Willow Creek Clinic. Answer questions."
+    _, _, (_, d) = converse(prompt, "Okay, thanks, goodbye!", description=description)
+    assert d.end is not None
+    assert "the caller is leaving, so the conversation is complete" in d.why
+
+
+def test_a_goodbye_meets_the_prompts_own_complete_rule_with_its_line():
+    agent, cfg, (_, d) = converse(
+        RECEPTIONIST.replace("end the call.", 'say "Take care!" and end the call.'),
+        "Great, thanks. Bye!",
+        description="Ends the call.",
+    )
+    assert d.end is not None
+    assert agent.goodbye(cfg, d.end).text == "Take care!"
+
+
+@pytest.mark.parametrize(
+    "prompt,line",
+    [
+        # a pending request holds it back
+        (RECEPTIONIST, "Bye for now, but can you email me the quote first?"),
+        # a "not an end" rule covers the goodbye
+        (RECEPTIONIST + " Do not end the call when the caller says bye.", "Okay, bye!"),
+        # a numbered script's open step decides, not "complete"
+        ('1. Ask "Which day suits you?"\n2. Ask "Morning or afternoon?"', "Okay, goodbye."),
+    ],
+)
+def test_a_goodbye_does_not_complete_when_something_holds_it(prompt, line):
+    _, _, (_, d) = converse(prompt, line, description="Use when the conversation is complete.")
+    assert d.end is None
+
+
 def test_thank_you_under_do_not_end_is_not_an_ending():
     prompt = (
         "DO NOT call end_call when the user says 'thank you'.\n"
