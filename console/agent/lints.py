@@ -191,15 +191,28 @@ def lint_config(config: CallConfig) -> list[Lint]:
             )
     for entry in not_understood(prompt.entries):
         text = entry.text if len(entry.text) <= 90 else entry.text[:87] + "..."
-        why = "" if entry.detail.startswith("not understood") else f" ({entry.detail})"
+        if entry.unclear:
+            # A step (or rule) came of the line, but its instruction gave nothing to say.
+            became = "; ".join(
+                p for p in entry.detail.split("; ") if not p.startswith("not understood")
+            )
+            message = (
+                f'"{text}" reads like an instruction, but the offline agent could not turn it '
+                f'into words to say ({became}). Write the line in quotes, e.g. Ask "..."'
+            )
+        else:
+            why = "" if entry.detail.startswith("not understood") else f" ({entry.detail})"
+            message = (
+                f'"{text}" reads like an instruction, but the offline agent made no step, rule '
+                f"or line of it{why}. Write it as a rule it can follow, e.g. If the caller says "
+                f'..., say "..." and call {name}'
+            )
         out.append(
             Lint(
                 "prompt_not_understood",
                 WARNING if entry.about_ending else INFO,
                 "agent.main_prompt",
-                f'"{text}" reads like an instruction, but the offline agent made no step, rule '
-                f"or line of it{why}. Write it as a rule it can follow, e.g. If the caller says "
-                f'..., say "..." and call {name}',
+                message,
                 entry.line,
             )
         )

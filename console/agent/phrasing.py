@@ -168,6 +168,9 @@ def _ask_for(m: re.Match[str]) -> Phrased:
     return Phrased("ask", _q(f"may I have {thing}"))
 
 
+_FIND_OUT = r"(?:ask|find out|check|determine|establish|ascertain|learn)"
+
+
 @_rule(rf"^ask {_OBJ}(?:if|whether)\s+(.+)$")
 def _ask_if(m: re.Match[str]) -> Phrased | None:
     q = _question_from_clause(m.group(1))
@@ -183,9 +186,18 @@ def _ask_help(m: re.Match[str]) -> Phrased:
     return Phrased("ask", "How can I help you today?")
 
 
-@_rule(rf"^ask {_OBJ}(what|when|where|which|how|who|why)\s+(.+)$")
+@_rule(rf"^{_FIND_OUT} {_OBJ}(what|when|where|which|how|who|why|whether|if)\s+(.+)$")
 def _ask_wh(m: re.Match[str]) -> Phrased:
+    """`Ask which day suits them`, `Find out which pharmacy they use`, `Check whether they
+    received the letter`: the question, asked politely (the words stay as written, so
+    an embedded question never needs its word order changed)."""
     return Phrased("ask", _q(f"could you tell me {m.group(1).lower()} {swap_person(m.group(2))}"))
+
+
+@_rule(r"^ask\s*:\s*([^\"“]+\?)$")
+def _ask_colon(m: re.Match[str]) -> Phrased:
+    """`Ask: which day works for you?`: the question as written, without quotes."""
+    return Phrased("ask", as_sentence(m.group(1).strip(), "?"))
 
 
 @_rule(rf"^ask {_OBJ}about\s+(.+)$")
@@ -269,7 +281,8 @@ def phrase_instruction(text: str) -> Phrased | None:
 
 
 def _leaks(text: str) -> bool:
-    return any(looks_like_function(w.strip(".,!?;:'\"`()")) for w in text.split()) or bool(
+    # A hyphen is not a tool name here: "follow-up" and "e-mail" are said aloud.
+    return any(_tool_word(w.strip(".,!?;:'\"`()")) for w in text.split()) or bool(
         re.search(r"\b(?:end_?call|tool|function|step \d+|the prompt|instructions?)\b", text, re.I)
     )
 

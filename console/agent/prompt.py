@@ -64,6 +64,7 @@ from console.agent.prompt_statements import (
     NOT_END,
     OPENING,
     RULE,
+    WAIT,
     Statement,
     about_ending,
     read_statement,
@@ -240,6 +241,9 @@ class MapEntry:
     text: str
     instruction_like: bool = False
     about_ending: bool = False
+    # Part of the line was not understood even though the line also became something
+    # else (a numbered step whose instruction gave no line to say): still a lint.
+    unclear: bool = False
 
 
 @dataclass(frozen=True)
@@ -378,6 +382,7 @@ class _Reader:
         self.last_tool = ""
         self.soft_line = 0
         self.recent: tuple[list[str], bool] | None = None  # the last phrase list read
+        self.unclear_steps: set[int] = set()  # lines of steps that gave nothing to say
 
     def tick(self) -> int:
         self.seq += 1
@@ -653,6 +658,8 @@ class _Reader:
             self.mark(no, R_RULE, "before ending, asks if there is anything else", sentence)
         elif st.kind == INSTRUCTION:
             self.instruction(st, sentence, no, scope)
+        elif st.kind == WAIT:
+            self.mark(no, R_CONTEXT, "the agent waits for the caller", sentence)
         elif st.kind == CONTEXT or self.section in ("context", "knowledge"):
             self.mark(no, R_CONTEXT, _context_detail(self.section), sentence)
         else:
@@ -1019,6 +1026,8 @@ class _Reader:
             detail = f'{step.label}: says "{spoken}"'
         else:
             detail = f"{step.label}: no line to say (the agent waits for an answer)"
+            if not ends:
+                self.unclear_steps.add(step.line)
         if ends:
             detail += " and " + describe_actions(tuple(ends))
         if step.rules:
@@ -1225,7 +1234,8 @@ class _Reader:
             role = min((m[0] for m in marks), key=ROLES.index)
             detail = "; ".join(dict.fromkeys(m[1] for m in marks))
             flags = self.flags.get(ln.no, (False, False))
-            entries.append(MapEntry(ln.no, role, detail, text, flags[0], flags[1]))
+            unclear = ln.no in self.unclear_steps and any(m[0] == R_IGNORED for m in marks)
+            entries.append(MapEntry(ln.no, role, detail, text, flags[0], flags[1], unclear))
         return ParsedPrompt(
             steps=tuple(steps),
             rules=tuple(rules),

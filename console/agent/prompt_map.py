@@ -44,8 +44,9 @@ def prompt_map(prompt: str, action_name: str = "") -> tuple[MapEntry, ...]:
 
 
 def not_understood(entries: tuple[MapEntry, ...]) -> list[MapEntry]:
-    """Lines that read like instructions but became no step, rule or line."""
-    return [e for e in entries if e.role == R_IGNORED and e.instruction_like]
+    """Lines that read like instructions but became no step, rule or line (or a step with
+    nothing to say)."""
+    return [e for e in entries if (e.role == R_IGNORED or e.unclear) and e.instruction_like]
 
 
 def _mode(parsed: ParsedPrompt) -> str:

@@ -24,6 +24,7 @@ from console.agent.conditions import CALLER, VAGUE, Condition, read_condition
 from console.agent.prompt_actions import _ACTION_VERBS, Action, parse_actions
 from console.agent.prompt_text import looks_like_function, mask, quotes
 
+WAIT = "wait"  # "Wait for their answer", "Listen to their concern": the agent listens
 RULE, HEAD, NOT_END, INSTRUCTION, OPENING, CLOSING, FORBIDDEN, CONFIRM, CONTEXT, EXAMPLE, NONE = (
     "rule",
     "head",
@@ -78,6 +79,12 @@ _NEG_END = re.compile(
     r"can't|no need to)\s+(?:ever\s+|prematurely\s+|immediately\s+|automatically\s+|just\s+)?"
     r"(?:call|use|invoke|trigger|run|end|hang|terminate|disconnect|close|finish|drop|"
     r"trigger|fire|activate|cut)\b",
+    re.I,
+)
+_WAIT = re.compile(
+    r"^\s*(?:(?:then|now|and|always|patiently|just|simply)\s+)*(?:wait|listen|pause|hold|"
+    r"let (?:them|the \w+) (?:speak|answer|respond|finish|talk|explain))\b(?!.*\b(?:if|when|"
+    r"unless|then|and (?:say|ask|call|end|use))\b)",
     re.I,
 )
 _DIALOGUE = re.compile(
@@ -278,6 +285,8 @@ def read_statement(text: str) -> Statement:
 
     if _DIALOGUE.match(bare):
         return st(EXAMPLE)
+    if _WAIT.match(bare) and not quotes(text):
+        return Statement(WAIT, text, about_ending=ending)
     b = _BRACKET.match(masked)
     if (b and _COND_START.match(b.group(1))) or (
         b and re.match(r"\s*(?:O|user|caller)\s*=", b.group(1))

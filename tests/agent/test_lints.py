@@ -92,6 +92,23 @@ def test_lines_the_agent_could_not_use():
     assert '"Escalate to a supervisor if needed."' in lints[0].message
 
 
+def test_a_numbered_step_with_no_line_to_say_is_not_understood():
+    """The map showed "step 2: no line to say" and the lints said nothing."""
+    prompt = (
+        GOOD + "\n2. Qualify the lead against our criteria.\n3. Wait for their answer."
+        '\n4. Ask "Anything else?"'
+    )  # "Wait for their answer" is understood: the agent listens
+    lints = [x for x in lint_config(cfg(prompt=prompt)) if x.code == "prompt_not_understood"]
+    assert [(x.line, x.severity) for x in lints] == [(2, "info")]
+    assert '"2. Qualify the lead against our criteria."' in lints[0].message
+    assert "no line to say" in lints[0].message
+
+
+def test_a_step_that_asks_in_its_own_words_is_understood():
+    prompt = GOOD + "\n2. Ask which day suits them for a follow-up session."
+    assert "prompt_not_understood" not in codes(cfg(prompt=prompt))
+
+
 def test_persona_examples_and_style_are_not_lints():
     prompt = (
         "# Role\nYou are Sam. Be warm and concise.\n# Example\nUser: hi\nAssistant: hello\n" + GOOD

@@ -103,8 +103,11 @@ def test_a_negated_end_with_unless_ends_on_the_condition(sentence, intent):
     assert set(roles(sentence).values()) == {R_END}
 
 
-def test_a_list_under_do_not_end_unless_is_a_list_of_triggers():
-    prompt = "Do not end the call unless:\n- the caller says goodbye\n- the caller is rude\n"
+@pytest.mark.parametrize("head", ["Do not end the call unless:", "End the call when:"])
+def test_a_list_under_do_not_end_unless_is_a_list_of_triggers(head):
+    """A list under "End the call when:" (a label heading) or "Do not end the call
+    unless:" is a list of end conditions, not loose phrases."""
+    prompt = f"{head}\n- the caller says goodbye\n- the caller is rude\n"
     rules = parse_prompt(prompt).rules
     assert [r.not_end for r in rules] == [False, False]
     assert [r.cond.intents for r in rules] == [(it.GOODBYE,), (it.ABUSIVE,)]
@@ -228,6 +231,36 @@ def test_prose_without_numbers_is_a_conversation():
     )
     assert not parsed.explicit_script
     assert [a.text for a in parsed.steps[0].actions] == ["{greeting}", "How can I help you today?"]
+
+
+@pytest.mark.parametrize(
+    "step,question",
+    [
+        (
+            "Ask which day suits them for a follow-up session.",
+            "Could you tell me which day suits you for a follow-up session?",
+        ),
+        (
+            "Ask what time works best for a drop-off.",
+            "Could you tell me what time works best for a drop-off?",
+        ),
+        (
+            "Ask whether they would like a reminder by e-mail.",
+            "Would you like a reminder by e-mail?",
+        ),
+        ("Ask: which day works for you?", "Which day works for you?"),
+        ("Find out which pharmacy they use.", "Could you tell me which pharmacy you use?"),
+        (
+            "Check whether they received the letter.",
+            "Could you tell me whether you received the letter?",
+        ),
+    ],
+)
+def test_an_unquoted_ask_step_becomes_a_question(step, question):
+    prompt = f'1. Say "Hi, this is Jo from Riverbend Physio."\n2. {step}\n3. Ask "Anything else?"'
+    parsed = parse_prompt(prompt)
+    assert parsed.steps[1].spoken == question
+    assert roles(prompt)[2] != R_IGNORED
 
 
 def test_fixed_lines():
