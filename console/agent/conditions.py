@@ -220,9 +220,10 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
     plain = re.sub(r"[\[\]*]", " ", plain)
     plain = re.sub(r"\bO\s*=", " says ", plain)  # `[ If O = "remove me" ]`
     lowered = " ".join(plain.lower().replace("’", "'").split())
+    lowered = re.sub(r"^(?:otherwise|else)\s*,?\s+(?=(?:if|when)\b)", "", lowered)
     stripped = re.sub(
-        r"^(?:if|when|whenever|once|after|as soon as|in case|upon|should|unless|only if|"
-        r"only when)\s+",
+        r"^(?:if|elif|else if|when|whenever|once|after|as soon as|in case|upon|should|unless|"
+        r"only if|only when)\s+",
         "",
         lowered,
     ).strip(" .,:;-")

@@ -247,7 +247,7 @@ class OfflineAgent:
                         rule=f"line {prompt.confirm_before_end}",
                         trigger_words=cand.match.words,
                     )
-                return self._end_by(config, prompt, cand)
+                return self._with_matched_line(self._end_by(config, prompt, cand), cand, candidates)
             if held and keep_on is None and not held_by_pending:
                 continue  # a "not an end" rule held the ending: answer normally below
             assert rule is not None
@@ -490,15 +490,64 @@ class OfflineAgent:
         )
 
     # -- carrying out ------------------------------------------------------------------
+    def _with_matched_line(
+        self, decision: Decision, cand: _Candidate, candidates: list[_Candidate]
+    ) -> Decision:
+        """ "Nope, that's all. Bye." meets "If the user wants to end the call, use hangUp"
+        (no line) and "When the order is complete, say '...' before you hang up": the
+        ending rule that won says nothing, so the other one's line is the goodbye."""
+        end = decision.end
+        if end is None or end.say_hint:
+            return decision
+        other = next(
+            (
+                c.rule
+                for c in candidates
+                if c is not cand and c.rule is not None and c.rule.ends and c.rule.says
+            ),
+            None,
+        )
+        if other is None:
+            return decision
+        hint = dataclasses.replace(end, say_hint=other.says)
+        return dataclasses.replace(
+            decision, end=hint, why=f"{decision.why}; goodbye from {_label(other)}"
+        )
+
     def _end_by(self, config: CallConfig, prompt: ParsedPrompt, cand: _Candidate) -> Decision:
         why = self._why(cand)
         if cand.rule is None:
             name = config.end_call.name
             label, hint = cand.label, ""
             step = prompt.at(self.index) if self.index is not None else None
-            ending = next((r for r in (step.rules if step else ()) if r.ends and r.says), None)
+            intent = cand.match.intent
+            # The open step's ending line fits a caller who leaves, not one who asks not
+            # to be called or is a machine ("I'll try another day" to "take me off").
+            ending = next(
+                (
+                    r
+                    for r in (step.rules if step else ())
+                    if r.ends and r.says and (intent not in _FIRM or intent in r.cond.intents)
+                ),
+                None,
+            )
+            if ending is None:
+                # The prompt says what to say when the caller leaves ("When the guest is
+                # finished, say ... and call end_call"): a goodbye is leaving, and so is
+                # "that's all".
+                leaving = {it.GOODBYE, it.COMPLETE}
+                same = {intent} | (leaving if intent in leaving else set())
+                ending = next(
+                    (
+                        r
+                        for r in prompt.rules
+                        if r.ends and r.says and not r.not_end and same & set(r.cond.intents)
+                    ),
+                    None,
+                )
             if ending is not None:
-                # The open step says how its call ends: that line is the goodbye.
+                # The open step (or a prompt rule on the same intent) says how the call
+                # ends: that line is the goodbye.
                 hint = ending.says
                 label = f"{cand.label}; goodbye from {_label(ending)}"
             return Decision(
@@ -539,6 +588,11 @@ class OfflineAgent:
             if nxt is not None:
                 rest = self._run_from(config, prompt, nxt, why=why)
                 return _prefix(rest, decision.say, decision.notices)
+            if step.implicit and step.asks:
+                # A branch that only answers ("elif caller asks about fines: say ..."),
+                # after the conversation's last question: the question stays open.
+                self._asked(step.order)
+                return decision
             self.index, self.finished = None, True
         return decision
 

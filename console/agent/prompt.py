@@ -61,6 +61,7 @@ from console.agent.prompt_statements import (
     FORBIDDEN,
     HEAD,
     INSTRUCTION,
+    NONE,
     NOT_END,
     OPENING,
     RULE,
@@ -342,6 +343,7 @@ class _Head:
     phrases: list[str] = field(default_factory=list)
     phrase_lines: list[int] = field(default_factory=list)
     negated: bool = False
+    indent: int = 0  # lines indented deeper are its body (`if caller says yes:` blocks)
 
 
 @dataclass
@@ -383,6 +385,10 @@ class _Reader:
         self.soft_line = 0
         self.recent: tuple[list[str], bool] | None = None  # the last phrase list read
         self.unclear_steps: set[int] = set()  # lines of steps that gave nothing to say
+        self.line_indent = 0  # the indent of the prose line being read
+        # A conversation step that asks, read just before: `if ...:` blocks after it are
+        # its branches.
+        self.branch_goal: _StepBuilder | None = None
 
     def tick(self) -> int:
         self.seq += 1
@@ -513,12 +519,23 @@ class _Reader:
                 self.mark(ln.no, R_RULE, f"the actions of the rule on line {self.head.line}")
                 self.finish_head()
                 return
+            if ln.indent > self.head.indent and self.head.actions:
+                # The body of a block (`if caller says yes:` then `say(...)`, `endCall()`
+                # on the lines under it): every indented line is one of its actions.
+                st = read_statement(text)
+                body = st.actions if st.kind == INSTRUCTION else ()
+                body = body or (parse_actions(text) if st.kind == NONE else ())
+                if body:
+                    self.head.actions += body
+                    self.mark(ln.no, R_RULE, f"the actions of the rule on line {self.head.line}")
+                    return
             if ln.indent > 0 or not self.head.actions:
                 st = read_statement(text)
                 if st.kind == INSTRUCTION and not self.head.actions:
                     self.head.actions = st.actions
                     self.mark(ln.no, R_RULE, f"the actions of the rule on line {self.head.line}")
-                    self.finish_head()
+                    if ln.indent <= self.head.indent:
+                        self.finish_head()
                     return
             self.finish_head()
         if self.qa(ln.no, text):
@@ -528,7 +545,9 @@ class _Reader:
             return
         if self.section in ("knowledge", "objection") and self.key_value(ln.no, text, None):
             return
+        text = _without_inline_label(ln.raw, text)
         self.lead = (text, ln.no)
+        self.line_indent = ln.indent
         for _, sentence in sentences(text):
             self.statement(sentence, ln.no, None)
 
@@ -599,6 +618,11 @@ class _Reader:
         named = [a.name for a in st.actions if a.kind == "call" and a.name]
         if named:
             self.last_tool = named[-1]
+        goal, self.branch_goal = self.branch_goal, None
+        if step is None and goal is not None and st.kind == HEAD and _BLOCK_HEAD.match(sentence):
+            # `say("... renew your books?")` then `if caller says yes:` / `elif ...:` /
+            # `else:` blocks: the branches of that question, like a numbered step's.
+            step, self.branch_goal = goal, goal
         scope = step or self.state
         where = scope.label if scope else "prompt"
         if self.section == "example":
@@ -608,7 +632,9 @@ class _Reader:
             self.mark(no, R_EXAMPLE, "an example exchange: not followed", sentence)
         elif st.kind == HEAD:
             self.finish_head()
-            self.head = _Head(st.cond_text, no, sentence, scope, self.section)
+            self.head = _Head(
+                st.cond_text, no, sentence, scope, self.section, indent=self.line_indent
+            )
             self.mark(
                 no,
                 R_RULE,
@@ -693,6 +719,8 @@ class _Reader:
             )
             goal.actions.extend(st.actions)
             self.goals.append(goal)
+            if any(a.kind == "ask" for a in st.actions):
+                self.branch_goal = goal
             self.refs_of(st.actions, no, sentence)
             self.mark(
                 no,
@@ -981,6 +1009,16 @@ class _Reader:
             return "end_conds"
         if (sec == "voicemail" or (lead and _VOICEMAIL_LEAD.search(lead))) and most("phrase"):
             return "voicemail_phrases"
+        if (
+            items[0].line.kind == NUMBERED
+            and sec in _STEP_SECTIONS
+            and self.state is None
+            and most("phrase")
+            and all(any(_shape(c.text) == "rule" for c in item.children) for item in items)
+        ):
+            # `Q1: "Am I speaking with Dana?"` with `- Yes: go to Q2` under each: a script
+            # of questions and their branches, not a list of phrases.
+            return "steps"
         if most("phrase"):
             if lead and _FORBID_LEAD.search(lead):
                 return "forbidden"
@@ -1335,6 +1373,30 @@ def _step_for(rule: Rule, steps: list[Step]) -> Step | None:
         if n > score:
             best, score = s, n
     return best
+
+
+_BLOCK_HEAD = re.compile(r"^\s*(?:if|elif|else if|else|otherwise)\b.*:\s*$", re.I)
+_INLINE_LABEL = re.compile(r"^\s*(?:\*\*|__)([A-Za-z][^*_:\n]{0,40}?)\s*:?\s*(?:\*\*|__)\s*:?\s+\S")
+
+
+def _without_inline_label(raw: str, text: str) -> str:
+    """`**Hanging up:** When the guest is finished, ...`: the rule without its bold label.
+
+    A bold label in front of a sentence names the topic; left on, "Hanging up:" read as
+    an action and the whole rule became its condition. The label stays when the rest is
+    a bare instruction, where it may be the condition ("**Too expensive:** say ...").
+    """
+    m = _INLINE_LABEL.match(raw)
+    if m is None or _COND_LIKE.match(m.group(1)):
+        return text
+    cut = re.match(rf"^\s*{re.escape(m.group(1))}\s*:\s+(\S.*)$", text)
+    if cut is None:
+        return text
+    rest = cut.group(1)
+    first = sentences(rest)
+    if not first or read_statement(first[0][1]).kind in (INSTRUCTION, NONE):
+        return text
+    return rest
 
 
 def _context_detail(section: str) -> str:

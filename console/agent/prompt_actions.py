@@ -31,7 +31,8 @@ _SPLIT = re.compile(
 )
 _GOTO = re.compile(
     r"\b(?:go|proceed|continue|move|skip|jump|return|advance|loop)\s+(?:on\s+|back\s+|ahead\s+)?"
-    r"(?:to|with)\s+(?:the\s+)?step\s*#?\s*(\d{1,3})\b|^\s*(?:step\s*#?\s*)(\d{1,3})\s*\.?\s*$",
+    r"(?:to|with)\s+(?:the\s+)?(?:step|question|q)\s*#?\s*(\d{1,3})\b|"
+    r"^\s*(?:step\s*#?\s*)(\d{1,3})\s*\.?\s*$",
     re.I,
 )
 _STATE = re.compile(

@@ -37,7 +37,7 @@ _BULLET = re.compile(r"^(?:[-*•+▪◦‣]|[a-z][.)]|\([a-z0-9]\))\s+(.*)$")
 _TABLE = re.compile(r"^\|.*\|$")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 _CONDITIONAL = re.compile(
-    r"^(?:if|when|whenever|once|after|as soon as|in case|upon|should|unless|only if|"
+    r"^(?:if|elif|else if|when|whenever|once|after|as soon as|in case|upon|should|unless|only if|"
     r"only when|in the event|any ?time|then)\b",
     re.I,
 )
@@ -61,7 +61,8 @@ SECTION_KINDS: list[tuple[str, str]] = [
              r"conversation|call structure|outline|\bplan\b|workflow|sequence|what to do|"
              r"how to|opening|greeting|introduction|qualif|booking|scheduling|survey|reminder|"
              r"collection|verification"),
-    ("knowledge", r"knowledge|\binfo\b|information|facts|details|product|pricing|prices|"
+    ("knowledge", r"knowledge|what you know|\binfo\b|information|facts|details|product|"
+                  r"pricing|prices|"
                   r"services?\b|hours|company|business|about (?:us|the)|\boffer|location|address"),
     ("context", r"role|identity|persona|personality|character|style|tone|voice|environment|"
                 r"context|background|language|guideline|format|who you are|about you|"
@@ -114,6 +115,8 @@ def _heading(raw: str, text: str) -> tuple[str, bool] | None:
     m = re.match(r"^(?:={2,}|-{2,}|\*{3,})\s*([^=*-].*?)\s*(?:={2,}|-{2,}|\*{3,})$", s)
     if m:
         return m.group(1), False
+    # "🚫 NEVER", "📞 ENDING THE CALL": an emoji in front of a heading.
+    text = re.sub(r"^[^\w\s\"'“(\[<#*`-]+\s*", "", text)
     words = text.rstrip(":").split()
     if (
         text
@@ -217,12 +220,20 @@ def lex(prompt: str) -> list[Line]:
     return out
 
 
+# `Q1: "Am I speaking with Dana?"`: a numbered question of a question tree (the agent's
+# own quoted line; an FAQ's `Q1: What are your hours?` has no quotes and stays an FAQ).
+_QUESTION_NO = re.compile(r"^(?:q|question)\s*#?\s*(\d{1,3})\s*[.):\-–—]\s*(?=[\"“])(.+)$", re.I)
+
+
 def _classify(no: int, raw: str, text: str, indent: int, inline: bool) -> Line:
     text = clean_markdown(text).strip()
     m = _NUMBERED.match(text)
     if m and (m.group(4) or "").strip():
         number = int(m.group(1) or m.group(2) or m.group(3))
         return Line(no, raw, NUMBERED, indent, m.group(4).strip(), number=number)
+    m = _QUESTION_NO.match(text)
+    if m:
+        return Line(no, raw, NUMBERED, indent, m.group(2).strip(), number=int(m.group(1)))
     m = _BULLET.match(text)
     if m and m.group(1).strip():
         return Line(no, raw, BULLET, indent, m.group(1).strip())

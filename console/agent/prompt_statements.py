@@ -40,7 +40,8 @@ RULE, HEAD, NOT_END, INSTRUCTION, OPENING, CLOSING, FORBIDDEN, CONFIRM, CONTEXT,
 )
 
 _COND_START = re.compile(
-    r"^\s*\(?\s*(?:if|when|whenever|once|after|as soon as|in case(?: of)?|in the event(?: that)?|"
+    r"^\s*\(?\s*(?:if|elif|else if|else|otherwise|when|whenever|once|after|as soon as|"
+    r"in case(?: of)?|in the event(?: that)?|"
     r"upon|should|unless|only if|only when|any ?time|every time|the moment|on (?:a |an |the )?"
     r"(?:voice ?-?mail|answering machine|machine|beep|recording|ivr))\b",
     re.I,
@@ -87,6 +88,9 @@ _WAIT = re.compile(
     r"unless|then|and (?:say|ask|call|end|use))\b)",
     re.I,
 )
+_ANSWER_LABEL = re.compile(
+    r"^\s*(yes|yeah|no|nope|otherwise|else|maybe|not sure)\s*[:=]\s*(\S.*)$", re.I
+)
 _DIALOGUE = re.compile(
     r"^\s*(?:you|agent|ai|assistant|bot|user|caller|customer|human|lead|contact|prospect|"
     r"patient|client|me|rep|representative|receptionist|person|them|they)\s*(?:\([^)]*\))?\s*"
@@ -122,7 +126,8 @@ _CONFIRM = re.compile(
 )
 _FORBID = re.compile(
     r"^\s*(?:you\s+(?:must|should)\s+)?(?:never|do not|don't|avoid|must not)\s+(?:ever\s+)?"
-    r"(?:say(?:ing)?|use|using|mention(?:ing)?|utter|speak|pronounce)\s+(.*)$",
+    r"(?:say(?:ing)?|use|using|mention(?:ing)?|utter|speak|pronounce|promis(?:e|ing)|"
+    r"guarantee(?:ing)?|offer(?:ing)?)\s+(.*)$",
     re.I,
 )
 _CONTEXT = re.compile(
@@ -206,6 +211,10 @@ def _split_leading(text: str, masked: str) -> tuple[str, str] | None:
     head = _COND_START.match(masked)
     if head is None:
         return None
+    if re.match(r"^\s*\(?\s*(?:else|otherwise)$", masked[: head.end()], re.I):
+        after = masked[head.end() :]
+        if _ACTIONISH.match(after) and not re.match(r"^\s*(?:,|:|if\b|when\b)", after, re.I):
+            return text[: head.end()], text[head.end() :]  # "Otherwise go to step 3"
     seps = re.finditer(
         r",\s*(?:then\s+)?|\s+then\s+|\s*:\s*|\s+[-–—]\s+|\s*(?:->|=>|→|⇒|-->)\s*|\s+THEN\s+",
         masked[head.end() :],
@@ -285,6 +294,15 @@ def read_statement(text: str) -> Statement:
 
     if _DIALOGUE.match(bare):
         return st(EXAMPLE)
+    answer = _ANSWER_LABEL.match(masked)
+    if answer is not None:
+        # `- Yes: go to Q2`, `- No: "Sorry to bother you." [end call]`: an answer, then
+        # what to do on it.
+        actions = parse_actions(text[answer.start(2) :])
+        if actions:
+            label = answer.group(1).lower()
+            cond_text = label if label in ("otherwise", "else") else f"they say {label}"
+            return st(RULE, cond=read_condition(cond_text), cond_text=cond_text, actions=actions)
     if _WAIT.match(bare) and not quotes(text):
         return Statement(WAIT, text, about_ending=ending)
     b = _BRACKET.match(masked)
@@ -314,6 +332,13 @@ def read_statement(text: str) -> Statement:
         if 0 < len(content) <= 2 and len(obj.split()) <= 5:
             return st(FORBIDDEN, words=tuple(content))
     closing = _CLOSING.search(masked)
+    if closing and _COND_START.match(masked):
+        # "When the order is complete, say '...' before you hang up": a line for that
+        # condition (a rule), not the goodbye of every call. "When you end the call,
+        # say '...'" stays a closing line: its condition is the ending itself.
+        lead = _split_leading(text, masked)
+        if lead and lead[1].strip() and not _CLOSING.search(mask(lead[0])):
+            closing = None
     if closing and (quotes(text) or re.search(r"exactly|verbatim|:\s*\S", masked[closing.end() :])):
         line = quotes(text[closing.end() :]) or quotes(text)
         if line:

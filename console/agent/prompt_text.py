@@ -95,7 +95,7 @@ def clean_markdown(line: str) -> str:
 
 
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[\"”’)]?\s+(?=[\[(\"“A-Z0-9*])|"
+    r"(?<=[.!?])[\"”’)]?\s+(?=[\[(\"“A-Z0-9*])(?!\[\s*(?:end|hang|terminate|disconnect)\b)|"
     r";\s+(?=(?i:only|instead|but|rather)\b)"
 )
 

@@ -285,3 +285,74 @@ def test_every_non_blank_line_is_in_the_map_and_unknown_ones_are_ignored():
     assert [e.line for e in entries] == [1, 3, 4]
     ignored = [e for e in entries if e.role == R_IGNORED]
     assert [e.line for e in ignored] == [3] and ignored[0].instruction_like
+
+
+def test_a_question_tree_with_answer_labels_and_end_tags():
+    prompt = (
+        'Q1: "Am I speaking with Dana?"\n'
+        "  - Yes: go to Q2\n"
+        '  - No: "Sorry to bother you." [end call]\n'
+        'Q2: "Do you still own the car?"\n'
+        '  - No: "Thanks, goodbye." [end call]\n'
+    )
+    parsed = parse_prompt(prompt)
+    assert [s.spoken for s in parsed.steps] == [
+        "Am I speaking with Dana?",
+        "Do you still own the car?",
+    ]
+    yes, no = parsed.steps[0].rules
+    assert yes.cond.intents == (it.YES,) and [(a.kind, a.step) for a in yes.actions] == [
+        ("goto", 2)
+    ]
+    assert no.cond.intents == (it.NO,) and no.ends and no.says == "Sorry to bother you."
+
+
+def test_pseudo_code_blocks_are_the_branches_of_the_question_before_them():
+    prompt = (
+        'say("Would you like to renew your books?")\n'
+        "if caller says yes:\n"
+        '    say("Done. Goodbye!")\n'
+        "    endCall()\n"
+        "elif caller asks about fines:\n"
+        '    say("Ten cents a day.")\n'
+        "else:\n"
+        '    say("Sorry?")\n'
+    )
+    (step,) = parse_prompt(prompt, "endCall").steps
+    yes, fines, other = step.rules
+    assert yes.cond.intents == (it.YES,) and [a.kind for a in yes.actions] == ["say", "call"]
+    assert fines.cond.words == ("fine",) and not fines.ends
+    assert other.cond.kind == "otherwise" and other.says == "Sorry?"
+
+
+def test_otherwise_is_a_branch():
+    prompt = (
+        '1. Ask "Ready?"\n   - If yes, say "Great."\n   - Otherwise go to step 2.\n2. Ask "Later?"'
+    )
+    _yes, other = parse_prompt(prompt).steps[0].rules
+    assert other.cond.kind == "otherwise" and [a.step for a in other.actions] == [2]
+
+
+def test_a_bold_inline_label_is_not_part_of_the_rule():
+    prompt = (
+        '**Hanging up:** When the guest is finished, say "Enjoy your evening." and call end_call.'
+    )
+    (rule,) = parse_prompt(prompt).rules
+    assert rule.cond.intents == (it.COMPLETE,) and rule.says == "Enjoy your evening."
+
+
+def test_an_emoji_in_front_of_a_heading():
+    prompt = "🚫 NEVER\n- NEVER promise a discount.\n"
+    assert roles(prompt)[1] == "section"
+    assert parse_prompt(prompt).forbidden == (("discount", 2),)
+
+
+def test_a_line_said_on_a_condition_before_hanging_up_is_a_rule_not_the_closing():
+    """Its line was the goodbye of every call, also of one that ended before any order."""
+    conditional = parse_prompt(
+        'When the order is complete, say "Your pizza will be ready soon!" before you hang up.'
+    )
+    assert conditional.closing is None
+    (rule,) = conditional.rules
+    assert rule.ends and rule.cond.intents == (it.COMPLETE,)
+    assert parse_prompt('When you end the call, say "Bye now!"').closing == ("Bye now!", 1)
