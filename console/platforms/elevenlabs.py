@@ -86,6 +86,12 @@ _PROMPT_KNOWN = {
     "cascade_timeout_seconds": "LLM fallback",
     "tool_ids": "tools stored on ElevenLabs by id",
 }
+_CONVERSATION_KNOWN = {
+    "text_only": "text-only conversations: the console's calls are spoken",
+    "client_events": "the events ElevenLabs sends to its client widget",
+    "file_input": "file uploads in a chat",
+    "monitoring": "conversation monitoring",
+}
 _TURN_KNOWN = {
     "turn_timeout": "re-engages a silent caller after this many seconds; the console does "
     "not re-prompt",
@@ -213,12 +219,27 @@ class _Import(ImportDraft):
             r.rest(top, "", {"name", "conversation_config"}, _TOP_KNOWN)
         if cc is not None:
             r.rest(cc, self.cc, {"agent", "turn", "conversation"}, _CC_KNOWN)
+        conversation = r.obj(self.p("conversation"))
+        if conversation is not None:
+            r.rest(
+                conversation, self.p("conversation"), {"max_duration_seconds"}, _CONVERSATION_KNOWN
+            )
         agent = r.obj(self.p("agent"))
         if agent is not None:
             handled = {"first_message", "prompt", "dynamic_variables"}
             r.rest(agent, self.p("agent"), handled, _AGENT_KNOWN)
+        variables = r.obj(self.p("agent", "dynamic_variables"))
+        if variables is not None:
+            r.rest(
+                variables,
+                self.p("agent", "dynamic_variables"),
+                {"dynamic_variable_placeholders"},
+                {},
+            )
         if prompt_obj is not None:
-            handled = {"prompt", "built_in_tools", "tools", "tool_ids"}
+            handled = {"prompt", "built_in_tools", "tools"}
+            if r.raw(self.p("agent", "prompt", "tool_ids")):
+                handled.add("tool_ids")  # reported where the tools are read
             r.rest(prompt_obj, self.p("agent", "prompt"), handled, _PROMPT_KNOWN)
         turn = r.obj(self.p("turn"))
         if turn is not None:

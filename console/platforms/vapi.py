@@ -260,7 +260,8 @@ class _Import(ImportDraft):
                 self.agent["main_prompt"] = prompt
             if not (prompt or "").strip():
                 self.report.add("note", path, "the system prompt is empty")
-            self.mapped(path, "agent.main_prompt")
+            # The whole system message: its role says it is the prompt.
+            self.mapped(f"model.messages[{system_at}]", "agent.main_prompt", "the system message")
             self.bind(path, text_value(lambda c: c.agent.main_prompt, r.raw(path)))
             return
         old = r.text("model.systemPrompt")

@@ -3,9 +3,11 @@ nothing in a platform file is dropped without a word in the import report."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
+import yaml
 
 from console.core.config import load_config, save_config
 from console.platforms import adapter, export_config, import_files
@@ -57,15 +59,108 @@ def test_a_saved_and_reloaded_config_still_round_trips(case, tmp_path):
     assert export_config(reloaded, platform, paths).changes == []
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c[1][0].endswith(".json")], ids=case_id)
-def test_no_top_level_field_is_dropped_silently(case):
+def _leaves(data, prefix=()):
+    """Every leaf of a document as a path of keys and indices (an empty object or list is
+    a leaf too)."""
+    if isinstance(data, dict) and data:
+        for key, value in data.items():
+            yield from _leaves(value, (*prefix, key))
+    elif isinstance(data, list) and data:
+        for i, value in enumerate(data):
+            yield from _leaves(value, (*prefix, i))
+    else:
+        yield prefix
+
+
+def _resolved(address, data):
+    """An address as a path of keys and indices (`states[name=end]` -> ("states", 1))."""
+    out, node = [], data
+    for seg in P.parse(address):
+        if isinstance(seg, tuple):
+            key, value = seg
+            items = node if isinstance(node, list) else []
+            seg = next(
+                (
+                    i
+                    for i, x in enumerate(items)
+                    if isinstance(x, dict) and str(x.get(key)) == value
+                ),
+                None,
+            )
+            if seg is None:
+                return None
+        out.append(seg)
+        node = node[seg] if isinstance(node, dict | list) and _has(node, seg) else None
+    return tuple(out)
+
+
+def _has(node, seg):
+    return seg in node if isinstance(node, dict) else isinstance(seg, int) and seg < len(node)
+
+
+def _silent(platform, paths):
+    """The leaves of the files that neither a binding nor a report line covers."""
+    docs = adapter(platform).read(paths)
+    imported = import_files(paths, platform)
+    covered = set()
+    for item in imported.report.items:
+        doc, _, where = item.where.partition(": ")
+        targets = [doc] if where and doc in docs else list(docs)
+        where = where if where and doc in docs else item.where
+        for name in targets if where else []:
+            address = _resolved(where, docs[name])
+            if address:
+                covered.add((name, address))
+    for b in imported.bindings:
+        address = _resolved(b.path, docs[b.doc]) if b.doc in docs else None
+        if address:
+            covered.add((b.doc, address))
+    return [
+        f"{name}: {'.'.join(map(str, leaf))}"
+        for name, data in docs.items()
+        for leaf in _leaves(data)
+        if not any((name, leaf[:n]) in covered for n in range(1, len(leaf) + 1))
+    ]
+
+
+DATA_CASES = [c for c in CASES if not c[1][0].endswith(".py")]
+
+
+@pytest.mark.parametrize("case", DATA_CASES, ids=case_id)
+def test_no_field_is_dropped_silently(case):
+    """Every leaf of every file, or one of its parents, is mapped (a binding reads it) or
+    named in the import report: nested fields too (ElevenLabs'
+    conversation.text_only was in no report line)."""
     platform, names = case
-    imported = import_files(files(names), platform)
-    said = " ".join(f"{i.where} " for i in imported.report.items)
-    for path in files(names):
-        data = json.loads(path.read_text())
-        for key in data:
-            assert f"{key} " in said or f"{key}." in said or f"{key}[" in said, key
+    assert _silent(platform, files(names)) == []
+
+
+def _objects(data, prefix=()):
+    if isinstance(data, dict):
+        yield prefix
+    if isinstance(data, dict | list):
+        for key, value in data.items() if isinstance(data, dict) else enumerate(data):
+            yield from _objects(value, (*prefix, key))
+
+
+@pytest.mark.parametrize("case", DATA_CASES, ids=case_id)
+def test_a_new_field_anywhere_is_reported(case, tmp_path):
+    """A field the fixtures do not have, put in each object of each file in turn (a
+    platform adds fields all the time), is still covered by the report."""
+    platform, names = case
+    for name in names:
+        original = files([name])[0]
+        data = yaml.safe_load(original.read_text())
+        for where in _objects(data):
+            changed = copy.deepcopy(data)
+            node = changed
+            for key in where:
+                node = node[key]
+            node["added_by_the_platform"] = {"nested": [1]}
+            out = tmp_path / name
+            out.write_text(json.dumps(changed))
+            paths = [out if n == name else files([n])[0] for n in names]
+            assert _silent(platform, paths) == [], ".".join(map(str, where))
 
 
 @pytest.mark.parametrize(
@@ -88,3 +183,10 @@ def test_known_fields_without_a_console_equivalent_say_why():
     voice = next(i for i in report.of("not_mapped") if i.where == "voice")
     assert "voice" in voice.message
     assert "model.tools[0]" in [i.where for i in report.of("not_mapped")]  # transferCall
+
+
+def test_elevenlabs_nested_fields_without_a_console_equivalent_say_why():
+    report = import_files(files(["elevenlabs_full.json"]), "elevenlabs").report
+    why = {i.where: i.message for i in report.of("not_mapped")}
+    assert "spoken" in why["conversation_config.conversation.text_only"]
+    assert "client widget" in why["conversation_config.conversation.client_events"]
