@@ -18,6 +18,8 @@ LABELS = {
     "drop_reason": "Ended by",
     "status": "Status",
     "agent_backend": "Agent backend",
+    "platform": "Platform",
+    "imported_from": "Imported from",
     "mode": "Mode",
     "devices": "Devices",
     "models": "Models",

@@ -23,6 +23,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from console.core import events as ev
 from console.core.config import diff_configs, dump_config
@@ -30,7 +31,7 @@ from console.core.files import open_regular, regular_file
 from console.core.redact import redact, redact_obj
 from console.report.escape import html_text as escape
 from console.report.escape import md_code, md_code_block, md_inline
-from console.report.facts import fact_rows, readable
+from console.report.facts import fact_rows, label, readable
 from console.report.svg import timeline_svg
 from console.report.table import describe
 from console.report.verdict import verdict
@@ -141,6 +142,14 @@ def _action_config(session: Session) -> tuple[int, str]:
     return version, dump_config(config) if config is not None else "(unknown)"
 
 
+def _platform_line(meta: dict[str, Any]) -> list[str]:
+    """ "- Platform: vapi; Imported from: agent.json" for a session of an imported agent."""
+    keys = [k for k in ("platform", "imported_from") if meta.get(k)]
+    if not keys:
+        return []
+    return ["- " + "; ".join(f"{label(k)}: {md_inline(readable(meta[k]))}" for k in keys)]
+
+
 def to_markdown(session: Session, clip: Clip | None = None) -> str:
     """A summary to paste into an issue tracker. Every piece of text from the call is
     escaped, so the report shows it and it can never add a heading, an image, a link or
@@ -159,6 +168,7 @@ def to_markdown(session: Session, clip: Clip | None = None) -> str:
         "",
         f"- App: endcall-console {m(meta.get('app_version', '?'))} on {m(meta.get('os', '?'))}",
         f"- Agent backend: {m(meta.get('agent_backend', '?'))}; mode: {m(meta.get('mode', '?'))}",
+        *_platform_line(meta),
         f"- Devices: {m(devices)}",
         f"- Models: {m(readable(meta.get('models') or None))}",
         f"- Duration: {session.duration:.2f} s; status: {m(session.status)}",

@@ -30,7 +30,7 @@ from typing import Any
 
 from console import __version__
 from console.core import events as ev
-from console.core.config import ConfigStore
+from console.core.config import CallConfig, ConfigStore
 from console.core.eventlog import EventLog, JsonlWriter, WriteFailed
 from console.session.layout import (
     CONFIGS_FILE,
@@ -93,6 +93,15 @@ def new_session_dir(root: Path, name: str) -> Path:
     raise WriteFailed(root / base, FileExistsError(f"1000 sessions named {base} already"))
 
 
+def _imported_from(config: CallConfig) -> dict[str, str]:
+    """Which platform's agent was tested, and from which file: a session of an imported
+    agent says so in its facts (the report's "Platform" and "Imported from" rows)."""
+    record = config.platform
+    if record is None:
+        return {}
+    return {"platform": record.name, "imported_from": record.source_file}
+
+
 class SessionWriter:
     """Listens to the engine and keeps the session folder up to date.
 
@@ -122,6 +131,7 @@ class SessionWriter:
             "python": sys.version.split()[0],
             "status": "recording",
             "pid": os.getpid(),  # lets a later start tell a crashed call from a live one
+            **_imported_from(store.current),
             **(meta or {}),
         }
         self._reserve()

@@ -7,6 +7,7 @@ ending on an end-call phrase, End Call switched off.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -70,6 +71,15 @@ def test_the_session_and_its_html_report_name_the_platform_and_file(tmp_path, ca
     capsys.readouterr()
     text = html.read_text()
     assert "platform:" in text and "source_file: vapi_new.json" in text
+    # ... and say it as labelled facts, in session.json, the HTML and the Markdown.
+    meta = json.loads((session / "session.json").read_text())
+    assert (meta["platform"], meta["imported_from"]) == ("vapi", "vapi_new.json")
+    assert "<tr><th>Platform</th><td>vapi</td></tr>" in text
+    assert "<tr><th>Imported from</th><td>vapi_new.json</td></tr>" in text
+    md = tmp_path / "report.md"
+    assert main(["export", str(session), "--format", "md", "--out", str(md)]) == 0
+    capsys.readouterr()
+    assert "- Platform: vapi; Imported from: vapi\\_new.json" in md.read_text()  # escaped _
 
 
 def test_vapi_silence_timeout_comes_from_the_file(tmp_path, capsys):
