@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from console.agent.conditions import CALLER, VAGUE, Condition, read_condition
-from console.agent.prompt_actions import _ACTION_VERBS, Action, parse_actions
+from console.agent.prompt_actions import _ACTION_VERBS, KNOWN_NAMES, Action, parse_actions
 from console.agent.prompt_text import looks_like_function, mask, quotes
 
 WAIT = "wait"  # "Wait for their answer", "Listen to their concern": the agent listens
@@ -283,6 +284,13 @@ def _arrow(text: str, masked: str) -> Statement | None:
 
 def read_statement(text: str) -> Statement:
     """Read one sentence (or one list item) of a prompt."""
+    # The same sentence is read by several passes (the list shape, the step, the line):
+    # cached per sentence and per configured action name, which changes the reading.
+    return _read_statement(text, KNOWN_NAMES.get())
+
+
+@lru_cache(maxsize=4096)
+def _read_statement(text: str, _known: frozenset[str]) -> Statement:
     text = text.strip()
     masked = mask(text)
     bare = masked.strip()

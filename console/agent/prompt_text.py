@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _QUOTE = re.compile(
     r"\"([^\"\n]+)\"|“([^”\n]+)”|‘([^’\n]+)’|(?<![A-Za-z0-9])'([^'\n]+?)'(?![A-Za-z0-9])|`([^`\n]+)`"
@@ -23,6 +24,10 @@ _NAME_BEFORE = re.compile(
 )
 
 
+# The reader asks the same questions of the same text many times (each sentence is
+# masked, and its quotes found, by several readers in turn): these pure functions of a
+# string are cached. A prompt is read once per edit, so the caches stay small.
+@lru_cache(maxsize=4096)
 def looks_like_function(name: str) -> bool:
     """`end_call`, `hang-up`, `endCall`, `end_call()`: a name no one would say aloud."""
     name = name.removesuffix("()")
@@ -43,6 +48,11 @@ class Quote:
 
 
 def quote_spans(text: str) -> list[Quote]:
+    return list(_quote_spans(text))
+
+
+@lru_cache(maxsize=4096)
+def _quote_spans(text: str) -> tuple[Quote, ...]:
     out = []
     for m in _QUOTE.finditer(text):
         inner = next(g for g in m.groups() if g is not None).strip()
@@ -57,7 +67,7 @@ def quote_spans(text: str) -> list[Quote]:
         if backtick and not single_word:
             continue  # `code` that is not a name: neither a name nor a line to say
         out.append(Quote(m.start(), m.end(), inner, is_name))
-    return out
+    return tuple(out)
 
 
 def quotes(text: str) -> list[str]:
@@ -65,13 +75,14 @@ def quotes(text: str) -> list[str]:
     return [q.inner for q in quote_spans(text) if not q.is_name and q.inner]
 
 
+@lru_cache(maxsize=4096)
 def mask(text: str, keep_end: bool = False) -> str:
     """The text with every quotation blanked (same length), so instructions are found
     outside quotes. Quoted tool names stay readable, between backticks. `keep_end` keeps
     a quotation's final . ! or ? (where a sentence ends with a quoted line)."""
     out = []
     pos = 0
-    for q in quote_spans(text):
+    for q in _quote_spans(text):
         out.append(text[pos : q.start])
         width = q.end - q.start
         if q.is_name:
