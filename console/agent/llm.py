@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -185,6 +186,8 @@ class _Job:
     def close_stream(self) -> None:
         stream = self.stream
         if stream is not None:
+            with contextlib.suppress(Exception):
+                _shut_down(stream)
             with contextlib.suppress(Exception):
                 stream.close()
 
@@ -585,6 +588,23 @@ class LLMAgent:
                 ),
             )
         )
+
+
+def _shut_down(stream: Any) -> None:
+    """Shut the stream's socket, so a read blocked in the request's own thread ends now.
+
+    Closing the stream from another thread is not enough: the socket is closed under a
+    read that waits on it, and that read goes on until the server sends its next piece
+    (the model kept generating, and a slow stream held its thread). The socket comes from
+    the HTTP library's documented `network_stream` response extension (httpx/httpcore)."""
+    response = getattr(stream, "response", None)
+    extensions = getattr(response, "extensions", None) or {}
+    network = extensions.get("network_stream")
+    sock = network.get_extra_info("socket") if network is not None else None
+    if sock is not None:
+        # The plain socket's shutdown, also under TLS: the reader sees the end of the
+        # stream instead of a TLS object torn down beneath it.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _merge_name(have: str, piece: str) -> str:

@@ -1,7 +1,9 @@
 """A real HTTP server on 127.0.0.1 that speaks the chat-completions protocol, scripted.
 
 Each test queues the replies it wants (text, tool calls, errors, slow or streamed
-answers); every request body is kept so tests can check what the model was offered.
+answers); every request body is kept so tests can check what the model was offered, and
+every client that closes its connection before its reply is complete is noted (`dropped`):
+that is how a test sees that a request was really cancelled, not merely ignored.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import queue
 import random
+import select
 import socket
 import threading
 import time
@@ -31,10 +34,20 @@ class Reply:
     repeat_tool_name: bool = False  # streamed: function.name in every chunk (llama.cpp)
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A client closed its connection before its reply was complete."""
+
+    request: int  # its index in FakeLLM.requests
+    sent: str  # the reply's text sent before it went ("" : it went before any answer)
+
+
 class FakeLLM:
     def __init__(self) -> None:
         self.replies: queue.SimpleQueue[Reply] = queue.SimpleQueue()
         self.requests: list[dict[str, Any]] = []
+        self.dropped: list[Dropped] = []
+        self._dropped_changed = threading.Condition()
         self.models = ["tiny-model", "other-model"]
         self.pool: list[Reply] = []  # when nothing is queued: a random one of these
         self.random = random.Random(0)
@@ -61,15 +74,23 @@ class FakeLLM:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 request = json.loads(self.rfile.read(length))
-                server.requests.append(request)
+                with server._lock:
+                    self.index = len(server.requests)
+                    server.requests.append(request)
                 reply = server.next_reply()
-                time.sleep(reply.delay_s)
+                if not self._pause(reply.delay_s):
+                    server.note_dropped(self.index, "")
+                    return
                 if reply.status != 200:
                     self._json(reply.status, {"error": {"message": f"scripted {reply.status}"}})
                 elif reply.garbage:
                     self._raw(200, b"<html>not an API</html>", "text/html")
                 elif request.get("stream"):
-                    self._stream(reply)
+                    self.sent: list[str] = []
+                    try:
+                        self._stream(reply)
+                    except (BrokenPipeError, ConnectionResetError):
+                        server.note_dropped(self.index, "".join(self.sent))
                 else:
                     self._json(200, _completion(reply))
 
@@ -83,6 +104,22 @@ class FakeLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _pause(self, seconds: float) -> bool:
+                """Wait, watching the client: False as soon as it closes its end."""
+                end = time.monotonic() + seconds
+                while (left := end - time.monotonic()) > 0:
+                    readable, _, _ = select.select([self.connection], [], [], left)
+                    if not readable:
+                        continue
+                    try:
+                        if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                            return False
+                    except OSError:
+                        return False
+                    time.sleep(max(0.0, end - time.monotonic()))  # sent more: not closed
+                    return True
+                return True
+
             def _stream(self, reply: Reply) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
@@ -91,7 +128,8 @@ class FakeLLM:
                 while time.monotonic() < deadline:
                     self.wfile.write(b": keep-alive\n\n")
                     self.wfile.flush()
-                    time.sleep(0.1)
+                    if not self._pause(0.1):
+                        raise BrokenPipeError
                 words = reply.text.split(" ") if reply.text else []
                 first_end = next(
                     (i for i, w in enumerate(words) if w.endswith((".", "!", "?"))), None
@@ -104,10 +142,12 @@ class FakeLLM:
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
                     piece = word if i == 0 else " " + word
-                    time.sleep(reply.word_delay_s)
+                    if not self._pause(reply.word_delay_s):
+                        raise BrokenPipeError
                     self._event({"content": piece, "role": "assistant"})
-                    if i == first_end:
-                        time.sleep(reply.pause_after_first_sentence_s)
+                    self.sent.append(piece)
+                    if i == first_end and not self._pause(reply.pause_after_first_sentence_s):
+                        raise BrokenPipeError
                 for i, (name, args) in enumerate(reply.tool_calls):
                     self._event(
                         {
@@ -158,6 +198,21 @@ class FakeLLM:
             pass
         with self._lock:
             return self.random.choice(self.pool) if self.pool else Reply(text="Okay.")
+
+    def note_dropped(self, request: int, sent: str) -> None:
+        with self._dropped_changed:
+            self.dropped.append(Dropped(request, sent))
+            self._dropped_changed.notify_all()
+
+    def wait_dropped(self, request: int, timeout: float = 10.0) -> Dropped:
+        """The note that the client of request `request` closed early (fails if it did not
+        within `timeout`: the request went on)."""
+        with self._dropped_changed:
+            found = self._dropped_changed.wait_for(
+                lambda: any(d.request == request for d in self.dropped), timeout
+            )
+            assert found, f"request {request} was never closed by its client: {self.dropped}"
+            return next(d for d in self.dropped if d.request == request)
 
     def close(self) -> None:
         self.httpd.shutdown()
