@@ -426,7 +426,25 @@ class LLMAgent:
     def _once(
         self, job: _Job, messages: list[dict[str, Any]], options: dict[str, Any], speak: bool
     ) -> _Reply:
-        response = _completion(self.client.chat.completions.create(messages=messages, **options))
+        """Not streamed: nothing arrives before the whole reply, so the request's own
+        timeout is what bounds it: the time left before the reply deadline. (A cancel
+        cannot close it: the openai client hands out nothing to close before the answer
+        arrives; the engine drops the answer, and the deadline ends the wait.)"""
+        import openai
+
+        left = self.settings.reply_deadline_s - (time.monotonic() - job.started)
+        if left <= 0:
+            raise _DeadlinePassed
+        try:
+            response = self.client.chat.completions.create(
+                messages=messages, timeout=min(self.settings.timeout_s, left), **options
+            )
+        except openai.APITimeoutError:
+            job.check()
+            if left < self.settings.timeout_s:
+                raise _DeadlinePassed from None  # the deadline, not the server's silence
+            raise
+        response = _completion(response)
         job.check()
         reply = _Reply()  # not streamed: no first token to time, only the whole
         if not response.choices:
