@@ -116,7 +116,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 sessions,
             )
             try:
-                result, mode = run_scenario_audio(scenario, config, name, opts)
+                result, mode = run_scenario_audio(
+                    scenario, config, name, opts, agent=cli_agent(config, args)
+                )
             except Exception as exc:
                 errors.append((name, str(exc)))
                 print(f"ERROR  {tty(name)}: {tty(exc)}\n")

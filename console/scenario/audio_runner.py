@@ -25,6 +25,7 @@ from console.agent.backends import make_agent
 from console.agent.lints import lint_config
 from console.audio.inject import Injector
 from console.core import events as ev
+from console.core.agent_port import Agent
 from console.core.config import CallConfig, ConfigStore
 from console.core.engine import CallEngine
 from console.live.call import LiveCall, LiveOptions
@@ -92,8 +93,15 @@ class _Watch:
 
 
 def run_scenario_audio(
-    scenario: Scenario, config: CallConfig, source: str, opts: AudioRunOptions
+    scenario: Scenario,
+    config: CallConfig,
+    source: str,
+    opts: AudioRunOptions,
+    agent: Agent | None = None,
 ) -> tuple[RunResult, str]:
+    """Run one scenario through real audio; the agent comes from config.agent.backend
+    unless given (a command line's --llm agent carries its URL's user-info, which the
+    config never holds)."""
     store = ConfigStore(config)
     watch = _Watch()
     injector = Injector(opts.caller_device)
@@ -107,7 +115,7 @@ def run_scenario_audio(
             sessions_dir=opts.sessions_dir,
             name=scenario.name,
         ),
-        agent=make_agent(config.agent.backend),
+        agent=agent or make_agent(config.agent.backend),
         listeners=[watch],
     )
     try:

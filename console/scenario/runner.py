@@ -314,8 +314,13 @@ def _run_until_dropped(
             if first is not None:
                 first()
                 silent_since = time.monotonic()
-            elif time.monotonic() - silent_since > _stall_limit(engine):
-                engine.fault("agent", "the agent stopped answering; the call is ended")
+            elif time.monotonic() - silent_since > (limit_s := _stall_limit(engine)):
+                # An error, so the scenario fails with it (backend_failures).
+                engine.fault(
+                    "agent",
+                    f"the agent stopped answering (nothing for {limit_s:g} s); the call is ended",
+                    level="error",
+                )
                 engine.hang_up()
                 return
         else:

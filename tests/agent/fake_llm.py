@@ -46,6 +46,7 @@ class FakeLLM:
     def __init__(self) -> None:
         self.replies: queue.SimpleQueue[Reply] = queue.SimpleQueue()
         self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str] = []  # each request's Authorization header
         self.dropped: list[Dropped] = []
         self._dropped_changed = threading.Condition()
         self.models = ["tiny-model", "other-model"]
@@ -77,6 +78,7 @@ class FakeLLM:
                 with server._lock:
                     self.index = len(server.requests)
                     server.requests.append(request)
+                    server.authorizations.append(self.headers.get("Authorization", ""))
                 reply = server.next_reply()
                 if not self._pause(reply.delay_s):
                     server.note_dropped(self.index, "")

@@ -177,6 +177,45 @@ def test_audio_scenario_recognised_by_vosk(virtual_audio, korean_model, tmp_path
     assert "transcript: recognised by vosk" in out and "caller #1" in out
 
 
+def test_audio_scenario_answered_by_the_command_lines_model(virtual_audio, tmp_path, capsys):
+    """`run --audio --llm URL`: the model of the command line answers through real audio,
+    and the URL's user and password (never in a config) reach its connection."""
+    import base64
+
+    from tests.agent.fake_llm import FakeLLM, Reply
+
+    llm = FakeLLM()
+    llm.replies.put(Reply(text="Sure, I can hear you."))
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: model through audio\n"
+        "config:\n  agent:\n    main_prompt: 'You are Sam.'\n    greeting: 'Hi, Sam here.'\n"
+        "caller:\n  - say: 'Hello, can you hear me?'\n"
+        "hang_up_after: 1.0\n"
+        "expect: {agent_says: ['Sure, I can hear you.'], drop_reason: caller_hung_up}\n"
+    )
+    url = llm.url.replace("http://", "http://qa-user:AUDIO-PW-123@")
+    try:
+        code = run_audio(
+            virtual_audio,
+            tmp_path / "sessions",
+            "--script-transcript",
+            "--llm",
+            url,
+            "--llm-model",
+            "tiny-model",
+            str(scenario),
+        )
+    finally:
+        llm.close()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert [r["model"] for r in llm.requests] == ["tiny-model"]
+    basic = base64.b64encode(b"qa-user:AUDIO-PW-123").decode()
+    assert llm.authorizations == [f"Basic {basic}"]
+    assert "AUDIO-PW-123" not in out
+
+
 SERVER_CHILD = """
 import sys, time, json
 from pathlib import Path
