@@ -155,8 +155,11 @@ def assets() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    from tests.parts import MISSING
+    from tests.parts import MEASURED, MISSING
 
+    for name, text in MEASURED:
+        terminalreporter.write_sep("=", f"measured: {name} (in test-artifacts/)")
+        terminalreporter.write_line(text.rstrip())
     if MISSING:
         terminalreporter.write_sep("!", "REAL PARTS MISSING: SOME TESTS DID NOT RUN", red=True)
         for what in sorted(set(MISSING)):

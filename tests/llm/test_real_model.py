@@ -17,6 +17,7 @@ from console.core.config import ConfigStore, parse_config
 from console.live.call import LiveCall, LiveOptions
 from tests.conftest import EventWaiter
 from tests.llm.server import MODEL_ALIAS
+from tests.parts import keep_measurement
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = (
@@ -134,7 +135,7 @@ def test_scenarios_run_against_the_real_model(llama, tmp_path):
         timeout=900,
         cwd=ROOT,
     )
-    print(done.stdout)  # the honest measurement, in the test log
+    keep_measurement("llm-scenarios.txt", done.stdout)  # the honest measurement, kept
     assert done.returncode in (0, 1), done.stdout + done.stderr
     assert f"agent: {MODEL_ALIAS} at {llama.url}" in done.stdout
     assert "passed," in done.stdout and "could not be read" not in done.stdout

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tests.llm import conftest as llm_fixtures
 from tests.llm.server import MODEL_ALIAS
+from tests.parts import keep_measurement
 
 ROOT = Path(__file__).resolve().parents[2]
 llama = llm_fixtures.llama  # the session's real model server
@@ -57,7 +58,7 @@ def test_repeats_against_the_real_model_print_rates(proxy, tmp_path):
         timeout=900,
         cwd=ROOT,
     )
-    print(done.stdout)  # the model's real pass rates, in the test log
+    keep_measurement("llm-suite.txt", done.stdout)  # the model's real pass rates, kept
     assert done.returncode in (0, 1), done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert (
