@@ -9,8 +9,9 @@ It fulfils the agent contract (console/core/agent_port.py): each request runs on
 thread of its own and reports through `emit`, every output naming the turn it answers.
 Replies stream: each sentence is emitted as soon as it is complete. A request is bounded
 (`max_tokens`, and an overall deadline that holds even when a server sends only
-keep-alives), cancelled when the caller moves past its turn (its tail is never spoken),
-and stripped of chat-template control text. Every request becomes a typed
+keep-alives), cancelled when the caller moves past its turn (its tail is never spoken,
+and the model is later told only what the caller heard of it: console/agent/
+conversation.py), and stripped of chat-template control text. Every request becomes a typed
 `ModelCallRecord` with its time to first token, total time, raw tool calls, and what the
 console did with the reply. Faults (endpoint down, timeout, HTTP error, a tool call to
 another name, unreadable arguments, an empty reply) become readable notices; the call
@@ -32,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.agent.conversation import Conversation
 from console.agent.model_text import SpokenText, clean_reply
 from console.agent.tool import tool_definition
 from console.core.agent_port import (
@@ -213,7 +215,7 @@ class LLMAgent:
     def __init__(self, settings: LLMSettings, client: Any = None) -> None:
         self.settings = settings
         self.client = client or make_client(settings)
-        self.history: list[dict[str, Any]] = []
+        self.conversation = Conversation()  # guarded by _lock
         self._lock = threading.Lock()
         self._jobs: list[_Job] = []
         self._closed = False
@@ -229,28 +231,32 @@ class LLMAgent:
         if request.purpose is Purpose.OPENING and request.config.agent.greeting.strip():
             greeting = request.config.agent.greeting.strip()
             with self._lock:
-                self.history.append({"role": "assistant", "content": greeting})
+                self.conversation.add(request.turn, {"role": "assistant", "content": greeting})
             emit(Say(request.turn, greeting, "greeting"))
             emit(TurnDone(request.turn))
             return
         if request.purpose is Purpose.REPLY:
             with self._lock:
-                self.history.append({"role": "user", "content": request.caller_text})
+                self.conversation.add(
+                    request.turn, {"role": "user", "content": request.caller_text}
+                )
         job = _Job(request, emit)
         with self._lock:
             self._jobs.append(job)
         target = self._goodbye if request.purpose is Purpose.GOODBYE else self._turn
         threading.Thread(target=self._run, args=(target, job), name="llm", daemon=True).start()
 
-    def cancel(self, turn: int) -> None:
+    def cancel(self, turn: int, heard: tuple[str, ...] = ()) -> None:
         with self._lock:
             jobs = [
                 j
                 for j in self._jobs
                 if j.request.turn <= turn and j.request.purpose is not Purpose.GOODBYE
             ]
+            for job in jobs:
+                job.cancelled.set()  # under the lock: a reply finishing now is not remembered
+            self.conversation.keep_heard(turn, " ".join(h.strip() for h in heard if h.strip()))
         for job in jobs:
-            job.cancelled.set()
             job.close_stream()
 
     def close(self) -> None:
@@ -281,7 +287,10 @@ class LLMAgent:
 
     def _messages(self, config: CallConfig) -> list[dict[str, Any]]:
         with self._lock:
-            return [{"role": "system", "content": config.agent.main_prompt}, *self.history]
+            return [
+                {"role": "system", "content": config.agent.main_prompt},
+                *self.conversation.messages(),
+            ]
 
     def _options(self) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -329,9 +338,8 @@ class LLMAgent:
                 )
             )
             return
-        if job.cancelled.is_set():
+        if not self._remember(job, reply, action.name):
             return  # superseded while finishing: the engine drops whatever comes
-        self._remember(reply, action.name)
         notices = list(reply.notices)
         end = None
         for call in reply.tool_calls:
@@ -385,8 +393,13 @@ class LLMAgent:
             )
         )
 
-    def _remember(self, reply: _Reply, action_name: str) -> None:
+    def _remember(self, job: _Job, reply: _Reply, action_name: str) -> bool:
+        """Into the conversation, unless the turn was cancelled meanwhile (then what was
+        heard of it is what the engine said in `cancel`)."""
+        turn = job.request.turn
         with self._lock:
+            if job.cancelled.is_set():
+                return False
             message: dict[str, Any] = {"role": "assistant", "content": reply.text}
             if reply.tool_calls:
                 message["tool_calls"] = [
@@ -397,16 +410,18 @@ class LLMAgent:
                     }
                     for i, c in enumerate(reply.tool_calls)
                 ]
-            self.history.append(message)
+            self.conversation.add(turn, message)
             for i, c in enumerate(reply.tool_calls):
                 ok = c.name == action_name
-                self.history.append(
+                self.conversation.add(
+                    turn,
                     {
                         "role": "tool",
                         "tool_call_id": f"call_{i}",
                         "content": "ok" if ok else f"error: no tool named {c.name}",
-                    }
+                    },
                 )
+        return True
 
     def _ask(
         self,

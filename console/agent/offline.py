@@ -140,8 +140,9 @@ class OfflineAgent:
             emit(Say(turn, decision.say, decision.why))
         emit(TurnDone(turn, end=decision.end, notices=decision.notices))
 
-    def cancel(self, turn: int) -> None:
-        """Nothing runs in the background: a decision is made at once."""
+    def cancel(self, turn: int, heard: tuple[str, ...] = ()) -> None:
+        """Nothing runs in the background: a decision is made at once, and the script's
+        position does not depend on what was heard."""
 
     def close(self) -> None:
         pass

@@ -15,8 +15,8 @@ delay to every agent alike, drops output that answers a turn the caller has move
 
 An agent may answer at once, from inside `begin` (the offline agent), or later, from a
 thread of its own (a language model); `emit` is safe to call from any thread. `cancel`
-tells it the caller moved past a turn: work on it can stop, and its output will be
-dropped anyway.
+tells it the caller moved past a turn (work on it can stop, its output will be dropped
+anyway) and what of its answer the caller heard: a model's history keeps only that.
 
 This module belongs to the core: agents import it, the core never imports an agent.
 """
@@ -149,8 +149,10 @@ class Agent(Protocol):
         """Start answering `request`; outputs go to `emit`, each naming request.turn."""
         ...
 
-    def cancel(self, turn: int) -> None:
-        """The caller moved past `turn`: stop working on answers to it."""
+    def cancel(self, turn: int, heard: tuple[str, ...] = ()) -> None:
+        """The caller moved past `turn`: stop working on answers to it. `heard` holds
+        the lines of its answer that played (a cut one included); the rest was never
+        said, and an agent that keeps the conversation must not remember it as said."""
         ...
 
     def close(self) -> None:

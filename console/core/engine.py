@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from console.core import events as ev
@@ -102,6 +102,7 @@ class CallEngine(VoicemailScreening):
         self._queue: deque[Queued] = deque()
         self._requests: dict[int, Request] = {}  # open: not done, not discarded
         self._held: list[Held] = []
+        self._heard: dict[int, list[str]] = {}  # per caller turn: the agent lines played
         self._last_activity = 0.0
         self._dropped_at: float | None = None
         self.screening: Screening | None = None  # voicemail detection, when it is on
@@ -518,7 +519,6 @@ class CallEngine(VoicemailScreening):
             if request.turn < turn and request.purpose is not Purpose.GOODBYE:
                 request.discarded = True
                 self._requests.pop(request.id, None)
-                self.agent.cancel(request.turn)
                 waiting = [
                     h.output.text
                     for h in self._held
@@ -533,6 +533,7 @@ class CallEngine(VoicemailScreening):
             else:
                 kept.append(item)
         self._queue = kept
+        self._cancel_turns(stale)
         for old_turn in sorted(stale):
             self._emit(
                 ev.ReplyDiscarded(
@@ -544,6 +545,17 @@ class CallEngine(VoicemailScreening):
                     text=" ".join(t.strip() for t in stale[old_turn] if t.strip()),
                 )
             )
+
+    def _cancel_turns(self, turns: Iterable[int]) -> None:
+        """Tell the agent which turns' answers will not (all) be spoken, and what of each
+        the caller did hear: an agent that keeps a conversation remembers only that. A
+        line still playing (barge-in off) is heard to its end."""
+        playing = self._playing.utt if self._playing is not None else None
+        for turn in sorted(set(turns)):
+            heard = list(self._heard.get(turn, ()))
+            if playing is not None and playing.turn == turn and playing.kind == "speech":
+                heard.append(playing.text)
+            self.agent.cancel(turn, tuple(heard))
 
     # -- speaking ------------------------------------------------------------------------
     def _enqueue_speech(self, text: str, kind: str, why: str, turn: int) -> None:
@@ -595,6 +607,7 @@ class CallEngine(VoicemailScreening):
                 )
             )
         else:
+            self._heard.setdefault(p.utt.turn, []).append(p.utt.text)
             self._emit(
                 ev.AgentSpeech(
                     t=start,
@@ -626,13 +639,15 @@ class CallEngine(VoicemailScreening):
     def _give_way(self, now: float) -> None:
         """The call is ending: nothing queued, held or being answered will be said, and
         whatever is playing stops."""
+        turns = {i.utt.turn for i in self._queue if isinstance(i, SpeechItem)}
         self._queue.clear()
         self._held.clear()
         for request in list(self._requests.values()):
             request.discarded = True
-            self.agent.cancel(request.turn)
+            turns.add(request.turn)
         self._requests.clear()
         self._cut(now)
+        self._cancel_turns(turns)
 
     def _cut(self, t: float) -> None:
         """Stop whatever the agent is saying, at `t`."""

@@ -75,6 +75,36 @@ def test_barge_in_during_a_streamed_reply_never_speaks_its_tail(llm, tmp_path):
     assert not any("stale tail" in s for s in spoken), spoken
 
 
+LONG_FIRST = (
+    "First sentence here, and it goes on for a good while so that it is still playing "
+    "when the caller speaks over it."
+)
+
+
+@pytest.mark.parametrize(
+    "pause_s", [0.0, 2.0], ids=["whole-reply-received", "cancelled-while-streaming"]
+)
+def test_the_model_is_told_only_what_the_caller_heard_of_a_cut_reply(llm, tmp_path, pause_s):
+    llm.replies.put(
+        Reply(text=f"{LONG_FIRST} And the stale tail.", pause_after_first_sentence_s=pause_s)
+    )
+    llm.replies.put(Reply(text="Fresh answer."))
+    call, rec = start_call(llm, tmp_path)
+    try:
+        call.say("tell me more")
+        rec.wait(ev.SpeechStarted, where=lambda e: e.text == LONG_FIRST)
+        if not pause_s:  # the whole reply is in: its tail waits in the queue
+            rec.wait(ev.ModelCall, where=lambda e: e.purpose == "reply")
+        call.speech_started()  # the caller talks over the first sentence
+        rec.wait(ev.ReplyDiscarded)
+        call.say("actually, stop")
+        rec.wait(ev.AgentSpeech, where=lambda e: e.text == "Fresh answer.")
+    finally:
+        call.close()
+    said = [m["content"] for m in llm.requests[1]["messages"] if m["role"] == "assistant"]
+    assert said == ["Hi, are you ready?", LONG_FIRST]  # the tail was never heard
+
+
 def test_streamed_tool_call_with_the_name_in_every_chunk_ends_the_call(llm, tmp_path):
     """llama.cpp's server repeats function.name in each streamed chunk."""
     llm.replies.put(

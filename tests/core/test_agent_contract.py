@@ -26,7 +26,7 @@ class LateAgent(OfflineAgent):
         else:
             super().begin(request, emit)
 
-    def cancel(self, turn: int) -> None:
+    def cancel(self, turn: int, heard: tuple[str, ...] = ()) -> None:
         self.cancelled.append(turn)
 
     def answer(self, turn: int, text: str) -> None:

@@ -100,7 +100,7 @@ class _Silent:
     def begin(self, request: AgentRequest, emit: Emit) -> None:
         pass
 
-    def cancel(self, turn: int) -> None:
+    def cancel(self, turn: int, heard: tuple[str, ...] = ()) -> None:
         pass
 
     def close(self) -> None:
