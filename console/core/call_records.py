@@ -107,6 +107,7 @@ class Ending:
     goodbye: GoodbyeText | None = None
     goodbye_ms: float = 0.0  # how long the goodbye took to produce
     awaiting_goodbye: bool = False
+    goodbye_start: float | None = None  # its first sample played
     goodbye_end: float | None = None  # its last sample (or when it was given up)
     drop_at: float | None = None
     drop_detail: str = ""

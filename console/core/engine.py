@@ -248,6 +248,8 @@ class CallEngine(VoicemailScreening):
             return
         p.started = self.clock.now() if t is None else t
         p.planned_s = planned_s
+        if p.utt.kind == "goodbye" and self.ending is not None:
+            self.ending.goodbye_start = p.started
         self._emit(
             ev.SpeechStarted(
                 t=p.started,
@@ -588,6 +590,8 @@ class CallEngine(VoicemailScreening):
         cfg_version = self.store.version
         ending = self.ending
         if p.utt.kind == "goodbye" and ending is not None:
+            if ending.goodbye_start is None:  # a voice that never said (cut before it did)
+                ending.goodbye_start = start
             ending.goodbye_end = end
             goodbye = ending.goodbye or GoodbyeText(p.utt.text, "", "")
             self._emit(

@@ -38,6 +38,41 @@ def test_full_call_walks_the_states():
     assert call.engine.drop_reason == ev.END_CALL_ACTION
 
 
+def test_the_ending_records_when_the_goodbye_began_and_ended():
+    call = Call().start()
+    call.finish_speech(1.0)
+    call.caller("yes", 1.5, 2.0)
+    call.finish_speech(3.0)
+    call.caller("yes", 3.5, 4.0)
+    call.finish_speech(5.0)
+    call.caller("no", 5.5, 6.0)  # the action; the goodbye is asked to play
+    goodbye = call.voice.played[-1]
+    ending = call.engine.ending
+    assert goodbye.kind == "goodbye" and ending is not None
+    assert ending.goodbye_start is None  # asked to play, no sample out yet
+    call.at(6.3)
+    call.engine.agent_audio_started(goodbye.id, 6.3)  # its first sample
+    assert ending.goodbye_start == 6.3
+    call.finish_speech(7.5)
+    assert (ending.action_at, ending.goodbye_start, ending.goodbye_end) == (6.0, 6.3, 7.5)
+    assert call.one(ev.Goodbye).start == ending.goodbye_start
+
+
+def test_a_goodbye_cut_before_its_first_sample_starts_where_the_timeline_says():
+    call = Call().start()
+    call.finish_speech(1.0)
+    call.caller("yes", 1.5, 2.0)
+    call.finish_speech(3.0)
+    call.caller("yes", 3.5, 4.0)
+    call.finish_speech(5.0)
+    call.caller("no", 5.5, 6.0)
+    call.at(6.2)
+    call.engine.hang_up()  # before the voice said the goodbye started
+    ending = call.engine.ending
+    assert ending is not None
+    assert ending.goodbye_start == call.one(ev.Goodbye).start == 6.0  # asked to play then
+
+
 def test_events_carry_seq_time_and_version_in_order():
     call = Call().start()
     call.finish_speech(1.0)
