@@ -493,9 +493,10 @@ class LLMAgent:
         spoken = SpokenText()
         calls: dict[int, list[str]] = {}
         finish: str | None = None
+        first_chunk: float | None = None
         for chunk in self._chunks(job, stream):
-            if reply.ttft is None:
-                reply.ttft = time.monotonic() - job.started
+            if first_chunk is None:
+                first_chunk = time.monotonic() - job.started
             if not chunk.choices:
                 continue
             choice = chunk.choices[0]
@@ -503,6 +504,9 @@ class LLMAgent:
             delta = choice.delta
             if delta is None:
                 continue
+            if reply.ttft is None and (delta.content or delta.tool_calls):
+                # The first token: servers open with an empty chunk (the role) at once.
+                reply.ttft = time.monotonic() - job.started
             if delta.content:
                 sentences = spoken.feed(delta.content)
                 if speak:
@@ -523,6 +527,8 @@ class LLMAgent:
                 f"the streamed reply stopped before it finished, after {len(spoken.raw)} "
                 f"characters ({spoken.raw[-40:]!r}): the connection closed"
             )
+        if reply.ttft is None:
+            reply.ttft = first_chunk  # an empty reply: the first thing that came is all
         rest = spoken.finish()
         if speak:
             self._say(job, rest)

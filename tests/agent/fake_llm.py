@@ -32,6 +32,7 @@ class Reply:
     word_delay_s: float = 0.0  # streamed: a pause before every word (a slow model)
     keepalive_s: float = 0.0  # streamed: only SSE keep-alive comments for this long first
     repeat_tool_name: bool = False  # streamed: function.name in every chunk (llama.cpp)
+    first_token_after_s: float = 0.0  # streamed: an empty chunk at once, then this pause
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,10 @@ class FakeLLM:
                     self.wfile.write(b": keep-alive\n\n")
                     self.wfile.flush()
                     if not self._pause(0.1):
+                        raise BrokenPipeError
+                if reply.first_token_after_s:
+                    self._event({"role": "assistant", "content": ""})  # as OpenAI starts
+                    if not self._pause(reply.first_token_after_s):
                         raise BrokenPipeError
                 words = reply.text.split(" ") if reply.text else []
                 first_end = next(

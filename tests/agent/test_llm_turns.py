@@ -202,3 +202,23 @@ def test_time_to_first_token_is_measured_for_an_empty_streamed_reply(llm, tmp_pa
     finally:
         call.close()
     assert model.ttft_s is not None and model.ttft_s <= model.total_s
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(text="Here I am.", first_token_after_s=1.0),
+        Reply(tool_calls=[("end_call", '{"reason": "done"}')], first_token_after_s=1.0),
+    ],
+    ids=["text", "tool-call"],
+)
+def test_time_to_first_token_is_the_first_words_not_an_empty_first_chunk(llm, tmp_path, reply):
+    llm.replies.put(reply)
+    call, rec = start_call(llm, tmp_path)
+    try:
+        call.say("hello")
+        model = rec.wait(ev.ModelCall, where=lambda e: e.purpose == "reply")
+    finally:
+        call.close()
+    # The server sent an empty chunk at once and its first token a second later.
+    assert model.ttft_s is not None and 1.0 <= model.ttft_s <= model.total_s
