@@ -4,7 +4,9 @@ Two things go wrong with real model servers. Small models served with the wrong 
 template write the template's control text (`<|im_start|>user ...`, `<end_of_turn>`) and
 then carry on with the caller's next line themselves; none of that may be spoken. And a
 long reply with no sentence end must not cost more CPU with every chunk: the text is
-scanned once, from where the last scan stopped.
+scanned once, from where the last scan stopped, and what was received and handed out is
+kept as lists of pieces, joined once when read (adding to one string copies all of it,
+every chunk: a 100 MB stream cost quadratic time).
 
 `SpokenText.feed(delta)` returns the sentences completed by `delta`; `finish()` returns
 the rest. `notices` says what was removed; `stopped` is set when the model began writing
@@ -30,27 +32,50 @@ _LONGEST_CONTROL = 24  # characters held back in case a control token is split
 MAX_UNBROKEN = 400  # characters without a sentence end: spoken at the last space
 
 
+class _Pieces:
+    """Text that grows by pieces and is read rarely: joined when read, not when added."""
+
+    def __init__(self, sep: str = "") -> None:
+        self._sep = sep
+        self._parts: list[str] = []
+        self._joined: str | None = ""
+
+    def add(self, piece: str) -> None:
+        self._parts.append(piece)
+        self._joined = None
+
+    def __str__(self) -> str:
+        if self._joined is None:
+            self._joined = self._sep.join(self._parts)
+            self._parts = [self._joined] if self._joined else []
+        return self._joined
+
+
 class SpokenText:
     def __init__(self) -> None:
-        self.raw = ""  # everything the model sent
+        self._raw = _Pieces()  # everything the model sent
+        self._spoken = _Pieces(" ")  # the sentences handed out
         self.notices: list[str] = []
         self.stopped = False  # the model started writing another turn
-        self._pending = ""  # clean text not yet handed out
+        self._pending = ""  # clean text not yet handed out (at most MAX_UNBROKEN + a chunk)
         self._scan_from = 0  # in _pending: where the next sentence-end search starts
         self._tail = ""  # raw text held back: it may be the start of a control token
         self._removed: list[str] = []
 
     @property
+    def raw(self) -> str:
+        """Everything the model sent."""
+        return str(self._raw)
+
+    @property
     def spoken(self) -> str:
         """What has been (or will be) handed out to speak."""
-        return self._spoken
-
-    _spoken = ""
+        return str(self._spoken)
 
     def feed(self, delta: str) -> list[str]:
         if not delta:
             return []
-        self.raw += delta
+        self._raw.add(delta)
         if self.stopped:
             return []
         text = self._tail + delta
@@ -112,19 +137,21 @@ class SpokenText:
                     out.append(sentence)
                 start = i + 1
             i += 1
+        while len(pending) - start > MAX_UNBROKEN:  # no sentence end: cut at the last space
+            space = pending.rfind(" ", start, start + MAX_UNBROKEN)
+            cut = space if space > start else start + MAX_UNBROKEN
+            out.append(" ".join(pending[start:cut].split()))
+            start = cut
         rest = pending[start:]
-        if len(rest) > MAX_UNBROKEN:
-            space = rest.rfind(" ", 0, MAX_UNBROKEN)
-            cut = space if space > 0 else MAX_UNBROKEN
-            out.append(" ".join(rest[:cut].split()))
-            rest = rest[cut:]
         self._pending = rest
         self._scan_from = len(rest)
         self._said(out)
         return out
 
     def _said(self, sentences: list[str]) -> None:
-        self._spoken = " ".join([self._spoken, *sentences]).strip()
+        for sentence in sentences:
+            if sentence:
+                self._spoken.add(sentence)
 
 
 def _closed(fragment: str) -> bool:
