@@ -35,7 +35,7 @@ from typing import Any
 
 from console.agent.conversation import Conversation
 from console.agent.model_text import SpokenText, clean_reply
-from console.agent.tool import tool_definition
+from console.agent.tool import offers_message, tool_definition
 from console.core.agent_port import (
     AgentRequest,
     Emit,
@@ -309,7 +309,7 @@ class LLMAgent:
         purpose = request.purpose.value
         record = {"purpose": purpose, "model": self.settings.describe()}
         try:
-            tools = [tool_definition(action)] if action.enabled else None  # End Call off
+            tools = [tool_definition(config)] if action.enabled else None  # End Call off
             reply = self._ask(job, self._messages(config), tools)
         except _Cancelled:
             job.emit(
@@ -351,18 +351,24 @@ class LLMAgent:
                 continue
             try:
                 args = json.loads(call.arguments or "{}")
-                reason = str(args.get("reason", "")) if isinstance(args, dict) else ""
             except json.JSONDecodeError:
                 notices.append(
                     f"the model called {call.name} with arguments that are not JSON "
                     f"({call.arguments[:80]!r}); the action is invoked all the same"
                 )
-                reason = ""
+                args = {}
+            args = args if isinstance(args, dict) else {}
+            reason = str(args.get("reason", ""))
+            farewell = ""
+            if offers_message(config) and isinstance(args.get("message"), str):
+                farewell, removed = clean_reply(args["message"])  # spoken: no template text
+                notices.extend(removed)
             end = EndRequest(
                 call.name,
                 why=f"the model called {call.name}(reason={reason!r})",
                 rule="model tool call",
                 trigger_words=request.caller_text,
+                farewell=farewell,
             )
         if end is not None:
             outcome = f"{end.action_name} invoked" + (

@@ -46,6 +46,7 @@ class EndRequest:
     rule: str = ""
     trigger_words: str = ""
     say_hint: str = ""  # the line the prompt attaches to this ending, "" if none
+    farewell: str = ""  # a goodbye the agent passed with the call (ElevenLabs' message)
 
 
 @dataclass(frozen=True)

@@ -727,6 +727,12 @@ class CallEngine(VoicemailScreening):
         text = fixed_goodbye(cfg)
         if text:  # a platform's fixed end-call message: spoken word for word
             ending.goodbye = GoodbyeText(text, "goodbye_message", "the fixed End Call message")
+        elif end.farewell.strip():  # the agent chose its goodbye with the call (ElevenLabs)
+            text = end.farewell.strip()
+            ending.goodbye = GoodbyeText(
+                text, "tool_message", f"the message the agent passed with {end.action_name}"
+            )
+        if text:
             self._enqueue_speech(text, "goodbye", end.why, turn)
             self._advance()
             return

@@ -7,9 +7,11 @@ prompt), `agent.first_message`, the built-in system tools in `agent.prompt.built
 (`-1` is off) and `conversation.max_duration_seconds`.
 
 The end_call tool takes `reason` (required) and `message` (an optional farewell the model
-writes) when the model calls it: ElevenLabs has no configured goodbye, so the console
-generates the goodbye from the main prompt, as the model would. An empty tool description
-means ElevenLabs sends its own default text.
+writes) when the model calls it: ElevenLabs has no configured goodbye. The console's model
+agent offers the same two parameters to an imported ElevenLabs agent and speaks a message
+the model passes (console/agent/tool.py); the offline agent, or a model that passes none,
+has the goodbye generated from the main prompt. An empty tool description means
+ElevenLabs sends its own default text.
 """
 
 from __future__ import annotations
@@ -424,8 +426,9 @@ class _Import(ImportDraft):
             "note",
             base,
             "when the model calls end_call it passes a reason and, optionally, a farewell "
-            "message it writes itself: the console generates the goodbye from the main "
-            "prompt (goodbye prompt empty, skip goodbye off)",
+            "message it writes itself: the LLM agent is offered the same message and speaks "
+            "it; without one the goodbye is generated from the main prompt (goodbye prompt "
+            "empty, skip goodbye off)",
         )
         r.rest(tool, base, {"type", "name", "description", "params"}, _TOOL_KNOWN)
 

@@ -121,7 +121,10 @@ class Expectations(_Strict):
     goodbye_contains: str | None = None
     goodbye_absent: bool | None = None
     goodbye_source: (
-        Literal["goodbye_prompt", "main_prompt", "goodbye_message", "voicemail_message"] | None
+        Literal[
+            "goodbye_prompt", "main_prompt", "goodbye_message", "voicemail_message", "tool_message"
+        ]
+        | None
     ) = None
     drop_reason: (
         Literal[

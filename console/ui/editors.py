@@ -248,7 +248,7 @@ class EndCallEditor(QWidget):
             self.phrases.setText(", ".join(cfg.phrases))
         self.phrase_match.setCurrentIndex(self.phrase_match.findData(cfg.phrase_match))
         self._loading = False
-        self.tool.setPlainText(json.dumps(tool_definition(cfg), indent=2))
+        self.tool.setPlainText(json.dumps(tool_definition(self.controller.config), indent=2))
         self.show_lints()
 
     def show_lints(self) -> None:

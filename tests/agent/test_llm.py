@@ -108,6 +108,7 @@ def test_tool_offered_has_the_configured_name_after_a_live_edit(llm, tmp_path):
     assert first["name"] == "end_call"
     assert (second["name"], second["description"]) == ("hang_up", "Use when they leave.")
     assert second["parameters"]["required"] == ["reason"]
+    assert list(second["parameters"]["properties"]) == ["reason"]  # no farewell: not ElevenLabs
 
 
 def test_skip_goodbye_no_goodbye_request(llm, tmp_path):
@@ -284,3 +285,23 @@ def test_terminal_call_with_a_model(llm, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "reason='said no'" in proc.stdout and '"Bye now."' in proc.stdout
     assert "first token" in proc.stdout
+
+
+def test_an_elevenlabs_agent_says_the_farewell_the_model_passes_with_end_call(llm, tmp_path):
+    """ElevenLabs' end_call tool takes an optional `message`: the model writes its own
+    goodbye with the call, and the platform speaks it (no second model call)."""
+    args = '{"reason": "not interested", "message": "Alright, take care."}'
+    llm.replies.put(Reply(tool_calls=[("end_call", args)]))
+    call, rec = start_call(llm, tmp_path, platform__name="elevenlabs")
+    try:
+        call.say("no thanks")
+        drop = rec.wait(ev.LineDropped)
+    finally:
+        call.close()
+    offered = llm.requests[0]["tools"][0]["function"]["parameters"]
+    assert offered["properties"]["message"]["type"] == "string"
+    assert offered["required"] == ["reason"]  # the farewell is the model's choice
+    goodbye = rec.of(ev.Goodbye)[0]
+    assert (goodbye.text, goodbye.source) == ("Alright, take care.", "tool_message")
+    assert drop.reason == "end_call_action" and drop.t >= goodbye.end
+    assert len(llm.requests) == 1  # no goodbye was generated beside it
