@@ -14,12 +14,12 @@ from typing import Any
 from console.agent.hangup_lints import platform_lints
 from console.agent.lint_record import ERROR, INFO, WARNING, Lint
 from console.agent.matching import description_triggers
-from console.agent.offline import variables_of
 from console.agent.prompt import parse_prompt
 from console.agent.prompt_actions import end_like
 from console.agent.prompt_map import not_understood
 from console.agent.voicemail_lints import voicemail_lints
 from console.core.config import CallConfig, ConfigError, parse_config
+from console.core.text_variables import call_variables
 
 
 def lint_data(data: Any) -> tuple[CallConfig | None, list[Lint]]:
@@ -216,7 +216,7 @@ def lint_config(config: CallConfig) -> list[Lint]:
                 entry.line,
             )
         )
-    known = variables_of(config)
+    known = call_variables(config)
     texts = {
         "agent.main_prompt": prompt_text,
         "agent.greeting": config.agent.greeting,

@@ -49,6 +49,7 @@ from console.core.agent_port import (
     TurnDone,
 )
 from console.core.config import CallConfig
+from console.core.text_variables import fill_for
 
 KEY_ENV = ("ENDCALL_LLM_API_KEY", "OPENAI_API_KEY")
 
@@ -229,7 +230,7 @@ class LLMAgent:
 
     def begin(self, request: AgentRequest, emit: Emit) -> None:
         if request.purpose is Purpose.OPENING and request.config.agent.greeting.strip():
-            greeting = request.config.agent.greeting.strip()
+            greeting = fill_for(request.config, request.config.agent.greeting).strip()
             with self._lock:
                 self.conversation.add(request.turn, {"role": "assistant", "content": greeting})
             emit(Say(request.turn, greeting, "greeting"))
@@ -288,7 +289,7 @@ class LLMAgent:
     def _messages(self, config: CallConfig) -> list[dict[str, Any]]:
         with self._lock:
             return [
-                {"role": "system", "content": config.agent.main_prompt},
+                {"role": "system", "content": fill_for(config, config.agent.main_prompt)},
                 *self.conversation.messages(),
             ]
 
@@ -577,7 +578,7 @@ class LLMAgent:
         repeats it back is caught, and never heard."""
         request = job.request
         config = request.config
-        prompt = config.end_call.goodbye_prompt.strip()
+        prompt = fill_for(config, config.end_call.goodbye_prompt).strip()
         if prompt:
             source, detail = "goodbye_prompt", "generated from the goodbye prompt"
             instruction = (

@@ -49,7 +49,6 @@ from console.agent.prompt import (
     ParsedPrompt,
     Rule,
     Step,
-    fill_variables,
     is_anything_else,
     parse_prompt,
 )
@@ -66,18 +65,15 @@ from console.core.agent_port import (
     TurnDone,
 )
 from console.core.config import CallConfig
+from console.core.text_variables import call_variables, fill
 
-__all__ = ["DEFAULT_GOODBYE", "OfflineAgent", "variables_of"]
+__all__ = ["DEFAULT_GOODBYE", "OfflineAgent"]
 
 ANYTHING_ELSE = "Is there anything else I can help you with?"
 # Endings a caller's pending request holds back, and those it does not (a caller who asks
 # not to be called, has the wrong number, is abusive, or is a machine is let go).
 _FIRM = (it.VOICEMAIL, it.DO_NOT_CALL, it.WRONG_NUMBER, it.ABUSIVE)
 _LEAVING = (it.GOODBYE, it.NOT_INTERESTED, *_FIRM)
-
-
-def variables_of(config: CallConfig) -> dict[str, str]:
-    return {"agent_name": config.agent.name, **config.agent.variables}
 
 
 @dataclass(frozen=True)
@@ -863,8 +859,8 @@ class OfflineAgent:
         direction, no forbidden word."""
         if not text:
             return ""
-        filled = fill_variables(
-            text.replace("{greeting}", self._introduction(config, prompt)), variables_of(config)
+        filled = fill(
+            text.replace("{greeting}", self._introduction(config, prompt)), call_variables(config)
         ).strip()
         names = {config.end_call.name} | {r.name for r in prompt.refs if r.name}
         names |= {
@@ -876,7 +872,7 @@ class OfflineAgent:
 
     @staticmethod
     def _fill(config: CallConfig, text: str) -> str:
-        return fill_variables(text, variables_of(config)).strip()
+        return fill(text, call_variables(config)).strip()
 
 
 def _within(words: str, text: str) -> bool:

@@ -72,7 +72,7 @@ from console.agent.prompt_statements import (
     reads_like_instruction,
     then_line,
 )
-from console.agent.prompt_text import fill_variables, looks_like_function, mask, quotes, sentences
+from console.agent.prompt_text import looks_like_function, mask, quotes, sentences
 
 __all__ = [
     "Action",
@@ -81,7 +81,6 @@ __all__ = [
     "ParsedPrompt",
     "Rule",
     "Step",
-    "fill_variables",
     "looks_like_function",
     "parse_actions",
     "parse_prompt",

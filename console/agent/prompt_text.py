@@ -128,12 +128,6 @@ def sentences(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def fill_variables(text: str, variables: dict[str, str]) -> str:
-    """Replace {name} and {{name}} placeholders that have a value; leave the others."""
-    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: variables.get(m.group(1), m.group(0)), text)
-    return re.sub(r"\{(\w+)\}", lambda m: variables.get(m.group(1), m.group(0)), text)
-
-
 # -- person: the prompt's "you" is the agent, its "they" is the caller ----------------------
 _SWAP = [
     (r"\byou are\b", "I am"),

@@ -12,6 +12,7 @@ import re
 
 from console.agent.lint_record import INFO, WARNING, Lint
 from console.core.config import CallConfig
+from console.core.text_variables import call_variables
 
 # Words in an End Call description that ask the agent to act on a machine.
 MENTIONS_VOICEMAIL = re.compile(
@@ -82,9 +83,7 @@ def voicemail_lints(config: CallConfig) -> list[Lint]:
             )
         )
     if message:
-        from console.agent.offline import variables_of
-
-        known = variables_of(config)
+        known = call_variables(config)
         missing = sorted({m for m in re.findall(r"\{(\w+)\}", message) if m not in known})
         if missing:
             out.append(

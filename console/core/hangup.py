@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from console.core.config import CallConfig
 from console.core.events import END_CALL_PHRASE  # noqa: F401 - the drop reason, re-exported
+from console.core.text_variables import fill_for
 
 _SPACE = re.compile(r"\s+")
 
@@ -66,17 +67,10 @@ def phrase_ending(config: CallConfig, spoken_text: str) -> PhraseEnding | None:
     return PhraseEnding(phrase, f"the agent said the end-call phrase '{phrase}' ({rule})")
 
 
-def fill(text: str, variables: dict[str, str]) -> str:
-    """Fill {name} and {{name}} placeholders that have a value; leave the others."""
-    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: variables.get(m.group(1), m.group(0)), text)
-    return re.sub(r"(?<!\{)\{(\w+)\}(?!\})", lambda m: variables.get(m.group(1), m.group(0)), text)
-
-
 def fixed_goodbye(config: CallConfig) -> str | None:
     """The fixed goodbye to speak when the action fires, or None (generate one as usual,
     or none at all when skip goodbye is on)."""
     action = config.end_call
     if action.skip_goodbye or not action.goodbye_message.strip():
         return None
-    variables = {"agent_name": config.agent.name, **config.agent.variables}
-    return fill(action.goodbye_message, variables).strip()
+    return fill_for(config, action.goodbye_message).strip()

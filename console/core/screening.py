@@ -18,7 +18,7 @@ from console.core.agent_port import EndRequest, GoodbyeText, Purpose
 from console.core.call_records import CallState, Ending, Screening
 from console.core.clock import SessionClock
 from console.core.config import ConfigStore
-from console.core.hangup import fill
+from console.core.text_variables import fill_for
 
 
 class VoicemailScreening:
@@ -134,8 +134,7 @@ class VoicemailScreening:
         )
         self._give_way(now)
         self._set_state(CallState.ENDING)
-        variables = {"agent_name": cfg.agent.name, **cfg.agent.variables}
-        screening.message = fill(cfg.voicemail.message, variables).strip()
+        screening.message = fill_for(cfg, cfg.voicemail.message).strip()
         if not screening.message:
             self._drop(ev.VOICEMAIL, "leave_message, but voicemail.message is empty", now)
             return

@@ -138,6 +138,33 @@ def test_goodbye_prompt_drives_the_generation(llm, tmp_path):
     assert "Thank Alex by name." in llm.requests[-1]["messages"][-1]["content"]
 
 
+def test_the_model_gets_the_prompt_with_its_variables_filled_in(llm, tmp_path):
+    """An imported agent's `{{customer_name}}` reaches the model as the name, in the system
+    prompt, the greeting and the goodbye instruction alike; one without a value stays as
+    written, so a tester sees which."""
+    llm.replies.put(Reply(tool_calls=[("end_call", '{"reason": "done"}')]))
+    llm.replies.put(Reply(text="Bye, Dana!"))
+    call, rec = start_call(
+        llm,
+        tmp_path,
+        agent__main_prompt="You are Sam, calling {{customer_name}} about {{ plan }}. {{unset}}",
+        agent__greeting="Hi {{customer_name}}, this is {agent_name}.",
+        agent__name="Sam",
+        agent__variables={"customer_name": "Dana", "plan": "the gold plan"},
+        end_call__goodbye_prompt="Thank {{customer_name}} by name.",
+    )
+    try:
+        call.say("that's all")
+        rec.wait(ev.LineDropped)
+    finally:
+        call.close()
+    assert rec.of(ev.AgentSpeech)[0].text == "Hi Dana, this is Sam."
+    system = llm.requests[0]["messages"][0]["content"]
+    assert system == "You are Sam, calling Dana about the gold plan. {{unset}}"
+    assert llm.requests[0]["messages"][1]["content"] == "Hi Dana, this is Sam."
+    assert "Thank Dana by name." in llm.requests[-1]["messages"][-1]["content"]
+
+
 def test_text_beside_the_tool_call_is_spoken_first_and_said_so(llm, tmp_path):
     llm.replies.put(
         Reply(
