@@ -117,16 +117,23 @@ class Ending:
 @dataclass
 class Screening:
     """Voicemail detection in a call: the opening held for the verdict, the verdict, the
-    beep, and a message that waits for the beep (console/audio/amd decides; the engine
-    acts)."""
+    beep, and a message that waits for the beep, or with no beep for the machine's side
+    to go quiet (console/audio/amd decides; the engine acts)."""
 
     held_since: float | None = None  # the opening waits from then...
     hold_until: float | None = None  # ...at most until then
     verdict: ev.AnsweredByVerdict | None = None
     beep: ev.BeepHeard | None = None
     message: str = ""  # leave_message: the text, once a machine is decided
-    message_due: float | None = None  # spoken then at the latest (no beep came)
+    message_due: float | None = None  # the beep is waited for until then
+    quiet_until: float | None = None  # no beep came: the quiet is waited for until then
+    quiet_since: float | None = None  # the machine's side is quiet since then (None: not)
 
     @property
     def holding(self) -> bool:
         return self.held_since is not None
+
+    @property
+    def awaiting_message(self) -> bool:
+        """A message is to be left and has not started: waiting for the beep or quiet."""
+        return self.message_due is not None or self.quiet_until is not None

@@ -316,7 +316,18 @@ class VoicemailSettings(_Strict):
         le=300,
         description=(
             "With leave_message: how long to wait for the beep once a machine is decided; "
-            "then the message is spoken anyway."
+            "then the message waits for the machine to go quiet (human_silence_s), so it "
+            "never starts over the greeting."
+        ),
+    )
+    quiet_max_wait_s: float = Field(
+        10.0,
+        ge=0,
+        le=300,
+        description=(
+            "With leave_message and no beep: how much longer to wait for the machine to go "
+            "quiet after beep_max_wait_s; a machine that never does (a looping IVR menu) is "
+            "hung up on without the message, with a warning on the timeline."
         ),
     )
     hold_opening_max_s: float = Field(

@@ -7,8 +7,8 @@ The engine is driven from outside, from one thread, by plain method calls:
 - the agent's audio path (a `VoicePort`): `agent_audio_started`, `agent_audio_finished`;
 - the agent (console/core/agent_port.py): it asks with `Agent.begin` and the outputs come
   back through `post` onto this thread;
-- who answered (voicemail detection): `answered_by`, `beep_heard`, defined with the
-  rest of the screening in console/core/screening.py;
+- who answered (voicemail detection): `answered_by`, `beep_heard`, `line_quiet`,
+  defined with the rest of the screening in console/core/screening.py;
 - time: `tick()` at or after `next_deadline()`;
 - the tester: `edit_config`, and `fault` for device or backend trouble.
 

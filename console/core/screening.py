@@ -3,6 +3,11 @@ answered, then play it (a person), hang up at once, or wait for the beep and lea
 message (a machine). The detector that decides lives in console/audio/amd; this module
 only acts on its verdicts, on the engine's thread.
 
+A message starts after the beep, never over the greeting: with no beep within
+`beep_max_wait_s` it waits for the machine's side to go quiet (the detector's `Quiet`
+reports, through `line_quiet`), at most `quiet_max_wait_s` more; a machine that never
+goes quiet (an IVR menu that loops) is hung up on without the message, with a warning.
+
 A mixin of CallEngine (console/core/engine.py): these steps use the engine's own state
 and steps (`_emit`, `_ask`, `_drop`, `_give_way`, `_enqueue_speech`, `_advance`), and
 are kept here so the engine reads as the call and this as the machine-answered case.
@@ -32,6 +37,7 @@ class VoicemailScreening:
     _emit: Callable[[ev.Event], None]
     _ask: Callable[..., None]
     _drop: Callable[..., None]
+    _notice: Callable[[str, str, str], None]
     _give_way: Callable[[float], None]
     _set_state: Callable[[CallState], None]
     _enqueue_speech: Callable[[str, str, str, int], None]
@@ -53,7 +59,8 @@ class VoicemailScreening:
         screening = self.screening
         if screening is None:
             return []
-        return [t for t in (screening.hold_until, screening.message_due) if t is not None]
+        times = (screening.hold_until, screening.message_due, screening.quiet_until)
+        return [t for t in times if t is not None]
 
     def _screening_tick(self, now: float) -> None:
         screening = self.screening
@@ -62,7 +69,9 @@ class VoicemailScreening:
         if screening.hold_until is not None and now >= screening.hold_until:
             self._release_opening(screening.hold_until, "hold_expired")
         if screening.message_due is not None and now >= screening.message_due:
-            self._leave_message("no beep within beep_max_wait_s")
+            self._no_beep(screening.message_due)
+        if screening.quiet_until is not None and now >= screening.quiet_until:
+            self._never_quiet(screening.quiet_until)
 
     def answered_by(self, verdict: ev.AnsweredByVerdict) -> None:
         """Who answered. A person (or uncertain): the held opening plays. A machine: the
@@ -97,8 +106,52 @@ class VoicemailScreening:
             return
         self._emit(dataclasses.replace(beep, config_version=self.store.version))
         screening.beep = beep
-        if screening.message and screening.message_due is not None:
+        if screening.message and screening.awaiting_message:
             self._leave_message(f"after the beep at {beep.start:.2f}-{beep.end:.2f} s")
+
+    def line_quiet(self, quiet: bool, since: float) -> None:
+        """The machine's side went quiet (nothing heard from `since` on, for
+        `human_silence_s` already) or made a sound again (from `since`). A message that
+        gave up on the beep starts at the quiet."""
+        screening = self.screening
+        if not self.active or screening is None:
+            return
+        screening.quiet_since = since if quiet else None
+        if quiet and screening.quiet_until is not None:
+            self._leave_message(self._no_beep_why(since))
+
+    def _no_beep(self, due: float) -> None:
+        """No beep within beep_max_wait_s: the message starts now if the machine is quiet,
+        else once it goes quiet, at most quiet_max_wait_s later."""
+        screening = self.screening
+        assert screening is not None
+        if screening.quiet_since is not None:
+            self._leave_message(self._no_beep_why(screening.quiet_since))
+            return
+        screening.message_due = None
+        screening.quiet_until = due + self.store.current.voicemail.quiet_max_wait_s
+
+    def _no_beep_why(self, quiet_since: float) -> str:
+        vm = self.store.current.voicemail
+        return (
+            f"no beep within {vm.beep_max_wait_s:g} s (beep_max_wait_s); the machine quiet "
+            f"since {quiet_since:.2f} s"
+        )
+
+    def _never_quiet(self, t: float) -> None:
+        """No beep, and the machine talked on: the message would play over it, so none is
+        left; the line drops and the timeline says why."""
+        screening = self.screening
+        assert screening is not None
+        screening.quiet_until = None
+        vm = self.store.current.voicemail
+        why = (
+            f"no beep within {vm.beep_max_wait_s:g} s and the machine never went quiet for "
+            f"{vm.human_silence_s:g} s in a further {vm.quiet_max_wait_s:g} s "
+            "(quiet_max_wait_s): hung up without the message, which would have played over it"
+        )
+        self._notice("warning", "voicemail", why)
+        self._drop(ev.VOICEMAIL, why, t)
 
     def _release_opening(self, t: float, by: str) -> None:
         screening = self.screening
@@ -145,9 +198,9 @@ class VoicemailScreening:
 
     def _leave_message(self, why: str) -> None:
         screening, ending = self.screening, self.ending
-        if screening is None or ending is None or screening.message_due is None:
+        if screening is None or ending is None or not screening.awaiting_message:
             return
-        screening.message_due = None
+        screening.message_due = screening.quiet_until = None
         ending.goodbye = GoodbyeText(screening.message, "voicemail_message", why)
         self._enqueue_speech(screening.message, "goodbye", ending.end.why, ending.turn)
         self._advance()

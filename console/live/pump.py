@@ -50,7 +50,8 @@ class AudioPump:
         self.recorder: CallRecorder | None = None
         self.recognizer: StreamingRecognizer | None = None
         # Voicemail detection (console/audio/amd): fed what the recogniser hears; its
-        # verdict and beep go straight to the engine (their time has already passed).
+        # verdict, beep and a machine's quiet go straight to the engine (their time has
+        # already passed).
         self.answered_by: AnsweredByDetector | None = None
         # What the speaker played, on the session clock, for the echo watch.
         self.far_end = FarEnd(io.rate)
@@ -228,17 +229,11 @@ class AudioPump:
                 self.host.submit(lambda e: e.fault("audio", message))
 
     def _detect(self, samples: np.ndarray) -> None:
-        from console.audio.amd.detector import AnsweredBy
-        from console.audio.amd.timeline import beep_event, verdict_event
+        from console.audio.amd.timeline import engine_input
 
         assert self.answered_by is not None
         for result in self.answered_by.feed(samples):
-            if isinstance(result, AnsweredBy):
-                self.host.submit(
-                    lambda e, r=result: e.answered_by(verdict_event(r, e.store.version))
-                )
-            else:
-                self.host.submit(lambda e, r=result: e.beep_heard(beep_event(r, e.store.version)))
+            self.host.submit(engine_input(result))
 
     def _record(self, what: str, index: int, samples: np.ndarray) -> None:
         """To the recorder, or kept until one is attached (BACKLOG_S at most)."""

@@ -208,22 +208,19 @@ class _Answer:
             )
 
     def next_time(self, now: float) -> float | None:
-        """While it still has something to say, the detector is asked every 10 ms."""
-        done = self.detector.verdict is not None and now > self.plan.end_s + 1.0
+        """While it still has something to say (the verdict, the beep, a machine going
+        quiet after its last line), the detector is asked every 10 ms."""
+        settled = self.plan.end_s + max(1.0, self.detector.s.human_silence_s) + self.STEP_S
+        done = self.detector.verdict is not None and now > settled
         return None if not self.listening or done else now + self.STEP_S
 
     def advance(self, now: float) -> None:
-        from console.audio.amd.detector import AnsweredBy
-        from console.audio.amd.timeline import beep_event, verdict_event
+        from console.audio.amd.timeline import engine_input
 
         if not self.listening:
             return
-        version = self.engine.store.version
         for result in self.detector.advance(round(now * self.rate)):
-            if isinstance(result, AnsweredBy):
-                self.engine.answered_by(verdict_event(result, version))
-            else:
-                self.engine.beep_heard(beep_event(result, version))
+            engine_input(result)(self.engine)
 
 
 def run_scenario(

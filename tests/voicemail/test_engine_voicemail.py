@@ -77,22 +77,69 @@ def test_a_message_waits_for_the_beep_and_plays_whole_before_the_drop():
     assert not goodbye.cut_short and drop.reason == "voicemail" and drop.t >= goodbye.end
 
 
-def test_with_no_beep_the_message_plays_after_the_maximum_wait():
+def no_beep_call(**changes) -> Call:
+    """A machine decided at 1.0 s; a message to leave; the beep waited for 5 s."""
     call = screening_call(
         **{
             "voicemail.on_machine": "leave_message",
             "voicemail.message": "Please call us back.",
             "voicemail.beep_max_wait_s": 5.0,
+            **changes,
         }
     )
     call.at(1.0)
     call.engine.answered_by(verdict("voicemail", 1.0))
+    return call
+
+
+def test_with_no_beep_a_quiet_machine_gets_the_message_after_the_maximum_wait():
+    call = no_beep_call()
+    call.at(3.0)
+    call.engine.line_quiet(True, 2.0)  # the greeting ended at 2.0 s
     call.at(5.9)
-    assert call.voice.played == []
+    assert call.voice.played == []  # the beep is still waited for
     call.at(6.0)
     assert [u.text for u in call.voice.played] == ["Please call us back."]
     call.finish_speech(7.5)
     assert "no beep" in call.one(ev.Goodbye).detail
+
+
+def test_with_no_beep_the_message_waits_for_the_greeting_to_go_quiet():
+    call = no_beep_call()
+    call.at(3.0)
+    call.engine.line_quiet(True, 2.0)
+    call.at(3.5)
+    call.engine.line_quiet(False, 3.5)  # the greeting goes on (a pause, not its end)
+    call.at(8.0)
+    assert call.voice.played == []  # past beep_max_wait_s, but never over the greeting
+    call.engine.line_quiet(True, 7.0)  # quiet from 7.0 s, known a second later
+    (message,) = call.voice.played
+    assert message.text == "Please call us back." and call.engine.active
+    call.finish_speech(9.5)
+    call.at(9.8)
+    goodbye = call.one(ev.Goodbye)
+    assert goodbye.start == 8.0 and not goodbye.cut_short and "quiet since 7.00" in goodbye.detail
+    assert call.one(ev.LineDropped).t >= goodbye.end
+
+
+def test_a_beep_after_the_maximum_wait_still_starts_the_message():
+    call = no_beep_call()
+    call.at(7.0)
+    assert call.voice.played == []
+    call.engine.beep_heard(beep(6.4, 6.9, 6.92))
+    assert [u.text for u in call.voice.played] == ["Please call us back."]
+
+
+def test_a_machine_that_never_goes_quiet_is_left_no_message():
+    call = no_beep_call(**{"voicemail.quiet_max_wait_s": 4.0})
+    call.at(9.9)
+    assert call.voice.played == [] and call.engine.active
+    call.at(10.0)  # 5 s for the beep, 4 s more for quiet: no decision left to wait for
+    drop = call.one(ev.LineDropped)
+    assert drop.reason == "voicemail" and drop.t == 10.0 and "without the message" in drop.detail
+    assert call.voice.played == [] and call.of(ev.Goodbye) == []
+    warning = call.one(ev.Notice)
+    assert warning.level == "warning" and "never went quiet" in warning.message
 
 
 def test_a_person_is_never_hung_up_on():

@@ -62,3 +62,28 @@ def test_the_plan_follows_the_lines():
     plan = plan_answer(TextAnswer(HUMAN, ("Hello?", "Hello?"), start_s=1.0, between_s=2.0))
     (s1, e1, _), (s2, _, _) = plan.speech
     assert s1 == 1.0 and s2 == pytest.approx(e1 + 2.0) and plan.beep is None
+
+
+def test_a_machine_going_quiet_and_talking_again_is_reported_after_the_verdict():
+    from console.audio.amd import Quiet
+
+    # Words decide early; a 1.5 s pause (longer than human_silence_s) then more greeting.
+    lines = ("Please leave a message for Jordan.", "Or press 1 for sales.")
+    answer = TextAnswer(VOICEMAIL, lines, between_s=1.5)
+    out, plan = run_text_answer(answer, until_s=12.0)
+    (_, first_end, _), (second_start, second_end, _) = plan.speech
+    verdict = next(x for x in out if isinstance(x, AnsweredBy))
+    assert verdict.decided_by == "words" and verdict.at_s < first_end
+    quiet = [(q.quiet, q.since_s, q.at_s) for q in out if isinstance(q, Quiet)]
+    assert quiet == [
+        (True, pytest.approx(first_end, abs=0.011), pytest.approx(first_end + 1.0, abs=0.011)),
+        (False, pytest.approx(second_start, abs=0.011), pytest.approx(second_start, abs=0.011)),
+        (True, pytest.approx(second_end, abs=0.011), pytest.approx(second_end + 1.0, abs=0.011)),
+    ]
+
+
+def test_a_person_is_never_reported_quiet():
+    from console.audio.amd import Quiet
+
+    out, _ = run_text_answer(TextAnswer(HUMAN, ("Hello?", "Hello?")), until_s=12.0)
+    assert [x for x in out if isinstance(x, Quiet)] == []

@@ -14,6 +14,7 @@ from console.audio.amd.detector import (
     AnsweredByDetector,
     Beep,
     DetectorSettings,
+    Quiet,
 )
 from console.audio.amd.tone import ToneSettings
 
@@ -27,5 +28,6 @@ __all__ = [
     "AnsweredByDetector",
     "Beep",
     "DetectorSettings",
+    "Quiet",
     "ToneSettings",
 ]

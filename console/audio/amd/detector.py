@@ -22,6 +22,11 @@ Three kinds of evidence, whichever decides first:
 
 Nobody speaking for `initial_silence_s`, or no decision within `max_wait_s`, is
 "uncertain". There is one verdict per call; beeps are reported whenever they end.
+
+Once a machine is decided, the detector also says when its side goes quiet (nothing
+heard for `human_silence_s`) and when it makes a sound again (`Quiet`): a message that
+gave up waiting for the beep waits for that quiet, so it never starts over the greeting
+or an IVR menu.
 """
 
 from __future__ import annotations
@@ -140,14 +145,36 @@ class AnsweredBy:
         )
 
 
-Output = AnsweredBy | Beep
+@dataclass(frozen=True)
+class Quiet:
+    """A machine's side went quiet or made a sound again (reported only after a machine
+    verdict). Quiet: nothing heard from sample `since` on, for `human_silence_s` already
+    when it is reported at `at`. Not quiet: a sound started at `since`. A beep is not a
+    sound here (it is what a message waits for)."""
+
+    quiet: bool
+    since: int
+    at: int
+    rate: int = 16000
+
+    @property
+    def since_s(self) -> float:
+        return self.since / self.rate
+
+    @property
+    def at_s(self) -> float:
+        return self.at / self.rate
+
+
+Output = AnsweredBy | Beep | Quiet
 
 
 class AnsweredByDetector:
     """Feed blocks (`feed`), words (`words`, or `post_words` from another thread), or, in
     text mode, declared speech and beeps (`speech`, `beep`) and the passing of time
     (`advance`). Each call returns what it decided: an AnsweredBy (once per call) and
-    any Beep that ended."""
+    any Beep that ended; after a machine verdict, Quiet when its side goes quiet or
+    makes a sound again."""
 
     def __init__(self, settings: DetectorSettings | None = None, origin: int = 0) -> None:
         self.s = settings or DetectorSettings()
@@ -169,12 +196,12 @@ class AnsweredByDetector:
         self._due_words: list[tuple[int, str, bool]] = []  # text mode: words in the future
         self._spans: list[tuple[int, int]] = []  # text mode: declared speech
         self._declared_beeps: list[tuple[int, int, float]] = []  # text mode: declared beeps
+        self._told_quiet: bool | None = None  # the quiet state last reported (None: none)
 
     @property
     def quiet_s(self) -> float:
         """Seconds since the answering party last made a sound (since the answer, if it
-        never has): with no beep by `beep_max_wait_s`, a message waits for this to reach
-        `human_silence_s` so that it never starts over the greeting."""
+        never has): the measure a `Quiet` report is made from."""
         since = self._last_voice if self._last_voice is not None else self.origin
         return max(0, self.position - since) / self.rate
 
@@ -335,7 +362,22 @@ class AnsweredByDetector:
             verdict = self._shape(end)
             if verdict is not None:
                 out.append(verdict)
+        quiet = self._quiet_news(end)
+        if quiet is not None:
+            out.append(quiet)
         return out
+
+    def _quiet_news(self, now: int) -> Quiet | None:
+        """After a machine verdict: its side went quiet, or made a sound again (the
+        first report is made only once it is quiet: until then it is taken as talking)."""
+        if self.verdict is None or not self.verdict.machine:
+            return None
+        last = self._last_voice if self._last_voice is not None else self.origin
+        quiet = now - last >= round(self.s.human_silence_s * self.rate)
+        if quiet == bool(self._told_quiet):
+            return None
+        self._told_quiet = quiet
+        return Quiet(quiet, last if quiet else last - self.hop, now, self.rate)
 
     def _shape(self, now: int) -> AnsweredBy | None:
         rate = self.rate

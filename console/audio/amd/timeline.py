@@ -13,11 +13,18 @@ session samples in a live call, so `sample / rate` is the time.
 
 A line dropped because a machine answered has the reason `VOICEMAIL_DROP` ("voicemail",
 one of the semantics doc's drop reasons).
+
+`engine_input` turns any detector output into the engine call it means, for the audio
+pump and the scenario runner alike (a `Quiet` is no event of its own: the engine uses
+it to start a message that gave up on the beep, and says so in the message's detail).
 """
 
 from __future__ import annotations
 
-from console.audio.amd.detector import AnsweredBy, Beep
+from collections.abc import Callable
+from typing import Any
+
+from console.audio.amd.detector import AnsweredBy, Beep, Output
 from console.core.events import VOICEMAIL as VOICEMAIL_DROP
 from console.core.events import AnsweredByVerdict as AnsweredByEvent
 from console.core.events import BeepHeard as BeepEvent
@@ -29,6 +36,7 @@ __all__ = [
     "BeepEvent",
     "OpeningHeldEvent",
     "beep_event",
+    "engine_input",
     "verdict_event",
 ]
 
@@ -59,3 +67,13 @@ def beep_event(beep: Beep, config_version: int) -> BeepEvent:
         dbfs=round(beep.dbfs, 1),
         heard_at=beep.at_s,
     )
+
+
+def engine_input(result: Output) -> Callable[[Any], None]:
+    """What the engine (console/core/engine.py) is told of one detector output; call
+    the returned function with the engine, on the engine's thread."""
+    if isinstance(result, AnsweredBy):
+        return lambda e: e.answered_by(verdict_event(result, e.store.version))
+    if isinstance(result, Beep):
+        return lambda e: e.beep_heard(beep_event(result, e.store.version))
+    return lambda e: e.line_quiet(result.quiet, result.since_s)
