@@ -16,10 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from console.audio.clock import FrameTimes
-from console.audio.devices import open_stream, resolve
 from console.audio.inject import Injector
-from console.audio.io import BLOCK
 from console.audio.recorder import repair_wav
 from console.core import events as ev
 from console.core.config import ConfigStore, parse_config
@@ -27,6 +24,7 @@ from console.core.eventlog import read_events
 from console.live.call import RECORDING_FILE, LiveCall
 from tests.conftest import ROOT, EventWaiter, on_virtual_devices
 from tests.recording_checks import assert_recording_matches_timeline
+from tests.speaker_capture import SpeakerCapture
 
 RATE = 16000
 # Tolerances stay at 20 ms, what they were before the console went to 10 ms blocks: at
@@ -54,43 +52,6 @@ def config(**end_call: Any) -> ConfigStore:
             }
         )
     )
-
-
-class SpeakerCapture:
-    """Records what the console's speaker played (the virtual sink's monitor), on the
-    same audio clock, so it can be placed on the call's session timeline."""
-
-    def __init__(self, device: str) -> None:
-        self.blocks: list[tuple[int, float, np.ndarray]] = []
-        self.times = FrameTimes(RATE)
-        self.frames = 0
-        self.stream = open_stream(
-            "input",
-            resolve(device, "input"),
-            samplerate=RATE,
-            blocksize=BLOCK,
-            callback=self._cb,
-        )
-        self.stream.start()
-
-    def _cb(self, indata, frames, t, status) -> None:
-        self.blocks.append((self.frames, t.inputBufferAdcTime, indata[:, 0].copy()))
-        self.frames += frames
-
-    def loud_times(self, clock) -> np.ndarray:
-        """Session times of every loud sample heard."""
-        for frame, adc, _ in self.blocks:
-            self.times.add(frame, adc)
-        times = []
-        for frame, _, samples in self.blocks:
-            idx = np.flatnonzero(np.abs(samples) > LOUD)
-            if len(idx):
-                times.append(clock.session_of_stream_time(self.times.time_of(frame + idx)))
-        return np.concatenate(times) if times else np.array([])
-
-    def close(self) -> None:
-        self.stream.abort()
-        self.stream.close()
 
 
 def live(store: ConfigStore, audio, tmp_path: Path, events: EventWaiter, **opts: Any) -> LiveCall:
