@@ -157,6 +157,31 @@ def test_a_message_starts_after_the_beep_and_plays_whole(virtual_audio, injector
     assert held.released_by == "voicemail" and events.of(ev.AgentSpeech) == []
 
 
+def test_with_no_beep_the_message_waits_until_the_greeting_has_ended(
+    virtual_audio, injector, tmp_path
+):
+    """A long greeting with no beep, and no wait for one (beep_max_wait_s: 0): the
+    greeting's shape decides "machine" three seconds in, while it still speaks; the
+    message starts only once it has been quiet for human_silence_s (1 s)."""
+    fixture = af.voicemail(af.GREETINGS[4], beep_hz=None, lead_s=0.3, tail_s=4.0)
+    store = config(on_machine="leave_message", message="Please call us back.", beep_max_wait_s=0)
+    got = run(virtual_audio, injector, tmp_path, store, fixture)
+    verdict, message = got.events.wait(ev.AnsweredByVerdict), got.events.wait(ev.Goodbye)
+    assert verdict.answered_by == "voicemail" and verdict.decided_by == "greeting_shape"
+    assert message.source == "voicemail_message" and not message.cut_short
+    data, rate = sf.read(str(got.call.session_dir / "recording.wav"), always_2d=True)
+    agent_from = np.flatnonzero(np.abs(data[:, 1]) > 0.01)[0] / rate
+    caller_loud = np.flatnonzero(np.abs(data[:, 0]) > 0.01) / rate
+    # On the recording (one clock for both channels): not a sample of the message over
+    # the greeting, and it starts about a second after the greeting's last sound (plus
+    # the capture latency, rendering the message and the output latency).
+    over = caller_loud[caller_loud > agent_from]
+    assert not len(over), f"the message started at {agent_from:.2f} s, over the greeting"
+    greeting_end = caller_loud.max()
+    assert verdict.t < greeting_end - 3.0  # decided long before the greeting ended
+    assert 0.8 <= agent_from - greeting_end <= 1.5, (greeting_end, agent_from)
+
+
 def test_a_person_saying_hello_is_not_a_machine(virtual_audio, injector, tmp_path):
     fixture = af.human(("Hello?",), lead_s=0.3, tail_s=1.5)
     events = run(virtual_audio, injector, tmp_path, config(), fixture).events
