@@ -270,7 +270,15 @@ def evaluate(exp: Expectations, events: list[ev.Event], lints: list[Lint]) -> li
             + (f" ({verdict.decided_by}: {verdict.reason})" if verdict else ""),
         )
     if exp.message_after_beep is not None:
-        check("message_after_beep", "message after the beep, whole", _message_after_beep(events))
+        failure = _message_after_beep(events)
+        if exp.message_after_beep:
+            check("message_after_beep", "message after the beep, whole", failure)
+        else:
+            check(
+                "message_after_beep",
+                "no whole message after a beep",
+                None if failure else "expected no whole message after a beep; one played",
+            )
     if exp.goodbye_audible is not None:
         failure = goodbye_audible(events)
         if exp.goodbye_audible:
@@ -309,7 +317,9 @@ def _message_after_beep(events: list[ev.Event]) -> str | None:
     )
     if message is None:
         return "no voicemail message was played"
-    if beep is not None and message.start < beep.end:
+    if beep is None:
+        return f"no beep was heard; the message played at {message.start:.2f} s without one"
+    if message.start < beep.end:
         return f"the message started at {message.start:.2f} s, over the beep ({beep.end:.2f} s)"
     if message.cut_short:
         return "the message was cut short"

@@ -143,7 +143,9 @@ class Expectations(_Strict):
         None, description="The voicemail detector's verdict."
     )
     message_after_beep: bool | None = Field(
-        None, description="The voicemail message starts after the beep and plays whole."
+        None,
+        description="true: a beep was heard and the voicemail message started after it and "
+        "played whole; false: it did not (no message, no beep, or the message cut).",
     )
     goodbye_audible: bool | None = Field(
         None,

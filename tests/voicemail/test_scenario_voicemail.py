@@ -35,12 +35,13 @@ caller:
 expect:
   answered_by: voicemail
   drop_reason: voicemail
-"""
+{expect}"""
 
 
-def run(tmp_path: Path, text: str, **fields) -> RunResult:
+def run(tmp_path: Path, text: str, expect: str = "", **fields) -> RunResult:
     path = tmp_path / "scenario.yaml"
-    path.write_text(text.format(config=ASSETS / "configs" / "voicemail.yaml", **fields))
+    config = ASSETS / "configs" / "voicemail.yaml"
+    path.write_text(text.format(config=config, expect=expect, **fields))
     scenario, config = load_scenario(path)
     return run_scenario(scenario, config, source=str(path))
 
@@ -82,3 +83,29 @@ def test_a_greeting_that_outlasts_the_quiet_wait_gets_no_message(tmp_path):
     assert drop.t < greeting_end(result)  # the machine still talking
     assert "without the message" in drop.detail
     assert any("never went quiet" in n.message for n in of(result, ev.Notice))
+
+
+def test_message_after_beep_fails_when_no_beep_was_heard(tmp_path):
+    result = run(tmp_path, LONG_GREETING, "  message_after_beep: true\n", quiet_max=30)
+    assert of(result, ev.Goodbye) and of(result, ev.BeepHeard) == []
+    (failure,) = result.failures
+    assert "no beep was heard" in failure
+
+
+def test_message_after_beep_false_passes_when_no_beep_was_heard(tmp_path):
+    result = run(tmp_path, LONG_GREETING, "  message_after_beep: false\n", quiet_max=30)
+    assert result.passed, result.failures
+
+
+def test_message_after_beep_false_fails_when_the_message_followed_the_beep(tmp_path):
+    text = (ASSETS / "scenarios" / "14-voicemail-leave-message.yaml").read_text()
+    assert "message_after_beep: true" in text
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        text.replace("../configs/", f"{ASSETS / 'configs'}/").replace(
+            "message_after_beep: true", "message_after_beep: false"
+        )
+    )
+    scenario, config = load_scenario(path)
+    result = run_scenario(scenario, config, source=str(path))
+    assert result.failures == ["expected no whole message after a beep; one played"]
