@@ -667,7 +667,9 @@ class CallEngine(VoicemailScreening):
         tt = self.store.current.agent.turn_taking
         p = self._playing
         if self.ending is not None:
-            if p is not None and p.utt.kind == "goodbye" and tt.barge_in_cuts_goodbye:
+            # A voicemail message is never cut: a machine's sound is not a caller.
+            cuts = tt.barge_in_cuts_goodbye and self.ending.reason != ev.VOICEMAIL
+            if p is not None and p.utt.kind == "goodbye" and cuts:
                 self._cut(max(t, self.clock.now()))
                 self._after_playing()
             return

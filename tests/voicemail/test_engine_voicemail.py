@@ -148,3 +148,27 @@ def test_a_person_is_never_hung_up_on():
     call.engine.answered_by(verdict("human", 1.0))
     call.engine.answered_by(verdict("voicemail", 1.5))  # a second verdict is ignored
     assert call.engine.active and len(call.of(ev.AnsweredByVerdict)) == 1
+
+
+def test_a_message_is_never_cut_by_barge_in_even_when_goodbyes_are():
+    call = screening_call(
+        **{
+            "voicemail.on_machine": "leave_message",
+            "voicemail.message": "Please call us back.",
+            "agent.turn_taking.barge_in_cuts_goodbye": True,
+        }
+    )
+    call.at(2.0)
+    call.engine.answered_by(verdict("voicemail", 2.0, "words"))
+    call.at(4.6)
+    call.engine.beep_heard(beep(4.0, 4.5, 4.52))
+    (message,) = call.voice.played
+    call.at(4.8)
+    call.engine.caller_speech_started(4.7)  # the machine makes a sound: not a caller
+    call.caller("beep beep", 4.7, 5.0)
+    assert message.id not in call.voice.stopped and call.engine.active
+    call.finish_speech(6.0)
+    call.at(6.2)
+    goodbye = call.one(ev.Goodbye)
+    assert not goodbye.cut_short and goodbye.end == 6.0
+    assert call.one(ev.LineDropped).t >= goodbye.end
