@@ -296,19 +296,27 @@ class VoicemailSettings(_Strict):
     """
 
     detect: bool = Field(
-        False, description="Decide from the audio who answered: person, voicemail or IVR."
+        False,
+        description=(
+            "Decide from the audio who answered: person, voicemail or IVR. Read when the "
+            "call is answered: a mid-call edit applies from the next call."
+        ),
     )
     on_machine: Literal["hang_up", "leave_message"] = Field(
         "hang_up",
         description=(
             "On a voicemail or IVR: hang_up drops the line at once, saying nothing; "
-            "leave_message waits for the beep, speaks the message, then ends the call."
+            "leave_message waits for the beep, speaks the message, then ends the call. "
+            "Read when a machine is decided."
         ),
     )
     message: str = Field(
         "",
         max_length=4000,
-        description="Spoken after the beep with leave_message; {variables} are filled in.",
+        description=(
+            "Spoken after the beep with leave_message; {variables} are filled in. Read "
+            "when a machine is decided."
+        ),
     )
     beep_max_wait_s: float = Field(
         30.0,
@@ -317,7 +325,7 @@ class VoicemailSettings(_Strict):
         description=(
             "With leave_message: how long to wait for the beep once a machine is decided; "
             "then the message waits for the machine to go quiet (human_silence_s), so it "
-            "never starts over the greeting."
+            "never starts over the greeting. Read when a machine is decided."
         ),
     )
     quiet_max_wait_s: float = Field(
@@ -336,20 +344,28 @@ class VoicemailSettings(_Strict):
         le=30,
         description=(
             "Hold the agent's opening while the verdict is pending, at most this long "
-            "(0: never hold)."
+            "(0: never hold). Read when the call is answered: a mid-call edit applies from "
+            "the next call."
         ),
     )
     machine_speech_s: float = Field(
         3.0,
         ge=1,
         le=15,
-        description="A greeting that speaks this long without a pause is a machine.",
+        description=(
+            "A greeting that speaks this long without a pause is a machine. Read when the "
+            "call is answered: a mid-call edit applies from the next call."
+        ),
     )
     human_silence_s: float = Field(
         1.0,
         ge=0.3,
         le=5,
-        description="A short greeting followed by this much silence is a person waiting.",
+        description=(
+            "A short greeting followed by this much silence is a person waiting; a "
+            "machine this quiet may be left the message. Read when the call is answered: "
+            "a mid-call edit applies from the next call."
+        ),
     )
 
 

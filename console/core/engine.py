@@ -299,6 +299,7 @@ class CallEngine(VoicemailScreening):
                         version=result.version,
                     )
                 )
+            self.screening_edit_notices(result.changes)
         else:
             problems = "; ".join(str(p) for p in result.problems)
             self._notice(

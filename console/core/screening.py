@@ -8,6 +8,13 @@ A message starts after the beep, never over the greeting: with no beep within
 reports, through `line_quiet`), at most `quiet_max_wait_s` more; a machine that never
 goes quiet (an IVR menu that loops) is hung up on without the message, with a warning.
 
+Mid-call edits to `voicemail.*` apply where they are still to be read: `detect`,
+`hold_opening_max_s` and the detector's thresholds are read when the call is answered
+(the detector has been listening since), and `on_machine`, `message` and
+`beep_max_wait_s` when a machine is decided. An edit to one already read keeps this
+call as it was and says so on the timeline (`screening_edit_notices`), instead of
+looking as if it took effect.
+
 A mixin of CallEngine (console/core/engine.py): these steps use the engine's own state
 and steps (`_emit`, `_ask`, `_drop`, `_give_way`, `_enqueue_speech`, `_advance`), and
 are kept here so the engine reads as the call and this as the machine-answered case.
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from console.core import events as ev
 from console.core.agent_port import EndRequest, GoodbyeText, Purpose
@@ -24,6 +32,10 @@ from console.core.call_records import CallState, Ending, Screening
 from console.core.clock import SessionClock
 from console.core.config import ConfigStore
 from console.core.text_variables import fill_for
+
+# Read when the call is answered, and when a machine is decided (see the docstring).
+AT_ANSWER = ("detect", "hold_opening_max_s", "machine_speech_s", "human_silence_s")
+AT_MACHINE = ("on_machine", "message", "beep_max_wait_s")
 
 
 class VoicemailScreening:
@@ -152,6 +164,28 @@ class VoicemailScreening:
         )
         self._notice("warning", "voicemail", why)
         self._drop(ev.VOICEMAIL, why, t)
+
+    def screening_edit_notices(self, changes: list[tuple[str, Any, Any]]) -> None:
+        """A mid-call edit to a voicemail setting this call has already read: a warning
+        that it applies from the next call (the value in force stays in this one)."""
+        screening = self.screening
+        verdict = screening.verdict if screening is not None else None
+        for path, old, new in changes:
+            section, _, name = path.partition(".")
+            if section != "voicemail":
+                continue
+            if name in AT_ANSWER:
+                when = "when the call was answered"
+            elif name in AT_MACHINE and verdict is not None and verdict.machine:
+                when = f"when the machine was decided at {verdict.t:.2f} s"
+            else:
+                continue
+            self._notice(
+                "warning",
+                "config",
+                f"{path} is read {when}: this call goes on with {old!r}; {new!r} applies "
+                "from the next call",
+            )
 
     def _release_opening(self, t: float, by: str) -> None:
         screening = self.screening

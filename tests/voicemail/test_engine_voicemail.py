@@ -172,3 +172,40 @@ def test_a_message_is_never_cut_by_barge_in_even_when_goodbyes_are():
     goodbye = call.one(ev.Goodbye)
     assert not goodbye.cut_short and goodbye.end == 6.0
     assert call.one(ev.LineDropped).t >= goodbye.end
+
+
+def edit_notices(call: Call) -> list[str]:
+    return [n.message for n in call.of(ev.Notice) if "next call" in n.message]
+
+
+def test_a_mid_call_edit_to_a_setting_read_at_the_answer_says_it_waits_for_the_next_call():
+    call = screening_call()
+    call.at(0.5)
+    call.engine.edit_config({"voicemail.machine_speech_s": 5.0})
+    (notice,) = edit_notices(call)
+    assert notice == (
+        "voicemail.machine_speech_s is read when the call was answered: this call goes on "
+        "with 3.0; 5.0 applies from the next call"
+    )
+    call.engine.edit_config({"voicemail.detect": False})
+    assert len(edit_notices(call)) == 2 and call.engine.screening.holding  # still screening
+
+
+def test_turning_detection_on_mid_call_says_it_waits_for_the_next_call():
+    call = Call().start()
+    call.engine.edit_config({"voicemail.detect": True})
+    (notice,) = edit_notices(call)
+    assert notice.startswith("voicemail.detect is read when the call was answered")
+
+
+def test_the_message_edited_before_the_machine_is_decided_is_the_one_left():
+    call = screening_call(**{"voicemail.on_machine": "leave_message", "voicemail.message": "A."})
+    call.at(1.0)
+    call.engine.edit_config({"voicemail.message": "B."})
+    assert edit_notices(call) == []  # not read yet: it applies
+    call.engine.answered_by(verdict("voicemail", 1.0, "beep"))
+    call.engine.beep_heard(beep(0.8, 1.0, 1.0))
+    assert [u.text for u in call.voice.played] == ["B."]
+    call.engine.edit_config({"voicemail.message": "C."})
+    (notice,) = edit_notices(call)
+    assert notice.startswith("voicemail.message is read when the machine was decided at 1.00 s")
