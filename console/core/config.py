@@ -269,9 +269,11 @@ class AudioSettings(_Strict):
     Both are on by default because the case to protect is a laptop's built-in speakers
     and microphone, or a meeting-room speakerphone: there the microphone hears the agent,
     and without cancellation its words come back as caller speech, barge in on it and can
-    end the call. With a headset they find no echo and cost about 1 % of a core and
-    14 ms of capture latency (bench/echo.py); turn them off for the last 14 ms, or when
-    the sound system already cancels echo (a PulseAudio/PipeWire echo-cancel source).
+    end the call. With a headset they find no echo and still cost CPU and capture
+    latency: `python -m bench.echo` measures both (the README's Performance section has
+    the figures; no figure is kept here, where it would go stale). Turn them off to save
+    those, or when the sound system already cancels echo (a PulseAudio/PipeWire
+    echo-cancel source).
     """
 
     echo_cancellation: bool = Field(

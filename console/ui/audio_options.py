@@ -17,7 +17,8 @@ FIELDS = {
     "echo_cancellation": (
         "Echo cancellation",
         "Remove the agent's voice from the microphone, so speakers work without a headset "
-        "(WebRTC; about 1 % of a core, 14 ms of capture latency with noise suppression)",
+        "(WebRTC AEC3). It costs CPU and adds capture latency: python -m bench.echo "
+        "measures both on this machine (figures in the README, Performance)",
     ),
     "noise_suppression": (
         "Noise suppression",
