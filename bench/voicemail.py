@@ -1,6 +1,6 @@
 """Answered-by detection on a generated set of answers: accuracy, timing and CPU.
 
-    python -m bench.voicemail [--answers N] [--seed S] [--json]
+    python -m bench.voicemail [--answers N] [--seed S] [--raw-only] [--json]
 
 The answers (console/audio/answer_fixtures.py) are voicemail greetings with a beep at a
 known sample (six tone frequencies, 0.2-1 s long, a few without a beep), IVR menus and
@@ -10,6 +10,16 @@ at 12-25 dB below the speech, half band-limited like a phone line. Each answer i
 to the detector in 10 ms blocks, as the audio pump would, twice: with the words a
 recogniser would deliver (partial text a little behind the audio, the final text after
 0.5 s of silence) and with the audio only.
+
+A live call's detector does not hear the raw line: it hears the microphone after echo
+cancellation and noise suppression (console/audio/echo.py, both on by default). So the
+same answers are also run through that processing (`CaptureProcessor`, block by block,
+with the speaker silent as it is while the opening is held) and detected again: the
+"processed" columns, and the processing's own CPU is printed below the table. A last
+column plays the agent's opening on the speaker meanwhile (`hold_opening_max_s: 0`, or
+a hold that expired), with no echo path at all (a headset): what the echo canceller
+then does to the machine's greeting and beep. `--raw-only` skips these columns (they
+take most of this benchmark's run time).
 
 Figures, per mode: accuracy (the right one of human / voicemail / IVR; uncertain counts
 as wrong), people called machines (the false-positive rate the platforms quote),
@@ -28,7 +38,41 @@ from typing import Any
 
 from bench.common import pct, report
 
-MODES = ("audio + words", "audio only")
+RAW_MODES = ("audio + words", "audio only")
+PROCESSED_MODES = ("processed + words", "processed only")
+TALKING_MODE = "processed, agent talking"
+OPENING = (
+    "Hi, this is Sam from Acme Solar, calling about your energy bill. We have a new plan "
+    "that could lower it this winter. Do you have a minute to talk about it?"
+)
+
+
+def processed(fixture: Any, speaker: Any = None) -> tuple[Any, float]:
+    """The answer as a live call's detector hears it: through echo cancellation and noise
+    suppression (both on, as by default), block by block as the audio pump feeds them,
+    with the speaker playing `speaker` from the answer on (None: silence, the opening
+    held). Nothing of the speaker reaches the microphone (a headset). Processed sample i
+    is raw sample i (the module's delay is taken back out), so the fixture's truth still
+    holds. Returns the processed fixture and the processing's CPU seconds."""
+    import dataclasses
+
+    import numpy as np
+
+    from console.audio.echo import CaptureProcessor, ProcessingSettings
+
+    proc = CaptureProcessor(fixture.rate, ProcessingSettings())
+    blocks = fixture.blocks()
+    size = len(blocks[0])
+    flush = [np.zeros(size, np.float32)] * (proc.delay // size + 2)  # what the module holds
+    far = np.zeros(size * (len(blocks) + len(flush)), np.float32)
+    if speaker is not None:
+        far[: min(len(far), len(speaker))] = speaker[: len(far)]
+    out = []
+    for i, block in enumerate(blocks + flush):
+        proc.render(far[i * size : (i + 1) * size])
+        out.append(proc.push(block))
+    samples = np.concatenate(out)[: len(fixture.samples)]
+    return dataclasses.replace(fixture, samples=samples), proc.cpu_s
 
 
 def run_one(fixture: Any, words: bool) -> dict[str, Any]:
@@ -125,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--answers", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--raw-only", action="store_true", help="skip the run through echo cancellation"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if not af.espeak_available():
@@ -133,7 +180,18 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     fixtures = af.answer_set(args.answers, args.seed)
     made_s = time.monotonic() - t0
-    results = {mode: [run_one(f, words=(mode == MODES[0])) for f in fixtures] for mode in MODES}
+    heard = {mode: fixtures for mode in RAW_MODES}
+    processing_cpu_s = 0.0
+    if not args.raw_only:
+        done = [processed(f) for f in fixtures]
+        processing_cpu_s = sum(cpu for _, cpu in done)
+        heard.update({mode: [f for f, _ in done] for mode in PROCESSED_MODES})
+        opening = af.speak(OPENING, "en-us", 165, fixtures[0].rate)
+        heard[TALKING_MODE] = [processed(f, opening)[0] for f in fixtures]
+    modes = list(heard)
+    results = {
+        mode: [run_one(f, words=mode.endswith("words")) for f in heard[mode]] for mode in modes
+    }
     summaries = {mode: summarise(rows) for mode, rows in results.items()}
     kinds = {k: sum(f.kind == k for f in fixtures) for k in ("voicemail", "ivr", "human")}
     title = (
@@ -142,12 +200,18 @@ def main(argv: list[str] | None = None) -> int:
         f"seed {args.seed}; made in {made_s:.1f} s)"
     )
     rows = [
-        {"measure": measure, **{mode: summaries[mode][measure] for mode in MODES}}
-        for measure in summaries[MODES[0]]
+        {"measure": measure, **{mode: summaries[mode][measure] for mode in modes}}
+        for measure in summaries[modes[0]]
     ]
     report(title, rows, args.json)
     if not args.json:
-        for mode in MODES:
+        if processing_cpu_s:
+            audio_s = sum(f.duration_s for f in fixtures)
+            print(
+                f"  the processing itself (not in the CPU rows above): "
+                f"{processing_cpu_s / audio_s * 1000:.1f} ms of CPU per second of audio"
+            )
+        for mode in modes:
             wrong = [
                 f"{f.name}: {r['answered_by']} by {r['decided_by']}"
                 for f, r in zip(fixtures, results[mode], strict=True)
