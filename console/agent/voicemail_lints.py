@@ -82,6 +82,27 @@ def voicemail_lints(config: CallConfig) -> list[Lint]:
                 "voicemail.detect to decide from the audio as the greeting plays",
             )
         )
+    if vm.detect and config.audio.echo_cancellation and vm.hold_opening_max_s < vm.machine_speech_s:
+        # Measured (bench.voicemail, "processed, agent talking"): while the agent speaks,
+        # the canceller suppresses the microphone, even with no echo on the line, and the
+        # detector misses greetings and beeps (a third of machines called people).
+        held = (
+            "the opening is never held"
+            if vm.hold_opening_max_s == 0
+            else f"the opening is held only {vm.hold_opening_max_s:g} s, less than the "
+            f"{vm.machine_speech_s:g} s a greeting needs to be called a machine"
+        )
+        out.append(
+            Lint(
+                "voicemail_opening_over_detection",
+                WARNING,
+                "voicemail.hold_opening_max_s",
+                f"{held}: while the agent speaks, echo cancellation holds the microphone down "
+                "and the detector misses greetings and beeps (about a third of machines "
+                "called people in bench.voicemail). Hold the opening at least "
+                "voicemail.machine_speech_s, or use a headset with echo cancellation off",
+            )
+        )
     if message:
         known = call_variables(config)
         missing = sorted({m for m in re.findall(r"\{(\w+)\}", message) if m not in known})

@@ -98,3 +98,25 @@ def test_the_message_is_checked_for_sense_and_variables():
 def test_lint_data_reports_a_bad_voicemail_field_as_an_error():
     config, lints = lint_data({"voicemail": {"on_machine": "shout"}})
     assert config is None and lints[0].field == "voicemail.on_machine"
+
+
+def test_an_opening_that_plays_over_detection_with_echo_cancellation_is_warned():
+    """bench.voicemail measured it: with the agent talking, the canceller hides a third of
+    machines from the detector; the default hold (4 s, longer than a greeting needs) is
+    safe, a shorter one or none is not, and a headset set-up (cancellation off) is."""
+    assert "voicemail_opening_over_detection" not in codes(cfg({"detect": True}))
+    for hold, words in ((0, "never held"), (2, "held only 2 s")):
+        (lint,) = [
+            x
+            for x in lint_config(cfg({"detect": True, "hold_opening_max_s": hold}))
+            if x.code == "voicemail_opening_over_detection"
+        ]
+        assert lint.field == "voicemail.hold_opening_max_s" and words in lint.message
+    headset = parse_config(
+        {
+            "voicemail": {"detect": True, "hold_opening_max_s": 0},
+            "audio": {"echo_cancellation": False},
+        }
+    )
+    assert "voicemail_opening_over_detection" not in codes(headset)
+    assert "voicemail_opening_over_detection" not in codes(cfg({"hold_opening_max_s": 0}))
