@@ -154,6 +154,17 @@ def assets() -> Path:
     return ASSETS
 
 
+@pytest.fixture
+def llm():
+    """A chat-completions server on 127.0.0.1 that answers what the test queues
+    (tests/agent/fake_llm.py): for the faults a real model server cannot be made to show."""
+    from tests.agent.fake_llm import FakeLLM
+
+    server = FakeLLM()
+    yield server
+    server.close()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from tests.parts import MEASURED, MISSING
 

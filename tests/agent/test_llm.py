@@ -14,13 +14,6 @@ from tests.conftest import EventWaiter
 PROMPT = 'You are Sam. Ask if they are ready. If they say no, call end_call and say "Bye."'
 
 
-@pytest.fixture
-def llm():
-    server = FakeLLM()
-    yield server
-    server.close()
-
-
 def start_call(
     llm: FakeLLM,
     tmp_path,

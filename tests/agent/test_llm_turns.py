@@ -13,13 +13,6 @@ from tests.agent.fake_llm import FakeLLM, Reply
 from tests.agent.test_llm import start_call
 
 
-@pytest.fixture
-def llm():
-    server = FakeLLM()
-    yield server
-    server.close()
-
-
 def wait_for_requests(llm: FakeLLM, n: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while len(llm.requests) < n:

@@ -11,6 +11,19 @@ def states(call: Call) -> list[str]:
     return [e.state for e in call.of(ev.StateChanged)]
 
 
+def call_to_the_action() -> Call:
+    """The default script walked to its end: yes, yes, then "no" at 6.0 s fires the action
+    and asks for the goodbye."""
+    call = Call().start()
+    call.finish_speech(1.0)
+    call.caller("yes", 1.5, 2.0)
+    call.finish_speech(3.0)
+    call.caller("yes", 3.5, 4.0)
+    call.finish_speech(5.0)
+    call.caller("no", 5.5, 6.0)
+    return call
+
+
 def test_full_call_walks_the_states():
     call = Call().start()
     assert call.engine.state is CallState.AGENT_SPEAKING
@@ -39,13 +52,7 @@ def test_full_call_walks_the_states():
 
 
 def test_the_ending_records_when_the_goodbye_began_and_ended():
-    call = Call().start()
-    call.finish_speech(1.0)
-    call.caller("yes", 1.5, 2.0)
-    call.finish_speech(3.0)
-    call.caller("yes", 3.5, 4.0)
-    call.finish_speech(5.0)
-    call.caller("no", 5.5, 6.0)  # the action; the goodbye is asked to play
+    call = call_to_the_action()  # the goodbye is asked to play
     goodbye = call.voice.played[-1]
     ending = call.engine.ending
     assert goodbye.kind == "goodbye" and ending is not None
@@ -59,13 +66,7 @@ def test_the_ending_records_when_the_goodbye_began_and_ended():
 
 
 def test_a_goodbye_cut_before_its_first_sample_starts_where_the_timeline_says():
-    call = Call().start()
-    call.finish_speech(1.0)
-    call.caller("yes", 1.5, 2.0)
-    call.finish_speech(3.0)
-    call.caller("yes", 3.5, 4.0)
-    call.finish_speech(5.0)
-    call.caller("no", 5.5, 6.0)
+    call = call_to_the_action()
     call.at(6.2)
     call.engine.hang_up()  # before the voice said the goodbye started
     ending = call.engine.ending

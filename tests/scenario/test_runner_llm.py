@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
 import yaml
 
 from console.cli import main
@@ -22,13 +21,6 @@ from console.scenario.runner import run_scenario
 from tests.agent.fake_llm import FakeLLM, Reply
 
 PROMPT = "You are Sam from Acme Solar. Ask whether the contact is ready to move forward."
-
-
-@pytest.fixture
-def llm():
-    server = FakeLLM()
-    yield server
-    server.close()
 
 
 def scenario_file(folder: Path, name: str, llm: FakeLLM, says: list[str]) -> Path:
