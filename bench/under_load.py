@@ -92,7 +92,11 @@ def one_call(audio, folder: Path) -> tuple[list[float], list[float], int]:
         Player.play = original  # type: ignore[method-assign]
     data, rate = sf.read(str(call.session_dir / "recording.wav"), dtype="float32", always_2d=True)
     agent = data[:, 1]
-    gaps = [e for e in events if isinstance(e, ev.AudioGap) and e.stream == "output"]
+    # The playback's stalls (the clock re-anchored), not the flagged underflows beside
+    # them (console/audio/xruns.py), which move nothing in the recording.
+    gaps = [
+        e for e in events if isinstance(e, ev.AudioGap) and e.stream == "output" and not e.cause
+    ]
     errors, lost = [], []
     for e in events:
         if not isinstance(e, ev.AgentSpeech | ev.Goodbye) or e.utterance_id not in played:

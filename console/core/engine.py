@@ -218,13 +218,23 @@ class CallEngine(VoicemailScreening):
         if fatal and self.store.current.agent.turn_taking.on_error == "end":
             self._drop(ev.ERROR, f"{source}: {message}")
 
-    def audio_gap(self, stream: str, t: float, length_s: float) -> None:
-        """A stream's timing jumped (a playback stall under load, lost capture): on the
+    def audio_gap(
+        self, stream: str, t: float, length_s: float, cause: str = "", blocks: int = 0
+    ) -> None:
+        """A stream's timing jumped (a playback stall under load, lost capture), or the
+        device flagged an underflow or overflow (`cause`, over `blocks` blocks): on the
         timeline with its length, so a gap heard in the recording is explained."""
         if not self.active:
             return
         self._emit(
-            ev.AudioGap(t=t, config_version=self.store.version, stream=stream, length_s=length_s)
+            ev.AudioGap(
+                t=t,
+                config_version=self.store.version,
+                stream=stream,
+                length_s=length_s,
+                cause=cause,
+                blocks=blocks,
+            )
         )
 
     def voice_lost(self, voice: VoicePort, message: str) -> None:

@@ -221,6 +221,11 @@ class AudioGap(Event):
     kind: ClassVar[str] = "audio_gap"
     stream: str  # "output" (the agent's audio) or "input" (the microphone)
     length_s: float  # positive: a pause of this long; negative: audio skipped
+    # "" for a jump in the stream's timing (the clock re-anchored: the recording carries
+    # it); "underflow" or "overflow" for blocks the device itself flagged
+    # (console/audio/xruns.py), with `blocks` of them in a row.
+    cause: str = ""
+    blocks: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,11 +27,14 @@ from console.audio.echo import CaptureProcessor, ProcessingSettings, ProcessingU
 from console.audio.echo_watch import EchoWatch, FarEnd, echo_message
 from console.audio.io import AudioIO, InputBlock, OutputBlock, StreamLost
 from console.audio.recorder import CallRecorder
+from console.audio.xruns import Xrun, XrunRuns
 from console.core.host import CallHost
 from console.speech.recognizer import StreamingRecognizer
 
 STALL_S = 1.0  # no capture for this long while the call runs: the device is gone
-WARN_EVERY_S = 2.0  # at most one overflow/underflow warning per this many seconds
+# At most one overflow/underflow notice per this many seconds (each one is on the
+# timeline anyway, as an AudioGap with its length: console/audio/xruns.py).
+WARN_EVERY_S = 2.0
 BACKLOG_S = 5.0  # audio kept for a recorder attached after the call's first block
 
 
@@ -77,6 +80,7 @@ class AudioPump:
         self.handled_frames = 0
         self._stalled = False
         self._last_warn = {"overflow": 0.0, "underflow": 0.0}
+        self._xruns = {kind: XrunRuns(kind, io.rate) for kind in ("input", "output")}
         self._thread = threading.Thread(target=self._loop, name="audio-pump", daemon=True)
 
     def start(self) -> None:
@@ -139,6 +143,8 @@ class AudioPump:
                 if self.recorder is not None and self.recorder.complete:
                     break
         finally:
+            for runs in self._xruns.values():  # a run still open when the call ended
+                self._report_xrun(runs.flush())
             if self.recorder is not None:
                 self.recorder.close()
             self.finished.set()
@@ -185,6 +191,10 @@ class AudioPump:
                 np.zeros_like(block.samples),
                 block.overflow,
             )
+        t = self.clock.session_of_frame(block.frame)
+        self._report_xrun(
+            self._xruns["input"].block(block.overflow, t, block.adc_time, len(block.samples))
+        )
         if block.overflow:
             self._warn(
                 "overflow",
@@ -260,6 +270,11 @@ class AudioPump:
             return
         shifts = len(self.clock.shifts)
         index = self.clock.output_index(block.frame)
+        self._report_xrun(
+            self._xruns["output"].block(
+                block.underflow, index / self.clock.rate, block.dac_time, len(block.samples)
+            )
+        )
         for at, moved in self.clock.shifts[shifts:]:  # the playback stalled (or drifted)
             rate = self.clock.rate
             self.host.submit(lambda e, t=at / rate, j=moved / rate: e.audio_gap("output", t, j))
@@ -298,6 +313,13 @@ class AudioPump:
                 "(unplugged, or its sound server stopped); the call goes on with typed "
                 "input",
                 fatal=True,
+            )
+
+    def _report_xrun(self, run: Xrun | None) -> None:
+        """An underflow or overflow run on the timeline, where and how long it was."""
+        if run is not None:
+            self.host.submit(
+                lambda e, r=run: e.audio_gap(r.stream, r.t, r.length_s, r.cause, r.blocks)
             )
 
     def _warn(self, kind: str, message: str) -> None:

@@ -55,13 +55,7 @@ def _describe(e: ev.Event) -> tuple[str, str, str] | None:
     if isinstance(e, ev.GoodbyeAudibility):
         return f"{e.t:6.2f}", "audible", e.verdict
     if isinstance(e, ev.AudioGap):
-        who = "the agent's audio" if e.stream == "output" else "the microphone"
-        what = (
-            f"paused {e.length_s * 1000:.0f} ms (the computer fell behind)"
-            if e.length_s > 0
-            else f"skipped {-e.length_s * 1000:.0f} ms"
-        )
-        return f"{e.t:6.2f}", "audio", f"{who} {what}; the recording has the same gap"
+        return f"{e.t:6.2f}", "audio", audio_gap_text(e)
     if isinstance(e, ev.AnsweredByVerdict):
         return (
             f"{e.t:6.2f}",
@@ -187,3 +181,36 @@ def format_timeline(events: list[ev.Event], width: int | None = None) -> str:
         rows.extend(pad + cont for cont in lines[1:])
     header = f"  {'time (s)':<{TIME_WIDTH}} {'lane':<{LANE_WIDTH}} what happened"
     return "\n".join([header, "  " + "-" * (width - 2), *rows])
+
+
+def audio_gap_label(e: ev.AudioGap) -> str:
+    """A few words for the timeline's bar: "agent's audio paused 40 ms"."""
+    who = "agent's audio" if e.stream == "output" else "microphone"
+    if e.cause:
+        return f"{who} {e.cause} {e.length_s * 1000:.0f} ms"
+    if e.length_s > 0:
+        return f"{who} paused {e.length_s * 1000:.0f} ms"
+    return f"{who} skipped {-e.length_s * 1000:.0f} ms"
+
+
+def audio_gap_text(e: ev.AudioGap) -> str:
+    """What a gap in a stream means for the call and its recording, in a sentence."""
+    ms = e.length_s * 1000
+    blocks = f", {e.blocks} block{'s' if e.blocks != 1 else ''}" if e.blocks else ""
+    if e.cause == "underflow":
+        return (
+            f"the agent's audio ran dry for {ms:.0f} ms (output underflow{blocks}): the "
+            "speaker played silence the console never sent"
+        )
+    if e.cause == "overflow":
+        return (
+            f"the microphone lost {ms:.0f} ms (input overflow{blocks}): the computer fell "
+            "behind capturing; recognition may miss words"
+        )
+    who = "the agent's audio" if e.stream == "output" else "the microphone"
+    what = (
+        f"paused {ms:.0f} ms (the computer fell behind)"
+        if e.length_s > 0
+        else f"skipped {-ms:.0f} ms"
+    )
+    return f"{who} {what}; the recording has the same gap"

@@ -275,14 +275,11 @@ class TimelineModel:
         self.add(Item("action", e.t, e.t, label, f"the remote agent: {far_end_text(e)}", e))
 
     def _on_audio_gap(self, e: ev.AudioGap) -> None:
-        who = "agent's audio" if e.stream == "output" else "microphone"
-        if e.length_s > 0:
-            label = f"{who} paused {e.length_s * 1000:.0f} ms"
-            end = e.t + e.length_s
-        else:
-            label, end = f"{who} skipped {-e.length_s * 1000:.0f} ms", e.t
-        tip = f"{label} at {e.t:.2f} s: the computer fell behind; the recording has the gap"
-        self.add(Item("notes", e.t, end, label, tip, e))
+        from console.report.table import audio_gap_label, audio_gap_text
+
+        end = e.t + max(0.0, e.length_s)
+        tip = f"at {e.t:.2f} s: {audio_gap_text(e)}"
+        self.add(Item("notes", e.t, end, audio_gap_label(e), tip, e))
 
     def _on_config_changed(self, e: ev.ConfigChanged) -> None:
         tip = f"config v{e.version} at {e.t:.2f} s:\n{e.field}: {e.old!r} -> {e.new!r}"

@@ -103,7 +103,9 @@ def test_under_cpu_load_the_timeline_and_the_recording_agree(
     agent = data[:, 1]
     lines = [e for e in events.of(ev.AgentSpeech) + events.of(ev.Goodbye)]
     assert len(lines) == 4, [e.text for e in lines]  # opening, two questions, goodbye
-    gaps = [g for g in events.of(ev.AudioGap) if g.stream == "output"]
+    # The playback's stalls (its timing jumped: the recording carries them); a flagged
+    # underflow too short to move the clock leaves the recording as it was.
+    gaps = [g for g in events.of(ev.AudioGap) if g.stream == "output" and not g.cause]
     problems = []
     for e in lines:
         played = handed_to_the_player[e.utterance_id]
