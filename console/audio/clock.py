@@ -22,6 +22,7 @@ WINDOW = 64  # blocks in the running median (about 0.64 s at 10 ms blocks)
 JUMP_S = 0.05  # a stream whose timing moves this much at once stalled (or skipped)
 DRIFT_S = 0.02  # the playback's place in the recording is corrected past this much drift
 EARLY_CONFIRM = 25  # blocks (250 ms) that must agree before the playback moves earlier
+STEADY_S = 0.02  # confirming timestamps agree this closely: the stream runs at real time
 
 
 class FrameTimes:
@@ -37,6 +38,13 @@ class FrameTimes:
     written and was lost). So a timestamp off by more than JUMP_S for `confirm` blocks in
     a row re-anchors the estimate at once, and `add` returns the jump, for the timeline
     to say how long the stall was.
+
+    Confirming blocks must also agree with each other (within STEADY_S): a stream that
+    delivers a backlog after a freeze (the capture, whose sound server kept the audio
+    while the process was stopped) comes late at first and then catches up, one block
+    earlier at every callback. That is no audio lost; taking its first late blocks for a
+    jump gave a 300 ms freeze 260 ms of silence that was never missing, and session time
+    ran ahead of real time from then on.
     """
 
     def __init__(
@@ -57,15 +65,16 @@ class FrameTimes:
         if self.t0 is not None:
             self._offsets.append(self.t0)
 
-    def add(self, frame: int, stamp: float) -> float:
+    def add(self, frame: int, stamp: float, jump_s: float = JUMP_S) -> float:
         """Take one callback's timestamp; returns how far the stream's timing jumped
-        (0.0 when it did not)."""
+        (0.0 when it did not): moved by more than `jump_s` (less for a block the device
+        flagged: then the move is a gap, not jitter)."""
         offset = stamp - frame / self.rate
         jump = 0.0
-        if self.t0 is not None and abs(offset - self.t0) > JUMP_S:
-            self._off.append(offset)
-            if len(self._off) < self.confirm:
-                return 0.0  # a late callback, until more agree
+        if self.t0 is not None and abs(offset - self.t0) > jump_s:
+            self._off = [*self._off[1 - self.confirm :], offset] if self.confirm > 1 else [offset]
+            if len(self._off) < self.confirm or max(self._off) - min(self._off) > STEADY_S:
+                return 0.0  # late callbacks (or a backlog catching up), until more agree
             settled = float(np.median(self._off)) if not self.minimum else min(self._off)
             jump = settled - self.t0
             self._offsets.clear()
@@ -126,9 +135,15 @@ class SampleClock:
         self._latest = (stream_time, mono)
         return jump
 
-    def on_output_block(self, frame: int, dac_time: float) -> float:
-        """Returns how far the playback stream's timing jumped (a stall), 0.0 if not."""
-        jump = self.output.add(frame, dac_time)
+    def on_output_block(self, frame: int, dac_time: float, underflow: bool = False) -> float:
+        """Returns how far the playback stream's timing jumped (a stall), 0.0 if not.
+
+        A block the device flagged as an underflow follows silence it inserted: its
+        timestamp moving by more than DRIFT_S is that gap, and the audio from here on is
+        placed after it at once. (Unflagged, a move under JUMP_S is taken for jitter and
+        followed slowly; a 49 ms underflow was placed 49 ms early that way, the goodbye's
+        first sample on the timeline before the action that asked for it.)"""
+        jump = self.output.add(frame, dac_time, DRIFT_S if underflow else JUMP_S)
         if jump:
             self._stalled = True  # re-anchored at the next output_index: after the gap
         return jump

@@ -81,6 +81,7 @@ class AudioPump:
         self._stalled = False
         self._last_warn = {"overflow": 0.0, "underflow": 0.0}
         self._xruns = {kind: XrunRuns(kind, io.rate) for kind in ("input", "output")}
+        self._out_end: int | None = None  # session sample after the last output block
         self._thread = threading.Thread(target=self._loop, name="audio-pump", daemon=True)
 
     def start(self) -> None:
@@ -260,7 +261,7 @@ class AudioPump:
         _write(recorder, what, index, samples)
 
     def _output(self, block: OutputBlock) -> None:
-        self.clock.on_output_block(block.frame, block.dac_time)
+        self.clock.on_output_block(block.frame, block.dac_time, block.underflow)
         if block.underflow:
             self._warn(
                 "underflow",
@@ -270,9 +271,12 @@ class AudioPump:
             return
         shifts = len(self.clock.shifts)
         index = self.clock.output_index(block.frame)
+        # An underflow's silence came before this block: after the last one ended.
+        began = self._out_end if self._out_end is not None else index
+        self._out_end = index + len(block.samples)
         self._report_xrun(
             self._xruns["output"].block(
-                block.underflow, index / self.clock.rate, block.dac_time, len(block.samples)
+                block.underflow, began / self.clock.rate, block.dac_time, len(block.samples)
             )
         )
         for at, moved in self.clock.shifts[shifts:]:  # the playback stalled (or drifted)

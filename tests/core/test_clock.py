@@ -33,20 +33,20 @@ class Streams:
         self.output_jumps: list[float] = []
         self._step(start=True)
 
-    def _step(self, start: bool = False) -> None:
+    def _step(self, start: bool = False, underflow: bool = False) -> None:
         f = self.frame
         called = T0 + (f + BLOCK) / RATE + self.in_late  # the capture callback's time
         self.input_jumps.append(self.clock.on_input_block(f, T0 + f / RATE, called, called, BLOCK))
         if start:
             self.clock.start_at(f)
         dac = T0 + f / RATE + HEARD_AFTER_S + self.out_late
-        self.output_jumps.append(self.clock.on_output_block(f, dac))
+        self.output_jumps.append(self.clock.on_output_block(f, dac, underflow))
         self.indices.append(self.clock.output_index(f))
         self.frame += BLOCK
 
-    def run(self, blocks: int) -> None:
+    def run(self, blocks: int, underflow: bool = False) -> None:
         for _ in range(blocks):
-            self._step()
+            self._step(underflow=underflow)
 
     def steps(self) -> set[int]:
         """The distance between consecutive output blocks in the recording."""
@@ -66,6 +66,28 @@ def test_a_two_second_playback_stall_moves_the_audio_once_by_exactly_the_stall()
     # Then sample after sample again, where the frames were heard.
     assert {b - a for a, b in zip(s.indices[101:], s.indices[102:], strict=False)} == {BLOCK}
     assert s.indices[-1] == s.frame - BLOCK + round((HEARD_AFTER_S + 2.0) * RATE)
+
+
+def test_an_underflow_under_the_jump_threshold_moves_the_audio_at_once():
+    s = Streams()
+    s.run(100)
+    before = s.indices[-1]
+    s.out_late = 0.04  # the device played 40 ms of silence (under JUMP_S: 50 ms)...
+    s.run(1, underflow=True)  # ...and flagged the block that followed it
+    assert s.indices[-1] - before == BLOCK + round(0.04 * RATE)  # placed after the gap
+    assert s.clock.shifts == [(before + BLOCK, round(0.04 * RATE))]
+    s.run(50)
+    assert len(s.clock.shifts) == 1
+
+
+def test_a_late_timestamp_without_a_flag_is_jitter():
+    s = Streams()
+    s.run(100)
+    s.out_late = 0.04
+    s.run(1)
+    s.out_late = 0.0
+    s.run(50)
+    assert s.clock.shifts == [] and s.steps() == {BLOCK}
 
 
 def test_timestamps_that_glitch_early_for_a_moment_move_nothing():
@@ -102,6 +124,25 @@ def test_a_capture_jump_is_believed_after_five_blocks_and_given_back_as_silence(
     s.run(50)
     # The agent's audio keeps its place: the capture's loss moves only the capture.
     assert s.clock.shifts == [] and s.steps() == {BLOCK}
+
+
+def test_a_capture_backlog_after_a_freeze_is_not_lost_audio():
+    """The process froze for 300 ms: the sound server kept the capture, and delivers the
+    backlog in a burst on resume (callbacks late at first, then catching up). Nothing
+    was lost, so nothing may be given back as silence: that made session time run 260 ms
+    ahead of real time, and every later agent line 260 ms late on the timeline."""
+    s = Streams()
+    s.run(50)
+    zero = s.clock.session_of_frame(s.frame)
+    backlog = 30
+    resumed = T0 + (s.frame + BLOCK) / RATE + 0.3  # when the first callback comes
+    for k in range(backlog):  # one block every 0.3 ms: the burst
+        s.in_late = resumed + k * 0.0003 - (T0 + (s.frame + BLOCK) / RATE)
+        s.run(1)
+    s.in_late = 0.0
+    s.run(50)
+    assert not any(s.input_jumps), [j for j in s.input_jumps if j]
+    assert s.clock.session_of_frame(s.frame) == pytest.approx(zero + (backlog + 50) * BLOCK / RATE)
 
 
 def test_a_few_late_capture_callbacks_are_not_a_jump():

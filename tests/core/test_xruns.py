@@ -130,9 +130,11 @@ def test_every_underflow_is_on_the_timeline_with_its_time_and_length(devices):
     gaps = devices.finish()
     assert [(g.stream, g.cause, g.blocks) for g in gaps] == [
         ("output", "underflow", 1),
+        ("output", "", 0),  # the clock moved the audio after the 30 ms gap (a shift)
         ("output", "underflow", 2),
     ]
-    first, second = gaps
+    first, shift, second = gaps
+    assert (shift.t, shift.length_s) == (pytest.approx(1.01 + HEARD_AFTER_S), 0.03)
     # Where on the session clock: the output's place in the recording (heard 50 ms
     # after the matching capture), where the silence began.
     assert first.t == pytest.approx(0.5 + HEARD_AFTER_S, abs=1e-6)
