@@ -20,6 +20,18 @@ def _span(start: float, end: float) -> str:
     return f"{start:6.2f}-{end:6.2f}"
 
 
+def turn_ending(e: ev.CallerSpeech) -> str:
+    """What ended a caller's turn, in a sentence for the timeline's hover text: which
+    end-of-turn rule, after how much silence, and why ("" for typed lines)."""
+    if not e.end_rule or e.end_silence_s is None:
+        return ""
+    quiet = f"{e.end_silence_s * 1000:.0f} ms of silence"
+    if e.end_rule == "call end":
+        return f"turn ended by the call's end after {quiet}: {e.end_why or 'words pending'}"
+    why = f": {e.end_why}" if e.end_why else ""
+    return f"turn ended by the {e.end_rule} rule after {quiet}{why}"
+
+
 def _ended(e: ev.CallerSpeech) -> str:
     """What ended a caller's turn: the rule, the silence it waited, and (adaptive) why."""
     if not e.end_rule or e.end_silence_s is None:

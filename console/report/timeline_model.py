@@ -100,14 +100,18 @@ class TimelineModel:
         self.add(Item("line", e.t, e.t, "connected", tip, e))
 
     def _on_caller_speech(self, e: ev.CallerSpeech) -> None:
+        from console.report.table import turn_ending
+
         after = " (after the action)" if e.after_action else ""
+        ending = turn_ending(e)
         self.add(
             Item(
                 "caller",
                 e.start,
                 e.end,
                 (f"after the action: {e.text}" if e.after_action else e.text),
-                f"caller #{e.turn}{after}, {e.start:.2f}-{e.end:.2f} s{_heard(e)}:\n{e.text}",
+                f"caller #{e.turn}{after}, {e.start:.2f}-{e.end:.2f} s{_heard(e)}:\n{e.text}"
+                + (f"\n{ending}" if ending else ""),
                 e,
                 style="after_action" if e.after_action else "",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QToolTip
 
 from console.core import events as ev
 from console.ui.timeline import LANE_H, TimelineView
@@ -186,3 +187,30 @@ def test_readable_in_a_dark_theme(qtbot, view):
     row = [image.pixelColor(x, int(title)).lightness() for x in range(6, 60)]
     assert max(row) > 150
     screenshot(view, "timeline-dark")
+
+
+def test_a_caller_rows_hover_text_says_which_rule_ended_the_turn(qtbot, view):
+    view.add_event(
+        ev.CallerSpeech(
+            t=5.0,
+            config_version=1,
+            seq=7,
+            text="yes i am ready",
+            start=5.0,
+            end=6.0,
+            turn=2,
+            end_rule="adaptive",
+            end_silence_s=0.412,
+            end_why="'am' does not end a sentence: waits up to 1200 ms",
+        )
+    )
+    said = next(i for i in view.model.items if i.lane == "caller" and i.start == 5.0)
+    qtbot.mouseMove(view, view.item_rect(said).center().toPoint())
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+    assert QToolTip.text() == said.tooltip
+    assert said.tooltip.endswith(
+        "\nturn ended by the adaptive rule after 412 ms of silence: "
+        "'am' does not end a sentence: waits up to 1200 ms"
+    )
+    typed = item(view, "caller")  # a typed line: no rule ended it, nothing said
+    assert "turn ended" not in typed.tooltip
