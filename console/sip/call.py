@@ -114,6 +114,7 @@ class SipCall:
         self._farewell_reported = False
         self._never_hung_up = False
         self._final_rows: list[ev.AgentSpeech] | None = None  # collected while flushing
+        self._last_word_end: float | None = None  # where vosk says the agent's last word ended
         self._codecs: dict[str, str] = {}
         self._caller_ends: list[float] = []  # when each caller line ended
         self._muted = False
@@ -376,18 +377,17 @@ class SipCall:
     def line_ended(self, end: LineEnd) -> None:
         """The pump's last word: flush what vosk holds, judge the end, drop."""
         rate = self.options.line.rate
-        with self._track_lock:
-            self.track.feed(np.zeros(0, dtype=np.float32))
-            energy = cut_verdict(self.track)
-        self._final_cut = energy.cut and end.by == "agent"
         if self.recognizer is not None:
             self._final_rows = []
             self.recognizer.close(flush=True)
             rows, self._final_rows = self._final_rows, None
         else:
             rows = self._rows_without_words(end.index / rate)
-        last_word_end = max((r.end for r in rows), default=None)
-        verdict = cut_verdict(self.track, last_word_end if self.recognizer else None)
+        # Two checks: speech energy in the last frames, and vosk's own end of the last
+        # word (not the row's end, which is snapped to the energy and would only repeat
+        # the first check).
+        with self._track_lock:
+            verdict = cut_verdict(self.track, self._last_word_end)
         cut = verdict.cut and end.by == "agent"
         for row in rows:
             touches_end = row.end >= self.track.received_end - 0.2
@@ -404,13 +404,12 @@ class SipCall:
         self._drop(reason, detail, end.index)
         self._judge(end, bye_t, cut, verdict.why)
 
-    _final_cut = False
-
     # -- the agent's speech --------------------------------------------------------------
     def _on_final(self, r: Any) -> None:
         """vosk finished an utterance (its thread)."""
         with self._track_lock:
             span = self.track.span_of(r.start, r.end)
+        self._last_word_end = max(self._last_word_end or 0.0, r.end)  # vosk's, unsnapped
         self._utterances += 1
         text = r.text
         if self.options.agent_transcript is not None:
