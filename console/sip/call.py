@@ -3,7 +3,9 @@ recogniser and synthesiser: the same evidence as a local call, from the outside.
 
 What happens on the line becomes timeline rows: every SIP message (`SipEvent`), the
 agent's speech as vosk heard it (`AgentSpeech`, timed by the audio's energy), the
-caller's lines (`CallerSpeech`, timed by the samples that went out), warnings
+caller's lines (`CallerSpeech`: typed lines timed by the samples that went out; the
+tester's microphone recognised by a second vosk recogniser on the caller channel, its
+turns ended by the end-of-turn rule as on a local call), warnings
 (`Notice`), the drop (`LineDropped`: `agent_hung_up` for the agent's BYE) and, at the
 drop, the far-end verdict (`FarEndVerdict`: the agent's last utterance, the gap from its
 last sound to the BYE, whether the BYE cut it off, and "said goodbye but never hung up"
@@ -65,6 +67,7 @@ class SipCallOptions:
     utterance_gap_s: float = 0.5  # the agent's quiet that ends one of its utterances
     farewell_wait_s: float = 5.0  # a farewell, then no BYE this long: "never hung up"
     max_call_s: float | None = None  # the console hangs up (reason timeout)
+    # Devices as `console.audio.devices.resolve` reads them ("" is the default device).
     output_device: str | None = None  # play the agent here (None: not played)
     input_device: str | None = None  # send this microphone (None: typed/scripted lines)
     line: LineOptions = field(default_factory=LineOptions)
@@ -92,6 +95,9 @@ class SipCall:
         self.writer: SessionWriter | None = None
         self.recorder: LineRecorder | None = None
         self.recognizer: Any = None
+        self.caller_recognizer: Any = None  # the microphone's words, when one is used
+        self._caller_fed = 0  # caller-channel samples the caller recogniser has heard
+        self._model: Any = None
         self.synth: Any = None
         self.local: Any = None
         self.line: SipLine | None = None
@@ -182,6 +188,8 @@ class SipCall:
             self._start_recognizer(notices)
         if opts.output_device is not None or opts.input_device is not None:
             self._start_local_audio(notices)
+        if self._model is not None and self.local is not None and "input" in self.local.labels:
+            self._start_caller_recognizer()
         self.mode = "sip" + ("" if self.recognizer else ", agent words not recognised")
         self.line = SipLine(self.account, self, opts.line)
         if self.local is not None and opts.input_device is not None:
@@ -219,9 +227,26 @@ class SipCall:
                 notices.append(("speech", f"{exc}; the agent's speech is timed, not recognised"))
                 return
         self.models["stt"] = model.label()
+        self._model = model
         self.recognizer = StreamingRecognizer(
             model.model, self.options.line.rate, self.options.utterance_gap_s, self._on_final
         )
+
+    def _start_caller_recognizer(self) -> None:
+        """The tester's microphone, recognised as on a local call: the caller's turns are
+        rows, ended by the end-of-turn rule in force (`turn_taking`)."""
+        from console.speech.end_of_turn import rule_for
+        from console.speech.recognizer import StreamingRecognizer
+
+        turn_taking = self.store.current.agent.turn_taking
+        self.caller_recognizer = StreamingRecognizer(
+            self._model.model,
+            self.options.line.rate,
+            turn_taking.endpoint_silence_ms / 1000.0,
+            self._on_caller_final,
+            end_of_turn=lambda: rule_for(self.store.current.agent.turn_taking),
+        )
+        self.models["vad"] = self.caller_recognizer.vad_label
 
     def _start_local_audio(self, notices: list[tuple[str, str]]) -> None:
         from console.sip.local_audio import LocalAudio, LocalAudioUnavailable
@@ -257,20 +282,33 @@ class SipCall:
 
     def _caller_line(self, text: str, first: int, end: int, done: Future) -> None:
         rate = self.options.line.rate
-        self._turn += 1
         start_t, end_t = first / rate, end / rate
-        self._caller_ends.append(end_t)
-        self._emit(
-            ev.CallerSpeech(
-                t=start_t,
-                config_version=1,
-                text=text,
-                start=start_t,
-                end=end_t,
-                turn=self._turn,
-            )
-        )
+        self._caller_row(text, start_t, end_t)
         done.set_result((start_t, end_t))
+
+    def _caller_row(self, text: str, start: float, end: float, **fields: Any) -> None:
+        """One caller turn (a typed line, or what the microphone said) on the timeline."""
+        with self._emit_lock:  # the pump thread and the caller's vosk thread both count
+            if self.drop is not None:
+                return
+            self._turn += 1
+            self._caller_ends.append(end)
+            self._emit(
+                ev.CallerSpeech(
+                    t=start,
+                    config_version=1,
+                    text=text,
+                    start=start,
+                    end=end,
+                    turn=self._turn,
+                    **fields,
+                )
+            )
+
+    def _on_caller_final(self, r: Any) -> None:
+        """The caller's recogniser finished an utterance (its thread)."""
+        ended = r.ended.fields() if r.ended is not None else {}
+        self._caller_row(r.text, r.start, r.end, heard_at=self.now(), **ended)
 
     @property
     def turn(self) -> int:
@@ -369,14 +407,33 @@ class SipCall:
             self.recognizer.feed(samples)
         if self.local is not None and received:
             self.local.play(samples)
+        if self.caller_recognizer is not None and self.line is not None:
+            self._hear_caller(self.line.position, np.zeros(0, np.float32))
 
-    def caller_audio(self, index: int, samples: np.ndarray) -> None:
+    def caller_audio(self, index: int, samples: np.ndarray, mic: np.ndarray) -> None:
         if self.recorder is not None:
             self.recorder.put_caller(index, samples)
+        if self.caller_recognizer is not None:
+            self._hear_caller(index, mic)
+
+    def _hear_caller(self, index: int, mic: np.ndarray) -> None:
+        """Feed the caller's recogniser the microphone from session sample `index` on,
+        with silence for the time nothing was sent, so its word times are session times
+        and a pause ends a turn even when nothing more goes out (pump thread)."""
+        rec = self.caller_recognizer
+        if index > self._caller_fed:
+            rec.feed(np.zeros(index - self._caller_fed, np.float32))
+            self._caller_fed = index
+        mic = mic[self._caller_fed - index :]
+        if len(mic):
+            rec.feed(mic)
+            self._caller_fed += len(mic)
 
     def line_ended(self, end: LineEnd) -> None:
         """The pump's last word: flush what vosk holds, judge the end, drop."""
         rate = self.options.line.rate
+        if self.caller_recognizer is not None:  # the caller's words still pending
+            self.caller_recognizer.close(flush=True)
         if self.recognizer is not None:
             self._final_rows = []
             self.recognizer.close(flush=True)
@@ -556,6 +613,8 @@ class SipCall:
             self.line.close()
         if self.recognizer is not None and not self.dropped.is_set():
             self.recognizer.close()
+        if self.caller_recognizer is not None and not self.dropped.is_set():
+            self.caller_recognizer.close()
         if self.synth is not None:
             self.synth.close()
         if self.local is not None:

@@ -9,9 +9,10 @@ stops, each sample is one recording sample, and every event is stamped with the 
 position. Filled samples are marked as such (`received=False`), so they never count as
 the agent's sound.
 
-The caller's audio (a synthesised line, or the microphone) is written to the stack a
-little ahead of need (`tx_ahead_s`), and its position on the session clock is where it
-goes out: the stream position when written plus what was still queued before it.
+The caller's audio (a synthesised line, the microphone, or both mixed: a tester may
+type a line while the microphone is on) is written to the stack a little ahead of need
+(`tx_ahead_s`), and its position on the session clock is where it goes out: the stream
+position when written plus what was still queued before it.
 
 Everything the line reports goes to a `LineListener`, on the pump thread (audio, the
 end) or the stack's threads (SIP messages, states); the listener stamps them with
@@ -72,7 +73,7 @@ class LineListener(Protocol):
 
     def agent_audio(self, samples: np.ndarray, received: bool) -> None: ...
 
-    def caller_audio(self, index: int, samples: np.ndarray) -> None: ...
+    def caller_audio(self, index: int, samples: np.ndarray, mic: np.ndarray) -> None: ...
 
     def line_ended(self, end: LineEnd) -> None: ...
 
@@ -459,7 +460,7 @@ class SipLine:
         if room <= 0:
             return
         index = self.position + int(queued_s * self.rate)
-        block, finished = self._take_caller(room, index)
+        block, mic, finished = self._take_caller(room, index)
         if block is None:
             return
         assert self._tx_resampler is not None
@@ -469,34 +470,52 @@ class SipLine:
         except (AudioNotActive, AudioRestarted):
             accepted = 0
         self.tx_dropped_bytes += len(pcm) - accepted
-        self.listener.caller_audio(index, block)
+        self.listener.caller_audio(index, block, mic)
         for item in finished:
             if item.done is not None and item.first is not None:
                 item.done(item.first, item.end)
 
-    def _take_caller(self, room: int, index: int) -> tuple[np.ndarray | None, list[_Outgoing]]:
-        """Up to `room` samples of caller audio: live input first, else queued lines."""
+    def _take_caller(
+        self, room: int, index: int
+    ) -> tuple[np.ndarray | None, np.ndarray, list[_Outgoing]]:
+        """Up to `room` samples of caller audio: the microphone's and the queued lines'
+        mixed (either may be absent). Returns the block, the microphone's part of it
+        (zeros where it had none: what the caller's recogniser hears) and the lines
+        that finished."""
         with self._lock:
-            if self._live_input:
-                parts = []
-                while self._live_input and sum(len(p) for p in parts) < room:
-                    parts.append(self._live_input.popleft())
-                return np.concatenate(parts), []
-            if not self._outgoing:
-                return None, []
-            parts, finished, taken = [], [], 0
-            while self._outgoing and taken < room:
-                item = self._outgoing[0]
-                if item.first is None:
-                    item.first = index + taken
-                piece = item.samples[item.sent : item.sent + room - taken]
-                item.sent += len(piece)
-                taken += len(piece)
-                item.end = index + taken  # a stall of this thread leaves a real gap
-                parts.append(piece)
-                if item.sent >= len(item.samples):
-                    finished.append(self._outgoing.popleft())
-            return np.concatenate(parts), finished
+            mic_parts = []
+            while self._live_input and sum(len(p) for p in mic_parts) < room:
+                mic_parts.append(self._live_input.popleft())
+            line, finished = self._take_lines(room, index)
+        mic = np.concatenate(mic_parts) if mic_parts else np.zeros(0, np.float32)
+        if line is None:
+            return (mic if len(mic) else None), mic, finished
+        n = max(len(mic), len(line))
+        block = np.zeros(n, np.float32)
+        block[: len(line)] = line
+        block[: len(mic)] += mic
+        np.clip(block, -1.0, 1.0, out=block)
+        heard = np.zeros(n, np.float32)
+        heard[: len(mic)] = mic
+        return block, heard, finished
+
+    def _take_lines(self, room: int, index: int) -> tuple[np.ndarray | None, list[_Outgoing]]:
+        """Up to `room` samples of the queued lines (call with the lock held)."""
+        if not self._outgoing:
+            return None, []
+        parts, finished, taken = [], [], 0
+        while self._outgoing and taken < room:
+            item = self._outgoing[0]
+            if item.first is None:
+                item.first = index + taken
+            piece = item.samples[item.sent : item.sent + room - taken]
+            item.sent += len(piece)
+            taken += len(piece)
+            item.end = index + taken  # a stall of this thread leaves a real gap
+            parts.append(piece)
+            if item.sent >= len(item.samples):
+                finished.append(self._outgoing.popleft())
+        return np.concatenate(parts), finished
 
     def _check_timers(self) -> None:
         opts = self.options

@@ -210,6 +210,51 @@ def test_a_sip_call_refuses_edits_and_mutes_the_microphone():
     assert len(fed) == 1 and call.muted
 
 
+def test_the_callers_recogniser_hears_the_microphone_on_the_session_clock():
+    """Sample i fed to the caller's recogniser is session sample i: silence where nothing
+    went out (muted, or before the first word) and up to the line's position, so a pause
+    ends a turn; audio written ahead of the line lands where it goes out."""
+    from types import SimpleNamespace
+
+    from console.sip.account import SipAccount
+    from console.sip.call import SipCall
+
+    call = SipCall(SipAccount.from_input("sip:agent@127.0.0.1:5999"))
+    fed: list[np.ndarray] = []
+    call.caller_recognizer = SimpleNamespace(feed=fed.append)
+    call.line = SimpleNamespace(position=800)  # type: ignore[assignment]
+    call.agent_audio(np.zeros(800, np.float32), True)  # the line at 800: silence so far
+    voice = np.full(320, 0.5, np.float32)
+    call.caller_audio(1600, voice, voice)  # written ahead: it goes out at 1600
+    call.caller_audio(1760, voice, voice)  # overlaps the last by half: only the new half
+    call.line.position = 4000  # muted: nothing more goes out, the clock runs on
+    call.agent_audio(np.zeros(2000, np.float32), True)
+    heard = np.concatenate(fed)
+    assert len(heard) == 4000
+    assert not heard[:1600].any() and (heard[1600:2080] == 0.5).all()
+    assert not heard[2080:].any()
+
+
+def test_a_typed_line_goes_out_over_the_live_microphone():
+    """With the microphone on (the default on a terminal call), a typed line is mixed
+    into what goes out, not held back until the microphone stops (it never does)."""
+    from console.sip.account import SipAccount
+    from console.sip.line import SipLine
+
+    line = SipLine(SipAccount.from_input("sip:agent@127.0.0.1:5999"), None)  # type: ignore[arg-type]
+    line.state = "connected"
+    line.feed_live(np.full(160, 0.25, np.float32))
+    line.feed_live(np.full(160, 0.25, np.float32))
+    spans = []
+    line.send(np.full(400, 0.5, np.float32), lambda a, b: spans.append((a, b)))
+    block, mic, finished = line._take_caller(320, 1000)
+    assert block is not None and len(block) == len(mic) == 320
+    assert (block == 0.75).all() and (mic == 0.25).all()  # both, and the microphone apart
+    block, mic, finished = line._take_caller(320, 1320)  # the microphone has gone quiet
+    assert block is not None and len(block) == 80 and (block == 0.5).all() and not mic.any()
+    assert [(i.first, i.end) for i in finished] == [(1000, 1400)]
+
+
 def test_a_recorded_sip_call_replays_as_a_sip_scenario():
     from console.session.sip_replay import is_sip_session, sip_session_to_scenario
     from console.sip.scenario import SipScenario
