@@ -204,6 +204,40 @@ def korean_model():
     return load_model(korean_model_path())
 
 
+@pytest.fixture
+def speaker_monitor(virtual_audio, tmp_path):
+    """What the speaker really played, recorded by another process (so a freeze of this
+    one loses none of it) from the virtual sink's monitor, which runs at real time.
+    Gives a function that returns it so far (float32, 16 kHz)."""
+    import subprocess
+    import time
+
+    import numpy as np
+
+    path = tmp_path / "speaker.f32"
+    device = virtual_audio.speaker_monitor.removeprefix("pulse:")
+    with open(path, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                "parecord",
+                "--raw",
+                f"--device={device}",
+                "--rate=16000",
+                "--channels=1",
+                "--format=float32le",
+                "--latency-msec=20",
+            ],
+            stdout=out,
+        )
+    deadline = time.monotonic() + 10
+    while path.stat().st_size == 0:  # recording
+        assert proc.poll() is None and time.monotonic() < deadline, "parecord did not start"
+        time.sleep(0.01)
+    yield lambda: np.fromfile(path, dtype="<f4")
+    proc.terminate()
+    proc.wait(5)
+
+
 def on_virtual_devices(audio, sessions_dir: Path, **options):
     """LiveOptions for a call on the test session's virtual microphone and speaker."""
     from console.live.call import LiveOptions

@@ -1,8 +1,10 @@
 """The terminal side of SIP: `endcall-console call --sip URI` and `run --sip URI ...`.
 
 `call --sip` prints the timeline as it happens; typed lines are spoken into the call
-(pyttsx3), `/dtmf 123` sends keys, `/hangup` or Ctrl+C hangs up. With `--input` the
-microphone goes out instead, with `--output` the agent is heard on that device.
+(pyttsx3), `/dtmf 123` sends keys, `/hangup` or Ctrl+C hangs up. As a local `call`, it
+uses the default speaker and microphone (`--output`, `--input` choose others): the agent
+is heard, and the tester can speak (recognised into caller rows) as well as type.
+`--text` uses no sound device at all.
 
 The password never comes from the command line (shells keep history): it comes from
 $ENDCALL_SIP_PASSWORD, or is asked for with `--sip-ask-password`, and is then only in
@@ -82,8 +84,9 @@ def sip_call(args: argparse.Namespace) -> int:
         sessions_dir=_sessions(args),
         name="sip call",
         model_path=getattr(args, "model", None),
-        input_device=None if text_only else getattr(args, "input", None),
-        output_device=None if text_only else getattr(args, "output", None),
+        # "" is the default device, as a local call's.
+        input_device=None if text_only else (getattr(args, "input", None) or ""),
+        output_device=None if text_only else (getattr(args, "output", None) or ""),
         line=line,
     )
     call = SipCall(account, options, [_print_event])

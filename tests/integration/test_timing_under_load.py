@@ -183,34 +183,6 @@ def stop_the_process(seconds: float) -> subprocess.Popen:
     return subprocess.Popen(["sh", "-c", f"kill -STOP {pid}; sleep {seconds}; kill -CONT {pid}"])
 
 
-@pytest.fixture
-def speaker_monitor(virtual_audio, tmp_path):
-    """What the speaker really played, recorded by another process (so a freeze of this
-    one loses none of it) from the virtual sink's monitor, which runs at real time."""
-    path = tmp_path / "speaker.f32"
-    device = virtual_audio.speaker_monitor.removeprefix("pulse:")
-    with open(path, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                "parecord",
-                "--raw",
-                f"--device={device}",
-                "--rate=16000",
-                "--channels=1",
-                "--format=float32le",
-                "--latency-msec=20",
-            ],
-            stdout=out,
-        )
-    deadline = time.monotonic() + 10
-    while path.stat().st_size == 0:  # recording
-        assert proc.poll() is None and time.monotonic() < deadline, "parecord did not start"
-        time.sleep(0.01)
-    yield lambda: np.fromfile(path, dtype="<f4")
-    proc.terminate()
-    proc.wait(5)
-
-
 def recording_against_the_speaker(recording, speaker, opening, rate) -> list[str]:
     """The recording's agent channel, window by window, where the speaker played it: both
     aligned once on the opening line's first 300 ms (before any stall), every later loud

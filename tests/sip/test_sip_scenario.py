@@ -9,6 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from console.core import events as ev
@@ -186,3 +187,53 @@ def test_a_terminal_call_over_sip(far_agent, tmp_path):
     assert 'caller #1 "No, that\'s all, thanks."' in text
     assert "received BYE" in text and "dropped: agent_hung_up" in text
     assert "the agent hung up (BYE)" in text and "session: " in text
+
+
+def test_a_terminal_call_over_sip_uses_the_default_speaker_and_microphone(
+    far_agent, virtual_audio, speaker_monitor, tmp_path
+):
+    """`call --sip URI` with no device options: as a local `call`, the default speaker
+    plays the agent and the default microphone goes out (the README's "type lines, or
+    speak"). The virtual devices are the defaults here (PULSE_SINK, PULSE_SOURCE)."""
+    from console.audio.inject import Injector
+    from console.speech.synth import Synthesizer
+
+    far = far_agent("normal")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PULSE_SINK": virtual_audio.speaker.removeprefix("pulse:"),
+        "PULSE_SOURCE": virtual_audio.mic.removeprefix("pulse:"),
+    }
+    synth = Synthesizer(16000)
+    injector = Injector(virtual_audio.caller_sink)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "call", "--sip", far.uri,
+         "--model", str(korean_model_path()), "--sessions", str(tmp_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    seen = []
+    try:
+        for line in process.stdout:  # type: ignore[union-attr]
+            seen.append(line)
+            if " agent " in line:  # the greeting has been heard: say the answer
+                break
+        injector.wait_steady()
+        injector.play(synth.render_now("No, that's all, thanks.", wpm=170))[1].result(20)
+        far.wait_for("caller_spoke")  # the microphone reached the agent over RTP
+        out, err = process.communicate(timeout=60)
+    finally:
+        injector.close()
+        synth.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    text = "".join(seen) + out
+    assert process.returncode == 0, text + err
+    connected = next(line for line in text.splitlines() if "connected (remote SIP" in line)
+    assert "output: default" in connected and "input: default" in connected, connected
+    assert "caller #1 " in text and "turn ended by silence" in text, text
+    assert "dropped: agent_hung_up" in text
+    heard = speaker_monitor()
+    assert np.abs(heard).max() > 0.05, "nothing reached the default speaker"
