@@ -13,11 +13,16 @@ It answers (after --ring-s), plays the first line, then after each caller uttera
 - clip: BYE when --clip-s of the goodbye are still unsent (the clipped-goodbye bug);
 - never: no BYE at all (it waits for the caller to hang up);
 - reject: refuses every call (486 Busy Here);
+- refuse: answers every INVITE with --status (503, 401, 407, 403...) and, for 401/407,
+  a digest challenge; an INVITE that answers the challenge gets the same status again (a
+  wrong password). baresip-python can only reject with 486 (its shim hard-codes it), so
+  this mode is a plain SIP responder on a UDP socket, not a baresip user agent;
 - nortp: answers, then sends no audio at all (one 20 ms frame, then nothing).
 
 It prints one JSON object per line on stdout, so a test can wait for "ready" and check
 what the agent did: ready, incoming, answered, line_start, line_end, caller_spoke, bye,
-closed, dtmf. Audio goes out paced like a real agent's: never more than 40 ms ahead.
+closed, dtmf (refuse: ready, incoming with "authorized", refused). Audio goes out paced
+like a real agent's: never more than 40 ms ahead.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import sys
 import tempfile
 import time
@@ -199,6 +205,44 @@ class Agent:
             await asyncio.sleep(0.01)
 
 
+REASONS = {401: "Unauthorized", 403: "Forbidden", 407: "Proxy Authentication Required"}
+REASONS |= {404: "Not Found", 500: "Server Internal Error", 503: "Service Unavailable"}
+
+
+def _named(headers: list[str], *names: str) -> list[str]:
+    """The header lines with one of these (lower-case, or compact) names, in order."""
+    return [h for h in headers if h.split(":")[0].strip().lower() in names]
+
+
+def refuse(port: int, status: int) -> None:
+    """Answer every INVITE with `status` (and a challenge for 401/407); ACKs end it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", port))
+    say("ready", port=port)
+    while True:
+        data, peer = sock.recvfrom(65536)
+        request = data.decode("utf-8", "replace")
+        head, _, _ = request.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        if not lines[0].startswith("INVITE "):
+            continue  # ACK (of our final answer) or anything else: nothing to say
+        headers = [line for line in lines[1:] if ":" in line]
+        authorized = bool(_named(headers, "authorization", "proxy-authorization"))
+        say("incoming", authorized=authorized)
+        to = _named(headers, "to", "t")[0]
+        if ";tag=" not in to:
+            to += ";tag=refuser"
+        reply = [f"SIP/2.0 {status} {REASONS.get(status, 'Refused')}"]
+        reply += _named(headers, "via", "v") + _named(headers, "from", "f") + [to]
+        reply += _named(headers, "call-id", "i") + _named(headers, "cseq")
+        if status in (401, 407):
+            header = "WWW-Authenticate" if status == 401 else "Proxy-Authenticate"
+            reply.append(f'{header}: Digest realm="127.0.0.1", nonce="a1b2c3d4", algorithm=MD5')
+        reply.append("Content-Length: 0")
+        sock.sendto(("\r\n".join(reply) + "\r\n\r\n").encode(), peer)
+        say("refused", status=status)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -208,7 +252,11 @@ async def main() -> None:
     parser.add_argument("--bye-after-s", type=float, default=0.5)
     parser.add_argument("--clip-s", type=float, default=0.5)
     parser.add_argument("--codecs", default="pcmu,pcma,opus/48000/2")
+    parser.add_argument("--status", type=int, default=503)
     args = parser.parse_args()
+    if args.mode == "refuse":
+        await asyncio.to_thread(refuse, args.port, args.status)
+        return
 
     from baresip import Account, Config, Runtime, UserAgent
 

@@ -355,3 +355,45 @@ def test_an_answer_that_comes_before_the_call_listens_still_connects(
     finally:
         call.close()
     assert call.track.sound_since(0.0)
+
+
+@pytest.mark.parametrize(
+    ("status", "password", "row", "words"),
+    [
+        (503, None, "503 Service Unavailable", "a server error on the platform's side"),
+        (401, None, "401 Unauthorized", "it asks for a password (set ENDCALL_SIP_PASSWORD"),
+        (
+            407,
+            "wrong-pw",
+            "407 Proxy Authentication Required",
+            "authentication failed (check the SIP user and password)",
+        ),
+        (403, None, "403 Forbidden", "not allowed (check the user, password and the platform"),
+    ],
+)
+def test_a_refusal_from_the_platform_says_why_in_words(
+    far_agent, tmp_path, status, password, row, words
+):
+    far = far_agent("refuse", lines=(), status=status)
+    waiter = EventWaiter()
+    call = SipCall(
+        SipAccount.from_input(far.uri, user="tester", password=password),
+        SipCallOptions(sessions_dir=tmp_path, recognise=False),
+        [waiter],
+    )
+    call.start()
+    try:
+        assert call.wait(15), "the refused call never ended"
+    finally:
+        call.close()
+    assert ("received", row) in sip_rows(call.events)
+    drop = one(call.events, ev.LineDropped)
+    assert drop.reason == ev.ERROR
+    assert f"the agent's endpoint refused the call: {row}: {words}" in drop.detail, drop.detail
+    assert any(isinstance(e, ev.Notice) and words in e.message for e in call.events)
+    if password:  # the challenge was answered (and refused again): the password was used
+        assert [r["authorized"] for r in far.all() if r["event"] == "incoming"][-1]
+        for path in call.session_dir.iterdir():  # and never written
+            assert password.encode() not in path.read_bytes(), path
+    data, rate = sf.read(call.session_dir / RECORDING_FILE)
+    assert len(data) / rate <= drop.t + 0.02  # recorded up to the drop, nothing lost
