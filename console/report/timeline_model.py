@@ -269,7 +269,8 @@ class TimelineModel:
         # The set-up (INVITE, 100, 180, 200, ACK...) comes within a second: those are
         # markers with hover text; the ending and any failure are labelled.
         ending = e.message.split()[0] in ("BYE", "CANCEL") or (e.status or 0) >= 300
-        label = f"{arrow}{e.message}" if ending else ""
+        one_way = e.message in ("no RTP from the agent", "RTP from the agent again")
+        label = f"{arrow}{e.message}" if ending or one_way else ""
         self.add(Item("line", e.t, e.t, label, tip, e))
 
     def _on_far_end_verdict(self, e: ev.FarEndVerdict) -> None:

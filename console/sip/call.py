@@ -377,10 +377,23 @@ class SipCall:
         elif state == "rtp":
             self._sip("first RTP from the agent", "received")
         elif state == "rtp_missing":
-            self._sip("no RTP from the agent", "", detail=f"nothing for {detail} s")
-            self.notice("warning", f"no audio (RTP) has come from the agent for {detail} s")
+            # Never any audio, or audio that stopped mid-call: one-way audio, either way.
+            heard = self.track.received_samples > 0
+            since = f"since {self.track.received_end:.2f} s" if heard else "since it answered"
+            self._sip("no RTP from the agent", "", detail=f"nothing for {detail} s ({since})")
+            stopped = "stopped coming from the agent" if heard else "come from the agent"
+            self.notice(
+                "warning",
+                f"no audio (RTP) has {stopped} for {detail} s: the agent may be speaking and "
+                "not heard (one-way audio)",
+            )
         elif state == "rtp_resumed":
-            self._sip("RTP from the agent again", "received")
+            self._sip("RTP from the agent again", "received", detail=f"after {detail} s without")
+            self.notice(
+                "warning",
+                f"audio (RTP) from the agent came back after {detail} s without: whatever it "
+                "said in that time never arrived",
+            )
         elif state == "dtmf_sent":
             self._sip(f"DTMF {detail}", "sent")
         elif state == "dtmf_received":

@@ -417,10 +417,11 @@ class SipLine:
         samples = self._rx_resampler.process(mono)
         if not len(samples):
             return
-        self._last_rx_at = time.monotonic()
+        now = time.monotonic()
         if self._rtp_missing_reported:
             self._rtp_missing_reported = False
-            self.listener.line_state("rtp_resumed", "")
+            self.listener.line_state("rtp_resumed", f"{now - self._last_rx_at:.1f}")
+        self._last_rx_at = now
         self.position += len(samples)
         self.received += len(samples)
         self.listener.agent_audio(samples, True)

@@ -17,7 +17,10 @@ It answers (after --ring-s), plays the first line, then after each caller uttera
   a digest challenge; an INVITE that answers the challenge gets the same status again (a
   wrong password). baresip-python can only reject with 486 (its shim hard-codes it), so
   this mode is a plain SIP responder on a UDP socket, not a baresip user agent;
-- nortp: answers, then sends no audio at all (one 20 ms frame, then nothing).
+- nortp: answers, then sends no audio at all (one 20 ms frame, then nothing);
+- stall: as normal, but after its first line the whole process is stopped (SIGSTOP) for
+  --stall-s, so its RTP stops mid-call and then comes back (a media server that hangs):
+  audio written and unwritten alike stops, as it would on the wire.
 
 It prints one JSON object per line on stdout, so a test can wait for "ready" and check
 what the agent did: ready, incoming, answered, line_start, line_end, caller_spoke, bye,
@@ -30,7 +33,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -130,12 +135,22 @@ class Agent:
             await self.play(call, closed, n, samples, rate, last)
             if closed.is_set():
                 return
-        if self.args.mode == "normal":
+            if n == 0 and self.args.mode == "stall":
+                self.freeze(self.args.stall_s)
+        if self.args.mode in ("normal", "stall"):
             await asyncio.sleep(self.args.bye_after_s)
             if not closed.is_set():
                 say("bye", remaining_s=0.0)
                 await call.hangup()
         await closed.wait()
+
+    def freeze(self, seconds: float) -> None:
+        """Stop this whole process (baresip's media thread too) for `seconds`."""
+        pid = os.getpid()
+        say("stalled", seconds=seconds)
+        freezer = ["sh", "-c", f"kill -STOP {pid}; sleep {seconds}; kill -CONT {pid}"]
+        subprocess.Popen(freezer).wait()  # stopped in here; goes on once it sent CONT
+        say("resumed")
 
     async def play(self, call, closed, n, samples, rate, last) -> None:
         from baresip.errors import AudioNotActive, AudioRestarted
@@ -253,6 +268,7 @@ async def main() -> None:
     parser.add_argument("--clip-s", type=float, default=0.5)
     parser.add_argument("--codecs", default="pcmu,pcma,opus/48000/2")
     parser.add_argument("--status", type=int, default=503)
+    parser.add_argument("--stall-s", type=float, default=2.5)
     args = parser.parse_args()
     if args.mode == "refuse":
         await asyncio.to_thread(refuse, args.port, args.status)

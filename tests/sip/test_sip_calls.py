@@ -397,3 +397,42 @@ def test_a_refusal_from_the_platform_says_why_in_words(
             assert password.encode() not in path.read_bytes(), path
     data, rate = sf.read(call.session_dir / RECORDING_FILE)
     assert len(data) / rate <= drop.t + 0.02  # recorded up to the drop, nothing lost
+
+
+def test_audio_that_stops_mid_call_and_comes_back_is_on_the_timeline(far_agent, tmp_path):
+    """One-way audio mid-call: the agent's media stops for 2.5 s (its process is frozen)
+    and comes back. The timeline says when it stopped, for how long, and that it
+    resumed; the clock runs on through the gap, and the call ends normally."""
+    from console.report.timeline_model import TimelineModel
+
+    far = far_agent("stall", stall_s=2.5)
+    call, waiter = place(far.uri, tmp_path, line=LineOptions(no_rtp_s=1.0))
+    try:
+        far.wait_for("stalled")
+        missing = waiter.wait(ev.SipEvent, 15, lambda e: e.message == "no RTP from the agent")
+        back = waiter.wait(ev.SipEvent, 15, lambda e: e.message == "RTP from the agent again")
+        far.wait_for("resumed")
+        agent_turn_over(call)
+        call.say("No, that's all, thanks.").result(20)
+        assert call.wait(30), "the agent never hung up"
+    finally:
+        call.close()
+    greeting = next(e for e in call.events if isinstance(e, ev.AgentSpeech))
+    assert greeting.end < missing.t < back.t
+    assert 2.0 <= back.t - missing.t + 1.0 <= 3.5  # missing is reported 1 s into the gap
+    assert missing.detail.startswith("nothing for 1.0 s (since ")
+    assert back.direction == "received" and back.detail.startswith("after ")
+    assert 2.0 <= float(back.detail.split()[1]) <= 3.5, back.detail
+    notices = [e.message for e in call.events if isinstance(e, ev.Notice)]
+    assert any("stopped coming from the agent" in m and "one-way audio" in m for m in notices)
+    assert any("came back after" in m for m in notices)
+    assert one(call.events, ev.LineDropped).reason == ev.AGENT_HUNG_UP
+    model = TimelineModel()
+    for e in call.events:
+        model.add_event(e)
+    labels = [i.label for i in model.items if isinstance(i.event, ev.SipEvent) and i.label]
+    assert "no RTP from the agent" in labels and "← RTP from the agent again" in labels
+    data, rate = sf.read(call.session_dir / RECORDING_FILE)
+    gap = data[int((missing.t - 0.9) * rate) : int(back.t * rate), 1]
+    assert not np.any(np.abs(gap) > LOUD)  # the recording's clock ran on, silent
+    assert abs(len(data) / rate - one(call.events, ev.LineDropped).t) <= 0.02
