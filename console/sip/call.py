@@ -71,6 +71,9 @@ class SipCallOptions:
     output_device: str | None = None  # play the agent here (None: not played)
     input_device: str | None = None  # send this microphone (None: typed/scripted lines)
     line: LineOptions = field(default_factory=LineOptions)
+    # The agent's platform config, where the tester imported it: shown read-only and
+    # saved with the session (which agent was called); never edited from here.
+    config: CallConfig | None = None
     # Replaces what vosk heard with known words, keeping vosk's timing (tests and
     # benchmarks with a model that cannot understand the agent's language): (n, heard).
     agent_transcript: Callable[[int, str], str] | None = None
@@ -89,7 +92,7 @@ class SipCall:
         self.account = account
         self.options = options or SipCallOptions()
         self.listeners = list(listeners or [])
-        self.store = ConfigStore(CallConfig())
+        self.store = ConfigStore(self.options.config or CallConfig())
         self.events: list[ev.Event] = []
         self.session_dir: Path | None = None
         self.writer: SessionWriter | None = None

@@ -144,6 +144,14 @@ class EndCallEditor(QWidget):
         self.phrase_match.addItem("anywhere, any case (Vapi)", "substring")
         self.phrase_match.addItem("whole words", "whole_words")
         self.version = QLabel("config v1")
+        # During a call to a remote agent (SIP): why nothing here can be edited, and
+        # whose config is shown (an imported platform config, or none).
+        self.remote = QLabel()
+        self.remote.setWordWrap(True)
+        self.remote.setTextFormat(Qt.TextFormat.PlainText)
+        self.remote.setStyleSheet(f"color: {COLORS['action'][1]}")
+        self.remote.hide()
+        self._locked: dict[QWidget, bool] = {}  # widget -> enabled before a remote call
         self.lints = QListWidget()
         self.lints.setWordWrap(True)
         self.lints.setAccessibleName("Lints")
@@ -187,6 +195,7 @@ class EndCallEditor(QWidget):
         buttons.addWidget(self.undo)
         buttons.addWidget(self.redo)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.remote)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.version)
@@ -263,6 +272,34 @@ class EndCallEditor(QWidget):
 
     def set_version_text(self, text: str) -> None:
         self.version.setText(text)
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self._locked)
+
+    def set_remote(self, text: str | None) -> None:
+        """A call to a remote agent (`text` says why nothing can be edited and whose
+        config is shown): every field read-only, the text kept readable. None: editable
+        again, as before."""
+        texts = (self.name, self.description, self.goodbye, self.message, self.phrases)
+        switches = (self.skip, self.enabled, self.phrase_match, self.presets, self.undo, self.redo)
+        if text is not None:
+            if not self._locked:
+                self._locked = {w: w.isEnabled() for w in switches}
+            for widget in texts:
+                widget.setReadOnly(True)
+            for widget in switches:
+                widget.setEnabled(False)
+            self.remote.setText(text)
+            self.remote.show()
+            return
+        for widget in texts:
+            widget.setReadOnly(False)
+        for widget, enabled in self._locked.items():
+            widget.setEnabled(enabled)
+        self._locked = {}
+        self.remote.hide()
+        self.refresh()
 
     # -- editing --------------------------------------------------------------------------
     def _name_typed(self, text: str) -> None:

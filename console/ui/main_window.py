@@ -248,11 +248,13 @@ class MainWindow(QMainWindow):
         self.typed.setFocus()
 
     def _on_failed(self, message: str) -> None:
+        self._editable_again()
         QMessageBox.warning(self, "Call", message)
         self._set_calling(False)
 
     def _on_closed(self, call: LiveCall) -> None:
         self._tick.stop()
+        self._editable_again()
         self.call_name.set_last(call.session_dir)
         self._set_calling(False)
         self.timeline.fit()
@@ -260,6 +262,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Call ended." + where + " (Sessions > Export the last call, Ctrl+E)", 15000
         )
+
+    def _editable_again(self) -> None:
+        """After a call to a remote agent (SIP), the End Call fields are the console's
+        again."""
+        if self.end_call_editor.read_only:
+            self.end_call_editor.set_remote(None)
+            self._on_version(self.store.version)
 
     def _set_calling(self, calling: bool) -> None:
         self.call_button.setEnabled(not calling)

@@ -4,7 +4,9 @@ The tester gives the agent's SIP URI (and, where the platform asks for them, a r
 a user and a password, kept in memory only: never saved, written or shown) and a codec;
 the call then runs like a local one, on the same timeline, with the agent's speech
 recognised into rows and its BYE judged (console/sip). The End Call fields belong to the
-remote agent's platform during such a call: the editor says so.
+remote agent's platform during such a call: the editor turns read-only and says so, and
+where the tester imported the agent's platform file (File > Import agent…) it shows that
+config, which the session records too, so the call says which agent was tested.
 """
 
 from __future__ import annotations
@@ -92,21 +94,48 @@ class SipDialog(QDialog):
         self.accept()
 
 
+def remote_config_text(config: Any) -> str:
+    """What the End Call editor says during a SIP call: nothing here is editable, and
+    whose config it shows."""
+    from console.platforms import PLATFORMS
+    from console.sip.call import REMOTE_NOT_EDITABLE
+
+    platform = config.platform
+    if platform is None:
+        said = REMOTE_NOT_EDITABLE[0].upper() + REMOTE_NOT_EDITABLE[1:]
+        return (
+            f"{said}. The fields below are the console's own config, "
+            "not the agent's: import its platform file (File > Import agent…) to see its "
+            "End Call settings here."
+        )
+    title = PLATFORMS[platform.name].title if platform.name in PLATFORMS else platform.name
+    source = f" ({platform.source_file})" if platform.source_file else ""
+    return (
+        f"Calling a remote agent over SIP: read-only. Shown below is the {title} config "
+        f"imported from its platform file{source}; its End Call settings can only be "
+        "changed on the platform."
+    )
+
+
 def call_over_sip(window: Any) -> None:
     """Ask for the agent's address, then place the call from the window's controller."""
-    from console.sip.call import REMOTE_NOT_EDITABLE, SipCallOptions
+    from console.sip.call import SipCallOptions
 
     if window.calls.calling:
         return
     dialog = SipDialog(window)
     if not dialog.exec() or dialog.account is None:
         return
+    config = window.store.current
     options = SipCallOptions(
         sessions_dir=window.sessions_dir,
         model=window.models.model,
         recognise=window.models.model is not None,
         output_device=window.devices.output_spec(),
         input_device=None if window.devices.typed_only else window.devices.input_spec(),
+        config=config if config.platform is not None else None,
     )
     if window.calls.place_sip(dialog.account, options):
-        window.end_call_editor.set_version_text(REMOTE_NOT_EDITABLE)
+        editor = window.end_call_editor
+        editor.set_remote(remote_config_text(config))
+        window.end_call_editor.set_version_text(f"config v{window.store.version} (read-only)")

@@ -56,3 +56,59 @@ def test_a_sip_call_from_the_window(qtbot, window, far_agent, tmp_path):
     assert verdict and verdict[0].label == "hung up"
     window.timeline.fit()
     screenshot(window, "window-after-sip-call")
+
+
+def test_calling_over_sip_from_the_menu_shows_the_imported_config_read_only(
+    qtbot, window, far_agent, monkeypatch
+):
+    """Call > Call agent over SIP…, the URI typed and Call pressed: during the call every
+    End Call field is read-only, the editor says whose config it shows (the imported
+    Vapi agent's), and the session records it; after the BYE the fields are editable."""
+    import json
+    from pathlib import Path
+
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from console.platforms import import_files
+    from console.session.layout import CONFIGS_FILE
+
+    vapi = Path(__file__).parents[1] / "platforms" / "fixtures" / "vapi_new.json"
+    imported = import_files([vapi], "vapi").config
+    window.controller.replace(imported)  # File > Import agent…, applied
+    far = far_agent("normal", bye_after_s=0.5)
+
+    def tester_fills_in(dialog: SipDialog) -> int:  # the modal dialog, as a tester uses it
+        dialog.uri.setText(far.uri)
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+        return dialog.result()
+
+    monkeypatch.setattr(SipDialog, "exec", tester_fills_in)
+    menu = next(a for a in window.findChildren(QAction) if a.text() == "Call agent over &SIP…")
+    menu.trigger()
+    qtbot.waitUntil(window.hangup_button.isEnabled, timeout=10_000)
+    editor = window.end_call_editor
+    assert editor.read_only and editor.remote.isVisible()
+    assert editor.name.isReadOnly() and editor.goodbye.isReadOnly()
+    assert not editor.skip.isEnabled() and not editor.presets.isEnabled()
+    assert "Vapi config imported from its platform file (vapi_new.json)" in editor.remote.text()
+    assert editor.name.text() == imported.end_call.name  # the agent's, shown
+    qtbot.waitUntil(lambda: bool(events_of(window, ev.AgentSpeech)), timeout=20_000)
+    qtbot.keyClicks(window.typed, "No, that's all, thanks.")
+    qtbot.keyClick(window.typed, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.call is None, timeout=60_000)
+    assert events_of(window, ev.LineDropped)[0].reason == ev.AGENT_HUNG_UP
+    assert not editor.read_only and not editor.name.isReadOnly() and editor.skip.isEnabled()
+    assert not editor.remote.isVisible()
+    session = window.last_call.session_dir
+    first = json.loads((session / CONFIGS_FILE).read_text().splitlines()[0])
+    assert "vapi" in json.dumps(first) and "vapi_new.json" in json.dumps(first)
+
+
+def test_without_an_imported_config_the_editor_says_the_fields_are_the_consoles():
+    from console.core.config import CallConfig
+    from console.ui.sip_dialog import remote_config_text
+
+    text = remote_config_text(CallConfig())
+    assert text.startswith("This call dials a remote agent over SIP")
+    assert "not the agent's: import its platform file (File > Import agent…)" in text
