@@ -1,6 +1,7 @@
 """`python -m bench`: run every benchmark and print its figures (`--json` for machines).
 
-Takes about six minutes on a 2-core machine, most of it real calls through audio.
+Takes about eight minutes on a 2-core machine, most of it real calls through audio
+(fixed-silence and adaptive end of turn).
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ class LiveCall:
         on_level: Callable[[float], None] | None = None,
         model: LoadedModel | None = None,
         transcript: Callable[[str], str] | None = None,
+        hear: Callable[[tuple[Any, ...]], str] | None = None,
     ) -> None:
         self.store = store
         self.options = options or LiveOptions()
@@ -66,6 +67,9 @@ class LiveCall:
         # Replaces what vosk heard, keeping vosk's timing (benchmarks with a model that
         # cannot understand the caller's language).
         self.transcript = transcript
+        # What the end-of-turn rule reads from the words so far (StreamingRecognizer's
+        # `hear`): the benchmark gives it the script's words, aligned by time.
+        self.hear = hear
         self.mode = "text"
         self.notices: list[tuple[str, str]] = []  # (source, message) met while starting
         self.session_dir: Path | None = None
@@ -251,6 +255,7 @@ class LiveCall:
                 final,
                 partial,
                 end_of_turn=lambda: rule_for(store.current.agent.turn_taking),
+                hear=self.hear,
             )
             self.models["vad"] = self.recognizer.vad_label  # whether Silero ran, in session
             self.pump.recognizer = self.recognizer
