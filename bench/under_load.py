@@ -38,8 +38,9 @@ def locate(recording: np.ndarray, line: np.ndarray, near: int, rate: int, search
     return lo + int(np.argmax(corr[: len(window)]))
 
 
-def one_call(audio, folder: Path) -> tuple[list[float], list[float], int]:
-    """(onset errors in s, audio lost per line in s, stalls) of one scripted call."""
+def one_call(audio, folder: Path) -> tuple[list[float], list[float], int, int]:
+    """(onset errors in s, audio lost per line in s, playback stalls, flagged underflow
+    and overflow runs) of one scripted call."""
     import soundfile as sf
 
     from console.audio.player import Player
@@ -110,7 +111,8 @@ def one_call(audio, folder: Path) -> tuple[list[float], list[float], int]:
         # Loud samples (int16 in the file: the played ones are counted a little louder).
         sound = np.count_nonzero(np.abs(line) > 0.012) - np.count_nonzero(np.abs(span) > 0.01)
         lost.append(max(0, sound) / rate)
-    return errors, lost, len(gaps)
+    xruns = sum(1 for e in events if isinstance(e, ev.AudioGap) and e.cause)
+    return errors, lost, len(gaps), xruns
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -136,13 +138,14 @@ def main(argv: list[str] | None = None) -> None:
                     ]
                 errors: list[float] = []
                 lost: list[float] = []
-                stalls = 0
+                stalls = xruns = 0
                 try:
                     for _ in range(args.calls):
-                        e, lo, st = one_call(audio, Path(tmp))
+                        e, lo, st, xr = one_call(audio, Path(tmp))
                         errors += e
                         lost += lo
                         stalls += st
+                        xruns += xr
                 finally:
                     for proc in procs:
                         proc.kill()
@@ -155,6 +158,7 @@ def main(argv: list[str] | None = None) -> None:
                         "error p95 ms": 1000 * pct(errors, 95) if errors else 0.0,
                         "audio lost ms": 1000 * sum(lost),
                         "stalls": stalls,
+                        "underflows+overflows": xruns,
                     }
                 )
     finally:
