@@ -202,26 +202,12 @@ def to_markdown(session: Session, clip: Clip | None = None) -> str:
     return redact("\n".join(lines))
 
 
-def _waveforms(session: Session) -> dict | None:
-    """Both channels of the recording, to draw inside the report's timeline; None when
-    there is no readable recording (the picture then has no waveforms)."""
-    path = session.recording
-    if path is None or session.damaged:
-        return None
-    try:
-        from console.audio.envelope import recording_envelopes
-
-        return recording_envelopes(path)
-    except Exception:  # damaged or unreadable: the report says so elsewhere
-        return None
-
-
 def to_html(session: Session, clip: Clip | None = None) -> str:
     events = _in_clip(session.events, clip)
     meta = safe_meta(session.meta)
     version, config_yaml = _action_config(session)
     svg = timeline_svg(
-        events, clip.start if clip else 0.0, clip.end if clip else None, _waveforms(session)
+        events, clip.start if clip else 0.0, clip.end if clip else None, session.waveforms()
     )
     wav = recording_wav(session, clip)
     audio = (

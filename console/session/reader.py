@@ -83,6 +83,21 @@ class Session:
         path = self.folder / RECORDING_FILE
         return path if _is_regular(path) else None
 
+    def waveforms(self) -> dict[str, Any] | None:
+        """Both channels of the recording as envelopes ({"caller": ..., "agent": ...}),
+        for the browser's and the report's timelines; None when there is no readable
+        recording (the timeline then has no waveforms; the problems line says why).
+        Reads the whole file: call it off the GUI thread."""
+        path = self.recording
+        if path is None or self.damaged:
+            return None
+        try:
+            from console.audio.envelope import recording_envelopes
+
+            return dict(recording_envelopes(path))
+        except Exception:  # damaged or unreadable audio: said elsewhere
+            return None
+
     @property
     def status(self) -> str:
         """complete, recording (still running), crashed, recovered or damaged."""

@@ -6,8 +6,9 @@ version and status, search names and notes, sort by any column, rename a session
 name cell, or the name field). The folders are checked against the index on a worker
 thread after the list shows; what changed since is read again and the list follows.
 
-For the chosen session: its timeline and transcript, its recording with a playhead
-moving on the timeline (click an event to hear it), a bug mark with a note, and Export.
+For the chosen session: its timeline and transcript, both channels of its recording
+drawn as waveforms inside their lanes, the recording played with a playhead moving on
+the timeline (click an event to hear it), a bug mark with a note, and Export.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ class _Relay(QObject):
     """Carries a worker thread's result to the GUI thread (a queued signal)."""
 
     refreshed = Signal(object)
+    waveforms = Signal(object, object)  # the session's folder, {lane: Envelope}
 
 
 class PlayheadTimeline(TimelineView):
@@ -178,6 +180,7 @@ class SessionBrowser(QDialog):
         self._stop = threading.Event()
         self._relay = _Relay(self)
         self._relay.refreshed.connect(self._on_refreshed)
+        self._relay.waveforms.connect(self._on_waveforms)
         self._pending: Path | None = None  # select() of a folder not listed yet
 
         self.model = SessionTable(self)
@@ -479,7 +482,29 @@ class SessionBrowser(QDialog):
             if row is not None:
                 self.transcript.addItem(f"{row[0]}  {row[1]}: {row[2]}")
         self._show_details(session)
+        self._read_waveforms(session)
         self.opened.emit(session)
+
+    def _read_waveforms(self, session: Session) -> None:
+        """Both channels of the recording, drawn inside their lanes once read: on a worker
+        thread, since a long call's recording is hundreds of megabytes of samples."""
+        if session.recording is None or session.damaged:
+            return
+        relay = self._relay
+
+        def work() -> None:
+            envelopes = session.waveforms()
+            if envelopes:
+                with contextlib.suppress(RuntimeError):  # the browser was closed meanwhile
+                    relay.waveforms.emit(session.folder, envelopes)
+
+        threading.Thread(target=work, name="sessions-waveforms", daemon=True).start()
+
+    def _on_waveforms(self, folder: Path, envelopes: dict) -> None:
+        if self.session is None or self.session.folder != folder:
+            return  # another session was chosen while this one was read
+        for lane, envelope in envelopes.items():
+            self.timeline.set_waveform(lane, envelope)
 
     def _show_details(self, session: Session | None) -> None:
         editable = session is not None and not session.damaged and bool(session.meta)

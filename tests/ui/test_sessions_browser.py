@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pytest
+import soundfile as sf
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -69,6 +72,36 @@ def test_browser_lists_and_opens_sessions(qtbot, tmp_path):
     assert {"caller", "agent", "action", "config", "line"} <= lanes
     assert "no goodbye (skip goodbye on)" in browser.verdict.text()
     assert not browser.play_button.isEnabled()  # a text-mode call has no recording
+
+
+def test_a_recorded_session_shows_both_channels_as_waveforms(qtbot, tmp_path):
+    """The caller's and the agent's channels of the recording, inside their lanes, each
+    loud where that side spoke and silent where the other did."""
+    seed, skip = make_sessions(tmp_path)
+    session = open_session(seed)
+    heard, said = session.first(ev.CallerSpeech), session.first(ev.AgentSpeech)
+    rate = 16000
+    data = np.zeros((int((session.duration + 1) * rate), 2), np.float32)
+    for channel, e, level in ((0, heard, 0.5), (1, said, 0.4)):
+        a, b = int(e.start * rate), int(e.end * rate)
+        data[a:b, channel] = level * np.sin(np.arange(b - a) / 4)
+    sf.write(seed / "recording.wav", data, rate, subtype="PCM_16")
+    browser = opened(qtbot, tmp_path)
+    browser.resize(1200, 800)
+    browser.show()
+    browser.select(seed)
+    waves = browser.timeline.waveforms
+    qtbot.waitUntil(lambda: {"caller", "agent"} <= set(waves), timeout=10_000)
+
+    def loudest(lane: str, e: ev.Event) -> float:
+        return float(waves[lane].columns(e.start, e.end, 1)[1][0])
+
+    assert loudest("caller", heard) == pytest.approx(0.5, abs=0.02)
+    assert loudest("agent", said) == pytest.approx(0.4, abs=0.02)
+    assert loudest("caller", said) < 0.01 and loudest("agent", heard) < 0.01
+    screenshot(browser, "session-browser-waveforms")
+    browser.select(skip)  # a typed call: no recording, no waveforms
+    assert browser.timeline.waveforms == {}
 
 
 def test_every_column_is_on_screen_in_the_dialog(qtbot, tmp_path):
