@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import socket
 
+import numpy as np
 import pytest
 
 from console.agent.offline import OfflineAgent
+from console.audio.audibility import goodbye_audibility
 from console.core import events as ev
 from console.core.agent_port import (
     AgentRequest,
@@ -27,6 +29,7 @@ from console.core.agent_port import (
 )
 from console.core.config import parse_config
 from console.core.farewell import farewell_without_hangup, reads_as_farewell
+from console.report.verdict import verdict
 from console.scenario.checks import check_expectations, ended_by, evaluate
 from console.scenario.model import Expectations, Scenario
 from console.scenario.runner import run_scenario
@@ -322,6 +325,110 @@ def test_ended_by_maps_every_drop_reason(reason, detail, name):
         if c.key == "ended_by"
     ]
     assert check.passed
+
+
+# -- goodbye_audible -----------------------------------------------------------------------
+
+RATE = 16000
+
+
+def measured(start: float, end: float, drop_t: float, sound_to: float, planned_s: float, seq: int):
+    """The audibility event a call records, measured by the real analysis on an agent
+    channel with a tone from the goodbye's start to `sound_to`."""
+    agent = np.zeros(int((drop_t + 1) * RATE), np.float32)
+    a, b = int(start * RATE), int(sound_to * RATE)
+    agent[a:b] = 0.3 * np.sin(np.arange(b - a) / 3)
+    heard = goodbye_audibility(agent, RATE, start, end, drop_t, planned_s)
+    return ev.GoodbyeAudibility(
+        t=drop_t,
+        config_version=1,
+        seq=seq,
+        audible_to_end=heard.audible_to_end,
+        sound_end=heard.sound_end,
+        drop=heard.drop,
+        margin_s=heard.margin_s,
+        missing_s=heard.missing_s,
+        verdict=heard.verdict,
+    )
+
+
+def ending(cut_short: bool = False, heard: ev.GoodbyeAudibility | None = None) -> list[ev.Event]:
+    """The action at 3 s, a 1.5 s goodbye, the drop at 4.5 s, and what was measured."""
+    bye = ev.Goodbye(
+        t=3.0,
+        config_version=1,
+        seq=2,
+        text="Thanks for your time.",
+        source="main_prompt",
+        start=3.0,
+        end=4.5,
+        cut_short=cut_short,
+    )
+    dropped = ev.LineDropped(
+        t=4.5, config_version=1, seq=3, reason=ev.END_CALL_ACTION, since_action_s=1.5
+    )
+    return [action(3.0, 1), bye, dropped, *([heard] if heard else [])]
+
+
+def audible_check(events: list[ev.Event], want: bool = True) -> tuple[bool, str]:
+    (check,) = [
+        c
+        for c in evaluate(Expectations(goodbye_audible=want), events, [])
+        if c.key == "goodbye_audible"
+    ]
+    return check.passed, check.failure
+
+
+def test_goodbye_audible_passes_on_a_goodbye_heard_to_its_end():
+    heard = measured(3.0, 4.3, 4.5, sound_to=4.3, planned_s=1.3, seq=4)
+    assert heard.audible_to_end, heard.verdict
+    assert audible_check(ending(heard=heard)) == (True, None)
+    assert audible_check(ending(heard=heard), want=False) == (
+        False,
+        "expected the goodbye to be clipped; it played to its end",
+    )
+    assert audible_check(ending()) == (True, None)  # a text run: read from the timeline
+
+
+def test_goodbye_audible_fails_on_a_goodbye_the_recording_shows_clipped():
+    # 2.12 s rendered, 1.5 s played: the recording is still sounding at the drop.
+    clipped = measured(3.0, 4.5, 4.5, sound_to=4.5, planned_s=2.12, seq=4)
+    assert clipped.verdict == "goodbye clipped: the last 0.62 s were not played at the drop"
+    assert audible_check(ending(heard=clipped)) == (False, clipped.verdict)
+    assert audible_check(ending(heard=clipped), want=False) == (True, None)
+    # The measurement outranks the timeline: a goodbye the timeline calls whole but the
+    # recording shows cut still fails.
+    assert not ending(heard=clipped)[1].cut_short
+
+
+def test_goodbye_audible_fails_on_a_goodbye_cut_short_with_no_recording():
+    assert audible_check(ending(cut_short=True)) == (
+        False,
+        "the goodbye was cut short at 4.50 s",
+    )
+    early = [*ending()[:2], drop(4.0, 3)]  # the line dropped half a second before its end
+    assert audible_check(early) == (
+        False,
+        "the line dropped at 4.00 s, before the goodbye ended (4.50 s)",
+    )
+    assert audible_check([action(3.0, 1), drop(3.0, 2)]) == (False, "no goodbye played")
+
+
+def test_goodbye_audible_in_a_scenario_file_is_checked_on_a_run():
+    assert run_scenario(scenario({"goodbye_audible": True}), config()).passed
+    result = run_scenario(scenario({"goodbye_audible": False}), config())
+    assert result.failures == ["expected the goodbye to be clipped; it played to its end"]
+
+
+def test_the_report_verdict_line_says_the_goodbye_was_clipped():
+    clipped = measured(3.0, 4.5, 4.5, sound_to=4.5, planned_s=2.12, seq=4)
+    assert verdict(ending(heard=clipped)) == (
+        "end_call fired (config v1); goodbye 'Thanks for your time.' played 1.50 s; "
+        "goodbye clipped: the last 0.62 s were not played at the drop; "
+        "line dropped 1.50 s after the action"
+    )
+    heard = measured(3.0, 4.3, 4.5, sound_to=4.3, planned_s=1.3, seq=4)
+    assert "goodbye audible to its end, 200 ms before the drop;" in verdict(ending(heard=heard))
 
 
 # -- caller speech after the action ---------------------------------------------------------
