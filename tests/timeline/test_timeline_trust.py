@@ -70,6 +70,13 @@ def test_caller_speech_during_the_goodbye_is_kept(qtbot, window, store, tmp_path
         lambda: any(e.speech == "goodbye" for e in events_of(window, ev.SpeechStarted)),
         timeout=10_000,
     )
+    # The goodbye is on its lane from its first sample, and grows while it plays.
+    assert events_of(window, ev.Goodbye) == []  # still playing
+    live = [i for i in window.timeline.model.items if i.live and i.lane == "goodbye"]
+    assert live, "no growing goodbye bar while the goodbye plays"
+    first = window.timeline.item_rect(live[0]).width()
+    qtbot.waitUntil(lambda: window.timeline.item_rect(live[0]).width() > first + 5, timeout=3000)
+    assert live[0].live and events_of(window, ev.Goodbye) == []
     say(qtbot, window, "wait, actually one more question")
     qtbot.waitUntil(lambda: window.call is None, timeout=15_000)
     late = [e for e in events_of(window, ev.CallerSpeech) if e.after_action]
