@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from console.audio.audibility import goodbye_audibility
+from tests.parts import require
 
 RATE = 16000
 
@@ -20,7 +21,7 @@ def goodbye_audio() -> np.ndarray:
     try:
         synth = Synthesizer(RATE)
     except SpeechUnavailable as exc:
-        pytest.skip(f"no speech engine: {exc}")
+        require(f"SPEECH SYNTHESIS MISSING: apt-get install espeak-ng ({exc})")
     try:
         return synth.render_now("Thanks for your time, have a great day. Goodbye.")
     finally:
