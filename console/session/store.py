@@ -48,7 +48,7 @@ from console.session.reader import Session, _alive, folder_problem, open_session
 
 INDEX_FILE = ".sessions-index.sqlite3"
 _SIGNED = (META_FILE, EVENTS_FILE, CONFIGS_FILE, RECORDING_FILE)
-SCHEMA = 2  # PRAGMA user_version; another number: the index is rebuilt
+SCHEMA = 3  # PRAGMA user_version; another number: the index is rebuilt (3: ENDED_BY labels)
 BATCH = 200  # folders read between commits while (re)building
 
 _COLUMNS = (
@@ -91,10 +91,15 @@ SORTS = {
     "config": "config",
 }
 
+# How each drop reason reads in the browser's "Ended by" column and filter (every reason
+# of console/core/events.py: DROP_REASONS has a label here).
 ENDED_BY = {
     ev.END_CALL_ACTION: "End Call",
+    ev.END_CALL_PHRASE: "end-call phrase",
     ev.CALLER_HUNG_UP: "caller hung up",
     ev.TESTER_HUNG_UP: "tester hung up",
+    ev.AGENT_HUNG_UP: "agent hung up",
+    ev.VOICEMAIL: "voicemail",
     ev.TIMEOUT: "timeout",
     ev.ERROR: "error",
 }

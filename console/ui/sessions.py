@@ -45,7 +45,7 @@ from console.report.escape import qt_rich
 from console.report.table import describe
 from console.report.verdict import verdict
 from console.session.reader import Session, open_session, recover
-from console.session.store import Query, Refreshed, Rows, SessionRow, SessionStore
+from console.session.store import ENDED_BY, Query, Refreshed, Rows, SessionRow, SessionStore
 from console.ui.timeline import TimelineView
 
 ANY = "Any"
@@ -320,7 +320,7 @@ class SessionBrowser(QDialog):
         sizes = {
             "started": width("2026-11-24 10:15:00") + 24,
             "duration": width("1234.5 s") + 24,
-            "ended_by": width("tester hung up") + 24,
+            "ended_by": max(width(label) for label in ENDED_BY.values()) + 24,
             "goodbye": width("cut short") + 24,
             "status": width("recovered") + 24,
             "bug": width("BUG: said goodbye but never") + 24,

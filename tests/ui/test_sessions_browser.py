@@ -15,7 +15,7 @@ from console.core import events as ev
 from console.scenario.model import load_scenario
 from console.scenario.runner import run_scenario
 from console.session.reader import open_session
-from console.session.store import INDEX_FILE, SessionStore
+from console.session.store import ENDED_BY, INDEX_FILE, SessionStore
 from console.ui.sessions import SessionBrowser, SessionTable
 from tests.conftest import ASSETS
 from tests.ui.conftest import screenshot
@@ -185,6 +185,35 @@ def test_filters_and_sorting(qtbot, tmp_path):
     assert browser.rows[0].folder == renamed
     header.setSortIndicator(column("Ended by"), Qt.SortOrder.AscendingOrder)
     assert [r.ended_by for r in browser.rows] == sorted(r.ended_by for r in browser.rows)
+
+
+def ended_by(root, reason: str):
+    """A session the writer saved, ended for this reason (a SIP BYE, a voicemail, the
+    tester's Hang up, the platforms' end-call phrase)."""
+    from console.core.config import ConfigStore, parse_config
+    from console.session.writer import SessionWriter, new_session_dir
+
+    folder = new_session_dir(root, reason)
+    writer = SessionWriter(folder, ConfigStore(parse_config({})), {"name": reason})
+    writer(ev.CallStarted(t=0.0, config_version=1, seq=1, agent_backend="offline"))
+    writer(ev.LineDropped(t=4.0, config_version=1, seq=2, reason=reason, detail=reason))
+    assert writer.close() == []
+    return folder
+
+
+def test_the_ended_by_filter_offers_every_way_a_call_ends(qtbot, tmp_path):
+    reasons = (ev.TESTER_HUNG_UP, ev.END_CALL_PHRASE, ev.AGENT_HUNG_UP, ev.VOICEMAIL)
+    folders = {reason: ended_by(tmp_path, reason) for reason in reasons}
+    browser = opened(qtbot, tmp_path)
+    combo = browser.filters["ended_by"]
+    offered = [combo.itemText(n) for n in range(combo.count())]
+    assert offered == ["Any", "agent hung up", "end-call phrase", "tester hung up", "voicemail"]
+    for reason, folder in folders.items():
+        assert cell(browser, folder, "Ended by") == ENDED_BY[reason]
+    for reason, folder in folders.items():
+        browser.set_filter("ended_by", ENDED_BY[reason])
+        assert [r.folder for r in browser.rows] == [folder]
+    assert set(ENDED_BY) == set(ev.DROP_REASONS)  # a reason added later needs a label too
 
 
 def test_rename_in_the_browser_is_saved_with_the_session(qtbot, tmp_path):
