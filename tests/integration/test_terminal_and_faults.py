@@ -54,20 +54,33 @@ def start_terminal_call(tmp_path: Path) -> subprocess.Popen:
     )
 
 
+def read_until(proc: subprocess.Popen, text: str, seen: list[str]) -> None:
+    """Read the child's lines into `seen` until one holds `text`, however long a busy
+    machine takes to print it; a fixed sleep fails under load."""
+    assert proc.stdout is not None
+    while not any(text in line for line in seen):
+        line = proc.stdout.readline()
+        assert line, f"the call ended before {text!r}: {seen}"
+        seen.append(line)
+
+
 def test_terminal_call_with_typed_input(tmp_path):
     script = "/edit end_call.skip_goodbye=maybe\n/edit end_call.goodbye_prompt='Say \"Later!\"'\n"
     proc = start_terminal_call(tmp_path)
     assert proc.stdin is not None
-    time.sleep(1.0)
+    seen: list[str] = []
+    read_until(proc, "Mode:", seen)
     proc.stdin.write(script)
     proc.stdin.flush()
-    time.sleep(0.5)
+    read_until(proc, "v2: end_call.goodbye_prompt", seen)  # both edits were taken in
     proc.stdin.write("no thanks\n")
     proc.stdin.flush()
-    out, _ = proc.communicate(timeout=30)
+    rest, _ = proc.communicate(timeout=30)
+    out = "".join(seen) + rest
     assert proc.returncode == 0, out
     assert "Mode: text" in out
     assert "edit refused: end_call.skip_goodbye" in out
+    assert out.count("edit refused") == 1, out  # the timeline's row only, not twice
     assert "v2: end_call.goodbye_prompt" in out
     assert '"Later!"' in out and "dropped: end_call_action" in out
     assert "Session saved:" in out
@@ -75,14 +88,9 @@ def test_terminal_call_with_typed_input(tmp_path):
 
 def test_ctrl_c_hangs_up_cleanly(tmp_path):
     proc = start_terminal_call(tmp_path)
-    assert proc.stdout is not None
-    # Wait until the call is up (its Ctrl+C handler is set before "Mode:" is printed),
-    # however long a busy machine takes to get there; a fixed sleep fails under load.
-    head = []
-    while not any(line.startswith("Mode:") for line in head):
-        line = proc.stdout.readline()
-        assert line, f"the call ended before it was ready: {head}"
-        head.append(line)
+    # Wait until the call is up (its Ctrl+C handler is set before "Mode:" is printed).
+    head: list[str] = []
+    read_until(proc, "Mode:", head)
     proc.send_signal(signal.SIGINT)
     rest, _ = proc.communicate(timeout=30)
     out = "".join(head) + rest

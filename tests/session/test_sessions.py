@@ -49,7 +49,10 @@ def test_verdict_in_plain_words(tmp_path):
     s2 = open_session(recorded(tmp_path, "09-edit-skip-goodbye-mid-call.yaml"))
     assert "no goodbye (skip goodbye on)" in verdict(s2.events)
     s3 = open_session(recorded(tmp_path, "07-renamed-action.yaml"))
-    assert verdict(s3.events).startswith("the End Call action was never invoked")
+    # The drop's detail says what its reason's label says: once, not "... (the caller hung up)".
+    assert verdict(s3.events) == (
+        "the End Call action was never invoked; line dropped at 21.57 s: the caller hung up"
+    )
 
 
 def test_markdown_and_html_reports(tmp_path):
