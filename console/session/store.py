@@ -15,7 +15,7 @@ each file the console reads there). It is:
 - rebuilt from the folders when it is missing, unreadable or of another schema.
 
 `rows()` answers from the index alone, so listing 20,000 sessions never opens 20,000
-folders; `refresh()` stats every folder (two `stat` calls each) and opens only the
+folders; `refresh()` stats every folder (the four files it signs) and opens only the
 changed ones, and runs off the GUI thread. Nothing here raises for what a folder holds:
 a damaged folder is a row with status "damaged" and its problems.
 """

@@ -4,6 +4,7 @@ recovery offered on start; every column on screen."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -360,3 +361,31 @@ def test_the_start_finds_crashed_calls_through_the_index(qtbot, tmp_path, store,
     assert index.row(listed.name).status == "recovered"
     assert index.row(new.name).status == "recovered"
     assert {index.row(f.name).status for f in done_calls} == {"complete"}
+
+
+def test_the_start_scan_opens_no_indexed_complete_session(tmp_path, monkeypatch):
+    """Months of complete calls in the index: the crash scan at start reads the one
+    new folder (a crashed call) and opens, or even stats, none of the others."""
+    import console.session.store as store_module
+
+    done_calls = make_sessions(tmp_path, (SEED, SKIP, RENAMED, SILENCE))
+    SessionStore(tmp_path).refresh()  # listed once: all four are indexed, complete
+    (crash,) = make_sessions(tmp_path / "elsewhere", ("02-seed-yes-goes-on.yaml",))
+    meta = json.loads((crash / "session.json").read_text())
+    meta.update(status="recording", pid=2**22 + 4321)
+    (crash / "session.json").write_text(json.dumps(meta))
+    crash = crash.rename(tmp_path / crash.name)  # a call that never closed: not indexed
+    (tmp_path / "elsewhere").rmdir()
+    opened, signed = [], []
+    real_open, real_signature = store_module.open_session, store_module.signature
+    monkeypatch.setattr(
+        store_module, "open_session", lambda f: opened.append(Path(f).name) or real_open(f)
+    )
+    monkeypatch.setattr(
+        store_module, "signature", lambda f: signed.append(Path(f).name) or real_signature(f)
+    )
+    scan = SessionStore(tmp_path).recovery_scan()
+    assert [s.folder for s in scan.crashed] == [crash]
+    assert opened and set(opened) == {crash.name}, opened
+    assert set(signed) <= {crash.name}, signed
+    assert {SessionStore(tmp_path).row(f.name).status for f in done_calls} == {"complete"}
