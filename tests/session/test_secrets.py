@@ -41,6 +41,7 @@ from console.core.redact import (
 )
 from console.session.export import safe_meta, to_html, to_markdown, to_zip
 from console.session.reader import open_session
+from console.session.store import INDEX_FILE, SessionStore
 from tests.conftest import ROOT, EventWaiter
 
 KEY = "sk-MARKERKEY-0123456789abcdef"
@@ -173,7 +174,7 @@ def test_safe_meta_drops_secret_keys_and_redacts_what_is_left(monkeypatch):
     assert safe["mode"] == "text" and safe["models"] == {"llm": "m at http://***@h/v1"}
 
 
-def llm_call(url: str, sessions: Path) -> Path:
+def llm_call(url: str, sessions: Path, name: str = "gui call") -> Path:
     """A typed call answered by the model at `url`: the greeting, one caller line, the
     endpoint's error on the timeline, hang up. Returns the session folder."""
     from console.agent.llm import LLMAgent, LLMSettings
@@ -184,7 +185,7 @@ def llm_call(url: str, sessions: Path) -> Path:
     rec = EventWaiter()
     call = LiveCall(
         ConfigStore(parse_config({"agent": {"main_prompt": "Say hello.", "greeting": "Hi."}})),
-        LiveOptions(text_only=True, sessions_dir=sessions),
+        LiveOptions(text_only=True, sessions_dir=sessions, name=name),
         agent=LLMAgent(settings),
         listeners=[rec],
     )
@@ -206,15 +207,21 @@ def test_an_echoing_endpoint_leaks_no_secret_to_disk_exports_or_settings(
 
     monkeypatch.setenv("ENDCALL_LLM_API_KEY", KEY)
     sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    SessionStore(sessions).refresh()  # an index exists: each call is added as it is saved
     plain_url = f"http://127.0.0.1:{echo.port}/v1"
-    folders = [llm_call(plain_url, sessions), llm_call(echo.url(), sessions)]
+    # A tester who pastes the endpoint, credentials and all, into the call's name.
+    pasted = f"retry via http://{USER}:{PASSWORD}@127.0.0.1:{echo.port}/v1 key {KEY}"
+    folders = [llm_call(plain_url, sessions, pasted), llm_call(echo.url(), sessions)]
     # The endpoint really was sent the key (Bearer) and the URL's password (Basic), and
     # echoed them back: the search below is not a search for something never there.
     sent = json.dumps(echo.seen)
     assert KEY in sent and BASIC in sent, sent
     settings = LLMSettings(base_url=echo.url(), model="tiny-model")
 
+    SessionStore(sessions).refresh()  # as the browser lists them
     written = all_files(sessions)
+    assert str(sessions / INDEX_FILE) in written  # the index is searched too
     assert written and all(not leaks(data) for data in written.values()), {
         name: leaks(data) for name, data in written.items() if leaks(data)
     }
