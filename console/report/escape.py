@@ -61,6 +61,44 @@ def md_inline(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", s)
 
 
+# What may still open a block at the start of a line once md_inline has escaped the
+# rest: a list item (- + or 1. 1)), a setext heading's underline (=== or ---), a rule.
+_MD_BLOCK_MARK = "-+="
+_MD_LIST_NUMBER = re.compile(r"^\d{1,9}(?=[.)])")
+
+
+def md_lines(text: object) -> list[str]:
+    """For a Markdown block of several lines (a quote of a tester's note): each line as
+    md_inline makes it, its leading spaces dropped (four would start a code block) and
+    a marker that would open a list, a heading or a rule escaped, so every line shows
+    as written and none makes a block of its own. The caller joins them."""
+    s = redact(str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    lines = []
+    for raw in s.split("\n"):
+        line = md_inline(raw.strip())
+        number = _MD_LIST_NUMBER.match(line)
+        if line[:1] and line[0] in _MD_BLOCK_MARK:
+            line = "\\" + line
+        elif number:
+            line = f"{line[: number.end()]}\\{line[number.end() :]}"
+        lines.append(line)
+    return lines
+
+
+def md_quote(text: object, lead: str = "") -> list[str]:
+    """A block quote of several lines of someone else's text, after an optional lead
+    (already Markdown): each line on its own line (a hard break), blank lines as
+    paragraph breaks, nothing in it able to act (see md_lines)."""
+    lines = md_lines(str(text).strip())
+    if lead:
+        lines = [lead, *lines] if len(lines) > 1 else [f"{lead} {lines[0]}".rstrip()]
+    out = []
+    for n, line in enumerate(lines):
+        follows = n + 1 < len(lines) and lines[n + 1] != ""
+        out.append(f"> {line}\\" if line and follows else f"> {line}" if line else ">")
+    return out
+
+
 def md_code(text: object) -> str:
     """Inline code: shown exactly as written, in a span no backtick inside can close."""
     s = printable(text)

@@ -30,7 +30,7 @@ from console.core.config import diff_configs, dump_config
 from console.core.files import open_regular, regular_file
 from console.core.redact import redact, redact_obj
 from console.report.escape import html_text as escape
-from console.report.escape import md_code, md_code_block, md_inline
+from console.report.escape import md_code, md_code_block, md_inline, md_quote
 from console.report.facts import fact_rows, label, readable
 from console.report.svg import timeline_svg
 from console.report.table import describe
@@ -161,7 +161,7 @@ def to_markdown(session: Session, clip: Clip | None = None) -> str:
     lines = [f"## End Call session {m(session.title)}", ""]
     marked, note = session.bug
     if marked:  # the tester's words first: they say what to look for
-        lines += [f"> **Bug (the tester's note):** {m(note) if note else '(no note)'}", ""]
+        lines += [*md_quote(note or "(no note)", "**Bug (the tester's note):**"), ""]
     devices = readable(meta.get("devices")) if meta.get("devices") else "none (typed input)"
     lines += [
         f"**Verdict:** {m(verdict(session.events))}",
@@ -235,7 +235,8 @@ def to_html(session: Session, clip: Clip | None = None) -> str:
     )
     problems = "".join(f"<li>{escape(p)}</li>" for p in session.problems)
     marked, note = session.bug
-    bug = f"<p class=bug><b>Bug (the tester's note):</b> {escape(note or '(no note)')}</p>"
+    note_html = escape((note or "(no note)").strip()).replace("\n", "<br>")
+    bug = f"<p class=bug><b>Bug (the tester's note):</b> {note_html}</p>"
     facts = "".join(
         f"<tr><th>{escape(label)}</th><td>{escape(text)}</td></tr>"
         for label, text in [*fact_rows(meta), ("Session folder", session.name)]

@@ -58,6 +58,74 @@ def test_markdown_report_shows_hostile_text_and_obeys_none_of_it(tmp_path):
     assert "<pre><code" in html and html.count("<pre><code") == 1  # the config fence only
 
 
+class Lines(HTMLParser):
+    """A page's visible text, a line break for each <br> and each paragraph's end."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data.replace("\n", ""))
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.strip() for line in "".join(self.parts).strip().split("\n")]
+
+
+NOTE_LINES = [
+    "The goodbye was cut after 'Thanks for'.",
+    "",
+    "# Steps",
+    "1. say no",
+    "- wait for the goodbye",
+    "Looks like a title",
+    "===",
+    "[see the log](http://evil.example) ![x](http://evil.example/x.png)",
+    "<details><summary>more</summary> <img src=x onerror=alert(1)>",
+    "    four spaces in",
+    "---",
+]
+
+
+def test_a_bug_note_of_several_lines_shows_its_lines_and_obeys_none_of_them(tmp_path):
+    from console.scenario.model import load_scenario
+    from console.scenario.runner import run_scenario
+    from console.session.store import SessionStore
+    from tests.conftest import ASSETS
+
+    scenario, config = load_scenario(ASSETS / "scenarios" / "01-seed-no-to-ready.yaml")
+    folder = run_scenario(scenario, config, sessions_dir=tmp_path).session_dir
+    SessionStore(tmp_path).set_bug(folder, True, "\n".join(NOTE_LINES))
+    md = to_markdown(open_session(folder))
+    assert "\u240a" not in md  # no "␊" where the tester pressed Enter
+    page = render_markdown(md)
+    quote = page.split("<blockquote>", 1)[1].split("</blockquote>", 1)[0]
+    # Each line of the note is a line of the quote, as written...
+    shown = [line.strip() for line in NOTE_LINES]
+    assert Lines(quote).lines == ["Bug (the tester's note):", *shown]
+    # ...and none of them made a heading, a list, a rule, a link, an image or HTML.
+    tags = Tags(page).tags
+    assert tags["blockquote"] == 1 and tags["h2"] == 1 and tags["h1"] == 0, tags
+    quoted = Tags(quote).tags
+    for tag in ("h1", "h2", "h3", "ul", "ol", "li", "hr", "a", "img", "details", "pre", "code"):
+        assert quoted[tag] == 0, (tag, quoted)
+    # The HTML report keeps the lines too, escaped.
+    report = to_html(open_session(folder))
+    note = report.split("<p class=bug>", 1)[1].split("</p>", 1)[0]
+    assert Lines(note).lines == [f"Bug (the tester's note): {shown[0]}", *shown[1:]]
+    assert Tags(note).tags.keys() <= {"b", "br"}
+
+
 def test_html_report_escapes_every_transcript_cell_and_fact(tmp_path):
     folder = hostile_session(tmp_path)
     page = to_html(open_session(folder))
@@ -139,8 +207,11 @@ def test_llm_settings_dialog_shows_an_endpoint_error_as_plain_text(qtbot):
 
 @pytest.mark.parametrize("text", [PAYLOAD, "x" * 10_000 + "\x1b", "\u202eevil"])
 def test_escapers_leave_no_control_character(text):
-    from console.report.escape import html_text, md_inline, qt_rich, terminal, xml_text
+    from console.report.escape import html_text, md_inline, md_quote, qt_rich, terminal, xml_text
 
-    for fn in (terminal, md_inline, html_text, qt_rich, xml_text):
+    def quote(t: str) -> str:
+        return "\n".join(md_quote(t))
+
+    for fn in (terminal, md_inline, quote, html_text, qt_rich, xml_text):
         out = fn(text)
         assert ESC not in out and CR not in out and "\x00" not in out and "\u202e" not in out
