@@ -15,6 +15,8 @@ assistive tools), Return or Space plays the recording from the selected event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -42,6 +44,7 @@ TOP = 26  # the time ruler
 LEFT = 78  # lane titles
 MIN_PX_PER_S = 0.02  # a 12-hour call still fits on a laptop screen
 MAX_PX_PER_S = 4000.0
+LABEL_GAP = 8  # between two labels set side by side
 DENSE_ITEMS_PER_PX = 1.0  # more visible items than pixels: draw merged runs
 WAVE_LANES = ("caller", "agent")
 
@@ -62,7 +65,7 @@ class TimelineView(QWidget):
         self.selected: Item | None = None
         self.text_scale = 1.0
         self.waveforms: dict[str, Envelope] = {}
-        self._labels_drawn: list[QRectF] = []
+        self.labels_drawn: list[QRectF] = []  # where the last paint put its labels
         self._drag: tuple[float, float] | None = None
         self._moved = False
         self.setMouseTracking(True)
@@ -314,14 +317,20 @@ class TimelineView(QWidget):
             self._paint_waveform(p, lane, envelope, t_left, t_right)
         self._paint_line(p)
         for lat in self.model.latencies:
-            self._paint_latency(p, lat, text_color)
+            self._paint_latency(p, lat)
         visible = self.model.visible(t_left, t_right, self.now)
-        self._labels_drawn: list[QRectF] = []  # point labels never overprint each other
+        self.labels_drawn = []  # no label overprints another (points first, then latencies)
         if len(visible) > DENSE_ITEMS_PER_PX * max(1, self.width() - self.left):
             self._paint_dense(p, visible)
         else:
             for item in visible:
                 self._paint_item(p, item, text_color)
+        p.setFont(self._font(-1))
+        p.setPen(text_color)
+        for lat in self.model.latencies:
+            box = self.latency_label_rect(lat, self.labels_drawn)
+            self.labels_drawn.append(box)
+            p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, lat.label)
         if self.now is not None and self.model.dropped is None:
             x = self.x_of(self.now)
             p.setPen(QPen(QColor(COLORS["action"][1]), 1, Qt.PenStyle.DashLine))
@@ -443,16 +452,23 @@ class TimelineView(QWidget):
         label = f"{item.label} …" if item.live else item.label
         if rect.width() > 30 and not point:
             light = item.style != "after_action" and not see_through
+            shown = self.bar_text(item, rect.width() - 8, p.fontMetrics())
+            inner = rect.adjusted(4, 0, -4, 0)
+            if see_through:  # the waveform runs under the words: a veil keeps them legible
+                veil = QColor(self.palette().base().color())
+                veil.setAlpha(170)
+                width = p.fontMetrics().horizontalAdvance(shown) + 4
+                high = p.fontMetrics().height()
+                p.fillRect(
+                    QRectF(inner.left() - 2, inner.center().y() - high / 2, width, high), veil
+                )
             p.setPen(QColor("#ffffff") if light else text_color)
-            shown = p.fontMetrics().elidedText(
-                label, Qt.TextElideMode.ElideRight, int(rect.width() - 8)
-            )
-            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, shown)
+            p.drawText(inner, Qt.AlignmentFlag.AlignVCenter, shown)
         elif point and label:
             box = self.point_label_rect(item)
-            if any(box.intersects(other) for other in self._labels_drawn):
+            if any(box.intersects(other) for other in self.labels_drawn):
                 return  # a neighbour's label is there: this one is in the hover text
-            self._labels_drawn.append(box)
+            self.labels_drawn.append(box)
             p.setPen(text_color)
             p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
 
@@ -467,23 +483,52 @@ class TimelineView(QWidget):
             x = max(self.left + 2, rect.left() - 3 - width)
         return QRectF(x, rect.top(), width, metrics.height())
 
-    def _paint_latency(self, p: QPainter, lat: Latency, text_color: QColor) -> None:
+    def _paint_latency(self, p: QPainter, lat: Latency) -> None:
+        """The bracket; its label is drawn once the points' labels are placed."""
         y = self.lane_y(lat.lane) + self.lane_h - 2
         x0, x1 = self.x_of(lat.start), self.x_of(lat.end)
         p.setPen(QPen(QColor(COLORS["latency"][1]), 1))
         p.drawLine(QPointF(x0, y), QPointF(x1, y))
         p.drawLine(QPointF(x0, y - 4), QPointF(x0, y))
         p.drawLine(QPointF(x1, y - 4), QPointF(x1, y))
-        p.setPen(text_color)
-        box = self.latency_label_rect(lat)
-        p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, lat.label)
 
-    def latency_label_rect(self, lat: Latency) -> QRectF:
-        """Under its bracket when wide enough, else left of its start; always inside."""
+    def latency_label_rect(self, lat: Latency, avoid: Sequence[QRectF] = ()) -> QRectF:
+        """Under its bracket when wide enough, else left of its start; always inside, and
+        beside (not over) the labels in `avoid`: in a short lane the drop's label and
+        "goodbye end → drop" would share a line."""
         metrics = QFontMetricsF(self._font(-1))
         y = self.lane_y(lat.lane) + self.lane_h - 2
         x0, x1 = self.x_of(lat.start), self.x_of(lat.end)
         width = metrics.horizontalAdvance(lat.label) + 2
         x = (x0 + x1 - width) / 2 if x1 - x0 > width + 4 else x0 - width - 3
-        x = min(max(x, self.left + 2), self.width() - width - 4)
-        return QRectF(x, y - 4 - metrics.height(), width, metrics.height())
+        box = self._inside(QRectF(x, y - 4 - metrics.height(), width, metrics.height()))
+        for _ in range(len(avoid)):
+            hit = [other for other in avoid if box.intersects(other)]
+            if not hit:
+                break
+            left = min(other.left() for other in hit) - width - LABEL_GAP
+            if left >= self.left + 2:
+                box.moveLeft(left)
+            else:
+                box.moveLeft(max(other.right() for other in hit) + LABEL_GAP)
+            box = self._inside(box)
+        return box
+
+    def _inside(self, box: QRectF) -> QRectF:
+        box.moveLeft(min(max(box.left(), self.left + 2), self.width() - box.width() - 4))
+        return box
+
+    def bar_text(self, item: Item, width: float, metrics) -> str:
+        """What fits inside a bar of this width: its label, cut at the right; a goodbye's
+        measured verdict ("— heard to its end", "— CLIPPED") is kept whole and the words
+        before it are cut instead, since the verdict is what the tester looks for."""
+        label = f"{item.label} …" if item.live else item.label
+        right = Qt.TextElideMode.ElideRight
+        if item.style in ("audible", "clipped") and " — " in label:
+            words, verdict = label.rsplit(" — ", 1)
+            tail = f" — {verdict}"
+            room = int(width - metrics.horizontalAdvance(tail))
+            if room >= metrics.horizontalAdvance("Thank…"):
+                return metrics.elidedText(words, right, room) + tail
+            return metrics.elidedText(verdict, right, int(width))
+        return metrics.elidedText(label, right, int(width))

@@ -124,6 +124,80 @@ def test_the_drop_label_stays_inside_after_fit_call(view):
         assert lbox.left() >= view.left and lbox.right() <= view.width()
 
 
+def test_labels_in_a_short_lane_never_overprint_each_other(view):
+    """At 1280x720 the Line lane is 30 px: the drop's label and "goodbye end → drop" used
+    to share a line and print over each other; they now sit side by side."""
+    for e in (
+        E(ev.CallStarted, t=0.0, agent_backend="offline"),
+        E(ev.ActionInvoked, t=5.0, action_name="end_call", why="x", latency_s=0.3),
+        E(
+            ev.Goodbye,
+            t=5.0,
+            text="Thanks for your time.",
+            source="main_prompt",
+            start=5.0,
+            end=7.0,
+            since_action_s=0.04,
+        ),
+        E(
+            ev.LineDropped,
+            t=7.1,
+            reason="end_call_action",
+            since_action_s=2.1,
+            since_goodbye_end_s=0.1,
+        ),
+    ):
+        view.add_event(e)
+    view.resize(900, 300)
+    view.fit()
+    assert view.lane_h == view.min_lane_h  # as short as a lane gets
+    view.grab()  # paint: the labels are placed
+    drop = next(i for i in view.model.items if i.label.startswith("dropped"))
+    boxes = view.labels_drawn
+    assert view.point_label_rect(drop) in boxes  # the drop's label is drawn...
+    assert len(boxes) >= len(view.model.latencies) + 1  # ...and every latency's
+    for n, box in enumerate(boxes):
+        assert view.left <= box.left() and box.right() <= view.width(), box
+        for other in boxes[n + 1 :]:
+            assert not box.intersects(other), (box, other)
+
+
+def test_a_narrow_goodbye_bar_keeps_its_verdict(view):
+    view.add_event(
+        E(
+            ev.Goodbye,
+            t=2.0,
+            text="Thanks for your time, Alex. Have a great day!",
+            source="main_prompt",
+            start=2.0,
+            end=3.7,
+        )
+    )
+    view.add_event(
+        E(
+            ev.GoodbyeAudibility,
+            t=3.8,
+            audible_to_end=True,
+            sound_end=3.6,
+            drop=3.8,
+            margin_s=0.2,
+            verdict="goodbye audible to its end, 200 ms before the drop",
+        )
+    )
+    (item,) = [i for i in view.model.items if i.lane == "goodbye"]
+    metrics = view.fontMetrics()
+    shown = view.bar_text(
+        item, metrics.horizontalAdvance("Thanks for your — heard to its end"), metrics
+    )
+    assert shown.startswith("Thanks") and "…" in shown and shown.endswith(" — heard to its end")
+    assert view.bar_text(item, 60, metrics).startswith("heard")  # only the verdict fits
+    view.add_event(E(ev.AgentSpeech, t=0.0, text="Hello there, Alex.", start=0.0, end=1.5))
+    said = next(i for i in view.model.items if i.lane == "agent")
+    assert view.bar_text(said, 60, metrics) == metrics.elidedText(
+        said.label, Qt.TextElideMode.ElideRight, 60
+    )  # a bar with no verdict is cut at the right, as before
+
+
 # 4. Skip goodbye is visible: a marker in the goodbye lane and the action-to-drop figure.
 def test_a_skipped_goodbye_is_drawn_and_measured(view):
     view.add_event(E(ev.CallStarted, t=0.0, agent_backend="offline"))
