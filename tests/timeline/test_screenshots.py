@@ -42,11 +42,16 @@ def test_window_during_and_after_an_audio_call(qtbot, window, store, virtual_aud
     choose(window.devices.output_combo, virtual_audio.speaker)
     injector = Injector(virtual_audio.caller_sink)
     synth = Synthesizer(16000)
+    # The envelopes read from the recording once the call has closed (the live ones are
+    # in the lanes already while the call is on; these replace them).
+    recorded: list[dict] = []
+    window.calls.waveforms.connect(recorded.append)
     try:
         injector.wait_steady()
         qtbot.mouseClick(window.call_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: bool(events_of(window, ev.SpeechStarted)), timeout=15_000)
-        qtbot.wait(1500)  # the greeting is playing: its bar grows
+        # A second and a half into the greeting, its bar has grown (call time, not a sleep).
+        qtbot.waitUntil(lambda: (window.calls.now() or 0.0) > 1.5, timeout=10_000)
         # ... and its sound is drawn in the Agent lane while it plays, not only after.
         qtbot.waitUntil(lambda: live_sound(window, "agent") > 0.05, timeout=5_000)
         assert window.call is not None
@@ -58,7 +63,9 @@ def test_window_during_and_after_an_audio_call(qtbot, window, store, virtual_aud
         qtbot.keyClicks(window.typed, "No thanks, not interested.")
         qtbot.keyClick(window.typed, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: window.call is None, timeout=30_000)
-        qtbot.waitUntil(lambda: "agent" in window.timeline.waveforms, timeout=10_000)
+        qtbot.waitUntil(lambda: bool(recorded), timeout=10_000)
+        drawn = window.timeline.waveforms
+        assert drawn["agent"] is recorded[0]["agent"] and drawn["caller"] is recorded[0]["caller"]
         qtbot.waitUntil(lambda: goodbye_bar(window).style != "", timeout=5_000)
     finally:
         injector.close()
