@@ -8,10 +8,52 @@ existed when it started, so it is restarted first (never during a call).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 TYPED_ONLY = "Typed input only (no audio)"
+WIDEST = 64  # characters a picker grows to when the toolbar has room
+
+
+class DeviceCombo(QComboBox):
+    """A picker whose closed box cuts a long name before its last bracket, not at its
+    end: the `(pulse:NAME)` or `(hw:1,0)` that tells two devices apart stays in sight
+    ("Remapped Monitor of Null…(pulse:virtual_mic)"); the list shows every name whole."""
+
+    def shown_text(self, width: int) -> str:
+        text, metrics, right = self.currentText(), self.fontMetrics(), Qt.TextElideMode.ElideRight
+        width = max(0, width)
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+        head, bracket, tail = text.rpartition(" (")
+        room = width - metrics.horizontalAdvance(bracket + tail)
+        if head and text.endswith(")") and room >= metrics.horizontalAdvance("Mic…"):
+            return metrics.elidedText(head, right, room) + bracket + tail
+        return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+
+    def paintEvent(self, _event) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = self.shown_text(field.width() - 4)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
 SYSTEM_DEFAULT = "System default"
 
 
@@ -20,10 +62,10 @@ class DevicePicker(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.input_combo = QComboBox()
+        self.input_combo = DeviceCombo()
         self.input_combo.setToolTip("Microphone (the caller's voice)")
         self.input_combo.setAccessibleName("Microphone")
-        self.output_combo = QComboBox()
+        self.output_combo = DeviceCombo()
         self.output_combo.setToolTip("Speaker (the agent's voice)")
         self.output_combo.setAccessibleName("Speaker")
         self.refresh_button = QPushButton("Refresh")
@@ -42,6 +84,9 @@ class DevicePicker(QWidget):
             # The list drops below the picker (not over the toolbar), as long as it needs.
             combo.setStyleSheet("QComboBox { combobox-popup: 0; }")
             combo.setMaxVisibleItems(20)
+            # Room the toolbar has to spare goes to the names (up to WIDEST characters).
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            combo.setMaximumWidth(combo.fontMetrics().horizontalAdvance("x" * WIDEST))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         mic, level, speaker = QLabel(" Mic:"), QLabel("Level:"), QLabel("Speaker:")
@@ -57,8 +102,8 @@ class DevicePicker(QWidget):
             self.output_combo,
             self.refresh_button,
         ):
-            layout.addWidget(widget)
-        layout.addStretch(1)
+            layout.addWidget(widget, 1 if isinstance(widget, DeviceCombo) else 0)
+        layout.addStretch(0)
         self.refresh_button.clicked.connect(lambda: self.refresh(rescan=True))
 
     # -- what was chosen -----------------------------------------------------------------

@@ -98,3 +98,23 @@ def test_devices_command_lists_sound_server_devices_to_use_as_pulse_names(virtua
     rows = {r[1]: r[0] for r in (line.split() for line in out.splitlines()) if len(r) > 1}
     assert rows["pulse:virtual_mic"] == "in" and rows["pulse:agent_out"] == "out", out
     assert "pulse:agent_out.monitor" not in out
+
+
+def test_a_long_device_name_keeps_its_pulse_name_in_sight(qtbot):
+    """The closed picker cuts a long name in the middle, so `(pulse:NAME)` stays in
+    sight, and the pickers take the room the toolbar has (the 1280 px screenshot read
+    "Remapped Monitor of Null Output (pulse:virt")."""
+    picker = DevicePicker()
+    qtbot.addWidget(picker)
+    name = "Remapped Monitor of Null Output (pulse:virtual_mic)"
+    combo = picker.input_combo
+    combo.addItem(name, "pulse:virtual_mic")
+    combo.setCurrentIndex(combo.count() - 1)
+    metrics = combo.fontMetrics()
+    shown = combo.shown_text(metrics.horizontalAdvance("Remapped Monitor (pulse:virtual_mic)"))
+    assert shown.startswith("Remapped") and "…" in shown and shown.endswith("(pulse:virtual_mic)")
+    assert combo.shown_text(metrics.horizontalAdvance(name) + 4) == name
+    picker.resize(1600, 40)
+    picker.show()
+    qtbot.waitExposed(picker)
+    assert combo.width() > metrics.horizontalAdvance(name) + 30  # whole, with its arrow
