@@ -49,6 +49,15 @@ from console.ui.transcript import TranscriptPanel
 __all__ = ["SYSTEM_DEFAULT", "TYPED_ONLY", "MainWindow", "about_text"]
 
 
+def call_ended_text(session_dir: Path | None) -> str:
+    """The status bar's word on a call that ended: the saved session by its folder's
+    name (the whole path ran under the status bar's right-hand labels at 1280 px; the
+    folder is in Sessions > Sessions folder)."""
+    if session_dir is None:
+        return "Call ended. It was not saved."
+    return f"Call ended. Saved as {session_dir.name} (Sessions > Export the last call, Ctrl+E)"
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -258,10 +267,7 @@ class MainWindow(QMainWindow):
         self.call_name.set_last(call.session_dir)
         self._set_calling(False)
         self.timeline.fit()
-        where = f" Session saved: {call.session_dir}" if call.session_dir else ""
-        self.statusBar().showMessage(
-            "Call ended." + where + " (Sessions > Export the last call, Ctrl+E)", 15000
-        )
+        self.statusBar().showMessage(call_ended_text(call.session_dir), 15000)
 
     def _editable_again(self) -> None:
         """After a call to a remote agent (SIP), the End Call fields are the console's

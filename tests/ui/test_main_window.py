@@ -31,6 +31,12 @@ def test_whole_call_with_goodbye(qtbot, window):
     assert any("Goodbye: Thanks for your time." in line for line in lines)
     assert window.state_label.text().startswith("Dropped")
     assert window.call_button.isEnabled() and not window.hangup_button.isEnabled()
+    # The status bar names the saved session in words that fit beside its labels.
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Call ended. Saved as {window.last_call.session_dir.name} (")
+    labels = (window.backend_label, window.model_label)
+    room = min(w.mapTo(window.statusBar(), w.rect().topLeft()).x() for w in labels)
+    assert window.statusBar().fontMetrics().horizontalAdvance(message) < room - 8
     screenshot(window, "main-window-after-call")
 
 

@@ -108,4 +108,4 @@ def test_a_read_only_sessions_folder_says_the_call_is_not_saved_and_it_goes_on(
     assert any(m.endswith("this call is not saved; it goes on") for m in shown), shown
     assert any("this call is not saved" in line for line in window.transcript.lines())
     assert window.last_call.session_dir is None
-    assert "Session saved" not in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == "Call ended. It was not saved."
