@@ -514,6 +514,7 @@ class SessionBrowser(QDialog):
         if session is None:
             self.play_button.setEnabled(False)
             self.stop_button.setEnabled(False)
+            self.problems.setHidden(True)
             return
         # Rich text for the bold name; everything from the session is escaped so a name,
         # a caller's words or a problem text shows as written and never as markup.
@@ -522,6 +523,7 @@ class SessionBrowser(QDialog):
             f"<small>{qt_rich(session.name)}</small><br>{qt_rich(verdict(session.events))}"
         )
         self.problems.setText("<br>".join(qt_rich(p) for p in session.problems))
+        self.problems.setHidden(not session.problems)  # no empty gap under the verdict
         self.name.setText(session.title)
         marked, note = session.bug
         self.bug.setChecked(marked)

@@ -286,7 +286,7 @@ def test_the_window_starts_with_damaged_sessions_and_names_them(qtbot, tmp_path)
         browser.table.selectRow(row)
         assert browser.session is not None and browser.session.folder == s.folder
         if s.problems:
-            assert browser.problems.text()
+            assert browser.problems.text() and not browser.problems.isHidden()
     browser.select(good)
     assert any(isinstance(e, ev.CallStarted) for e in browser.session.events)
 

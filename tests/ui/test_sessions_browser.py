@@ -72,6 +72,7 @@ def test_browser_lists_and_opens_sessions(qtbot, tmp_path):
     lanes = {i.lane for i in browser.timeline.model.items}
     assert {"caller", "agent", "action", "config", "line"} <= lanes
     assert "no goodbye (skip goodbye on)" in browser.verdict.text()
+    assert browser.problems.isHidden()  # nothing wrong: no empty line under the verdict
     assert not browser.play_button.isEnabled()  # a text-mode call has no recording
 
 
