@@ -309,7 +309,7 @@ class TimelineModel:
 
     def _on_notice(self, e: ev.Notice) -> None:
         tip = f"{e.level} ({e.source}) at {e.t:.2f} s:\n{e.message}"
-        self.add(Item("notes", e.t, e.t, e.level, tip, e))
+        self.add(Item("notes", e.t, e.t, f"{e.source} {e.level}", tip, e))  # "audio warning"
 
     def _on_reply_discarded(self, e: ev.ReplyDiscarded) -> None:
         who = "opening" if e.turn == 0 else f"reply to turn {e.turn}"

@@ -53,6 +53,7 @@ from console.scenario.suite_stats import CellStats, caller_to_action, cell_stats
 from console.scenario.variants import Variant, VariantsError, load_variants
 from console.ui.timeline_panel import TimelinePanel
 
+SCENARIO_CHARS = 40  # the widest the Scenario column gets, in characters
 MEETS = QColor("#d4e8f7")
 PARTLY = QColor("#fbe0b5")
 NONE = QColor("#f6c3cc")
@@ -425,6 +426,8 @@ class ScenariosPanel(QDialog):
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, key)
+                if col in (0, 5):  # cut to fit: the whole text on hover
+                    item.setToolTip(value)
                 if cell is not None and col in (2, 3):
                     item.setBackground(_band(cell))
                 self.cells_table.setItem(row, col, item)
@@ -432,6 +435,11 @@ class ScenariosPanel(QDialog):
                 self.cells_table.selectRow(row)
         self.cells_table.blockSignals(False)
         self.cells_table.resizeColumnsToContents()
+        # A long scenario name must not push the outcome, the figure the tester came for,
+        # out of sight: names are cut to SCENARIO_CHARS (whole in their tooltip).
+        widest = self.cells_table.fontMetrics().horizontalAdvance("x" * SCENARIO_CHARS)
+        if self.cells_table.columnWidth(0) > widest:
+            self.cells_table.setColumnWidth(0, widest)
         if selected is not None:
             self._show_cell(by_key.get(selected))
 

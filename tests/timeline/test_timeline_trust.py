@@ -162,6 +162,12 @@ def test_labels_in_a_short_lane_never_overprint_each_other(view):
             assert not box.intersects(other), (box, other)
 
 
+def test_a_notice_says_where_it_came_from(view):
+    view.add_event(E(ev.Notice, t=1.5, level="warning", source="audio", message="output underflow"))
+    (item,) = view.model.items
+    assert item.label == "audio warning" and "output underflow" in item.tooltip
+
+
 def test_a_narrow_goodbye_bar_keeps_its_verdict(view):
     view.add_event(
         E(

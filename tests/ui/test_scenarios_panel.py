@@ -72,6 +72,8 @@ def test_a_folder_runs_in_the_background_and_a_run_opens(qtbot, tmp_path, folder
         "A silent caller meets the silence timeout",
     ]
     assert [cell_text(panel, r, 3) for r in range(3)] == ["100%"] * 3
+    first = panel.cells_table.item(0, 0)
+    assert first.toolTip() == first.text()  # a name cut to fit is whole on hover
     assert cell_text(panel, 0, 5).startswith("2x PASS  end_call at caller turn 3")
     assert cell_text(panel, 2, 5) == "2x PASS  no action; ended by the silence timeout"
 
@@ -118,6 +120,13 @@ def test_variants_show_as_rows_and_a_bad_variants_file_is_named(qtbot, tmp_path,
     }
     assert rows[('Seed: "no" t', "skip goodbye")] == "0%"
     assert rows[('Seed: "no" t', "as written")] == "100%"
+    # Beside a variant column, a long scenario name is cut; each outcome stays in sight.
+    table = panel.cells_table
+    starts = table.horizontalHeader().sectionViewportPosition(5)
+    for row in range(table.rowCount()):
+        head = cell_text(panel, row, 5).split(";")[0]  # e.g. "1x PASS  end_call at caller turn 3"
+        ends = starts + table.fontMetrics().horizontalAdvance(head)
+        assert ends <= table.viewport().width(), (head, ends, table.viewport().width())
 
 
 def test_the_model_from_the_window_settings_answers_on_threads(qtbot, tmp_path, folder):
