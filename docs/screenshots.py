@@ -1,11 +1,17 @@
-"""The README's screenshots of the device pickers and the session browser, made from the
-real window on a real X server:
+"""The README's screenshots of the device pickers, the session browser and the Scenarios
+panel, made from the real window on a real X server:
 
-    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots.py
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python docs/screenshots.py [NAME...]
 
-It starts its own PulseAudio server with virtual devices (as the tests do), saves a few
-sessions of the example scenarios (named, one marked as a bug), and writes
-docs/screenshot-devices.png and docs/screenshot-session-browser.png.
+NAME is devices, browser or scenarios (default: all three). It starts its own PulseAudio
+server with virtual devices (as the tests do), saves a few sessions of the example
+scenarios (named, one marked as a bug), runs the example scenarios under the example
+End Call variants in the Scenarios panel, and writes docs/screenshot-devices.png,
+docs/screenshot-session-browser.png and docs/screenshot-scenarios.png.
+
+The window during and after an audio call (docs/window-*-call-*.png) comes from a test
+with real audio: `pytest tests/timeline/test_screenshots.py` writes them to
+test-artifacts/.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ def settle(app, ms: int = 300) -> None:
     app.processEvents()
 
 
-def devices(app, sessions: Path) -> None:
+def devices(app, sessions: Path, _audio) -> None:
     from PySide6.QtWidgets import QApplication
 
     from console.ui.main_window import MainWindow
@@ -67,7 +73,10 @@ def devices(app, sessions: Path) -> None:
     window.close()
 
 
-def browser(app, sessions: Path) -> None:
+def browser(app, sessions: Path, audio) -> None:
+    """The marked session is an audio call on the virtual devices (the caller's lines
+    played into the microphone), so the browser draws its recording's waveforms."""
+    from console.scenario.audio_runner import AudioRunOptions, run_scenario_audio
     from console.scenario.model import load_scenario
     from console.scenario.runner import run_scenario
     from console.session.store import SessionStore
@@ -76,9 +85,16 @@ def browser(app, sessions: Path) -> None:
     store = SessionStore(sessions)
     store.refresh()
     marked = None
+    on_devices = AudioRunOptions(
+        audio.mic, audio.speaker, audio.caller_sink, script_transcript=True, sessions_dir=sessions
+    )
     for scenario_file, name, note in SESSIONS:
-        scenario, config = load_scenario(ROOT / "assets" / "scenarios" / scenario_file)
-        folder = run_scenario(scenario, config, sessions_dir=sessions).session_dir
+        path = ROOT / "assets" / "scenarios" / scenario_file
+        scenario, config = load_scenario(path)
+        if note:
+            folder = run_scenario_audio(scenario, config, str(path), on_devices)[0].session_dir
+        else:
+            folder = run_scenario(scenario, config, sessions_dir=sessions).session_dir
         store.rename(folder, name)
         if note:
             store.set_bug(folder, True, note)
@@ -88,18 +104,63 @@ def browser(app, sessions: Path) -> None:
     view.show()
     settle(app, 800)
     view.select(marked)
-    settle(app, 500)
+    while {"caller", "agent"} - set(view.timeline.waveforms):  # read on a worker thread
+        settle(app, 200)
+    settle(app, 300)
     view.grab().save(str(ROOT / "docs" / "screenshot-session-browser.png"))
     view.close()
 
 
-def main() -> int:
+def scenarios(app, sessions: Path, _audio) -> None:
+    """The example scenarios under the example variants, three runs each; the seed
+    scenario with the action renamed is picked: its runs fail (said goodbye but never
+    hung up), which is what the panel is for."""
+    from console.ui.scenarios import ScenariosPanel
+
+    panel = ScenariosPanel(sessions)
+    panel.resize(1280, 860)
+    panel.show()
+    panel.set_folder(ROOT / "assets" / "scenarios")
+    assert panel.set_variants(ROOT / "assets" / "variants" / "end-call.yaml")
+    panel.repeat_spin.setValue(3)
+    panel.jobs_spin.setValue(2)
+    panel.run()
+    while panel.worker.running or not panel.run_button.isEnabled():
+        settle(app, 200)
+    table = panel.cells_table
+    row = next(
+        r
+        for r in range(table.rowCount())
+        if table.item(r, 0).text().startswith('Seed: "no"')
+        and table.item(r, 1).text() == "renamed action"
+    )
+    table.selectRow(row)
+    table.scrollToItem(table.item(row, 0))
+    panel.runs_table.selectRow(0)
+    settle(app, 500)
+    panel.grab().save(str(ROOT / "docs" / "screenshot-scenarios.png"))
+    panel.close()
+
+
+SHOTS = {
+    "devices": ("screenshot-devices.png", devices),
+    "browser": ("screenshot-session-browser.png", browser),
+    "scenarios": ("screenshot-scenarios.png", scenarios),
+}
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(SHOTS)
+    unknown = [name for name in chosen if name not in SHOTS]
+    if unknown:
+        print(f"unknown screenshot {unknown[0]!r}: choose from {', '.join(SHOTS)}")
+        return 2
     from PySide6.QtWidgets import QApplication
 
     from console.audio.virtual import VirtualAudioServer
 
     server = VirtualAudioServer()
-    server.start()
+    audio = server.start()
     extra = subprocess.run(
         ["pactl", "load-module", "module-null-sink", "sink_name=usb_headset",
          "sink_properties=device.description=USB-Headset"],
@@ -109,16 +170,14 @@ def main() -> int:
         app = QApplication.instance() or QApplication([])
         app.setOrganizationName("endcall-console-screenshots")
         with tempfile.TemporaryDirectory() as tmp:
-            sessions = Path(tmp) / "sessions"
-            devices(app, sessions)
-            browser(app, sessions)
+            for name in chosen:
+                SHOTS[name][1](app, Path(tmp) / name / "sessions", audio)
     finally:
         subprocess.run(["pactl", "unload-module", extra], check=False)
         server.stop()
-    print(json.dumps([str(ROOT / "docs" / n) for n in (
-        "screenshot-devices.png", "screenshot-session-browser.png")]))  # fmt: skip
+    print(json.dumps([str(ROOT / "docs" / SHOTS[name][0]) for name in chosen]))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -31,12 +31,15 @@ def choose(combo, spec: str) -> None:
 def test_window_during_and_after_an_audio_call(qtbot, window, store, virtual_audio, size):
     from console.speech.synth import Synthesizer
 
-    store.edit(
+    # Edited as a tester does, through the window: the End Call form and its version
+    # label show the config the call runs with.
+    window.controller.edit(
         {
             "agent.greeting": "Hi Alex, this is Sam from Acme Solar, calling about your bill.",
             "end_call.goodbye_prompt": '"Thanks for your time, Alex. Have a great day!"',
         }
     )
+    assert store.version == 2
     window.resize(*size)
     choose(window.devices.input_combo, virtual_audio.mic)
     choose(window.devices.output_combo, virtual_audio.speaker)
