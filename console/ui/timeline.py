@@ -15,7 +15,7 @@ assistive tools), Return or Space plays the recording from the selected event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -320,12 +320,12 @@ class TimelineView(QWidget):
             self._paint_latency(p, lat)
         visible = self.model.visible(t_left, t_right, self.now)
         self.labels_drawn = []  # no label overprints another (points first, then latencies)
+        p.setFont(self._font(-1))
         if len(visible) > DENSE_ITEMS_PER_PX * max(1, self.width() - self.left):
             self._paint_dense(p, visible)
         else:
-            for item in visible:
-                self._paint_item(p, item, text_color)
-        p.setFont(self._font(-1))
+            points = [item for item in visible if self._paint_item(p, item, text_color)]
+            self._paint_point_labels(p, points, visible, text_color)
         p.setPen(text_color)
         for lat in self.model.latencies:
             box = self.latency_label_rect(lat, self.labels_drawn)
@@ -424,7 +424,8 @@ class TimelineView(QWidget):
             for x0, x1 in lane_runs:
                 p.drawRect(QRectF(x0, y, x1 - x0, bar.height()))
 
-    def _paint_item(self, p: QPainter, item: Item, text_color: QColor) -> None:
+    def _paint_item(self, p: QPainter, item: Item, text_color: QColor) -> bool:
+        """Draw one item; True when it is a point whose label is still to be drawn."""
         fill, edge = COLORS[item.lane]
         rect = self.item_rect(item)
         selected = item is self.selected
@@ -449,7 +450,6 @@ class TimelineView(QWidget):
             if item.live:  # still playing: an open right edge
                 p.setPen(QPen(QColor(edge), 1, Qt.PenStyle.DotLine))
                 p.drawLine(rect.topRight(), rect.bottomRight())
-        label = f"{item.label} …" if item.live else item.label
         if rect.width() > 30 and not point:
             light = item.style != "after_action" and not see_through
             shown = self.bar_text(item, rect.width() - 8, p.fontMetrics())
@@ -464,24 +464,58 @@ class TimelineView(QWidget):
                 )
             p.setPen(QColor("#ffffff") if light else text_color)
             p.drawText(inner, Qt.AlignmentFlag.AlignVCenter, shown)
-        elif point and label:
-            box = self.point_label_rect(item)
-            if any(box.intersects(other) for other in self.labels_drawn):
-                return  # a neighbour's label is there: this one is in the hover text
-            self.labels_drawn.append(box)
-            p.setPen(text_color)
-            p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+        return point and bool(item.label)
 
-    def point_label_rect(self, item: Item) -> QRectF:
-        """Where a point's label goes: beside the marker, on whichever side has room, so
-        it is never cut at the view's edge ("dropped: end_call_action" at the end)."""
+    def _paint_point_labels(
+        self, p: QPainter, points: list[Item], visible: list[Item], text_color: QColor
+    ) -> None:
+        """Points' labels, once every bar is drawn: beside their marker, over no other
+        label and no other item of their lane (a short audio gap drawn after a notice
+        cut through its label); with no room either side, the label is in the hover
+        text. Each lane's items are two arrays of x, so a check is one numpy test."""
+        spans: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        where: dict[int, int] = {}  # an item's place in its lane's arrays
+        for lane in {item.lane for item in points}:
+            items = [i for i in visible if i.lane == lane]
+            where.update((id(i), n) for n, i in enumerate(items))
+            rects = [self.item_rect(i) for i in items]
+            spans[lane] = (
+                np.array([r.left() for r in rects]),
+                np.array([r.right() for r in rects]),
+            )
+        p.setPen(text_color)
+        for item in points:
+            x0, x1 = spans[item.lane]
+            mine = where[id(item)]
+
+            def taken(box: QRectF, x0=x0, x1=x1, mine=mine) -> bool:
+                over = (x0 < box.right()) & (x1 > box.left())
+                over[mine] = False
+                return bool(over.any()) or any(box.intersects(o) for o in self.labels_drawn)
+
+            box = self.point_label_rect(item, taken)
+            if taken(box):
+                continue
+            self.labels_drawn.append(box)
+            p.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, item.label)
+
+    def point_label_rect(
+        self, item: Item, taken: Callable[[QRectF], bool] = lambda _box: False
+    ) -> QRectF:
+        """Where a point's label goes: right of the marker, or left of it when the view's
+        edge is near ("dropped: end_call_action" at the end) or when the right side is
+        `taken` (by a label or another item) and the left is not."""
         metrics = QFontMetricsF(self._font(-1))
         rect = self.item_rect(item)
         width = metrics.horizontalAdvance(item.label) + 2
-        x = rect.right() + 3
-        if x + width > self.width() - 4:
-            x = max(self.left + 2, rect.left() - 3 - width)
-        return QRectF(x, rect.top(), width, metrics.height())
+        right = QRectF(rect.right() + 3, rect.top(), width, metrics.height())
+        left = QRectF(
+            max(self.left + 2, rect.left() - 3 - width), rect.top(), width, right.height()
+        )
+        if right.right() > self.width() - 4:
+            return left
+        room_left = rect.left() - 3 - width >= self.left + 2
+        return left if taken(right) and room_left and not taken(left) else right
 
     def _paint_latency(self, p: QPainter, lat: Latency) -> None:
         """The bracket; its label is drawn once the points' labels are placed."""

@@ -162,6 +162,32 @@ def test_labels_in_a_short_lane_never_overprint_each_other(view):
             assert not box.intersects(other), (box, other)
 
 
+def test_a_label_is_never_drawn_over_another_item_of_its_lane(view):
+    """An audio gap just after a notice: the notice's label goes to the other side of
+    its marker, or, with no room either side, stays in the hover text; a bar drawn
+    later never cuts through it (the browser's screenshot read "audio‖warning")."""
+    for e in (
+        E(ev.CallStarted, t=0.0, agent_backend="offline"),
+        E(ev.Notice, t=3.0, level="warning", source="audio", message="output underflow"),
+        E(ev.AudioGap, t=3.3, stream="output", length_s=0.08),  # right of it
+        E(ev.AudioGap, t=6.8, stream="input", length_s=0.1),  # left and right of the next
+        E(ev.Notice, t=7.0, level="warning", source="agent", message="said goodbye"),
+        E(ev.AudioGap, t=7.2, stream="input", length_s=0.1),
+        E(ev.LineDropped, t=10.0, reason="caller_hung_up"),
+    ):
+        view.add_event(e)
+    view.fit()
+    view.grab()
+    notes = [i for i in view.model.items if i.lane == "notes"]
+    lane_top, lane_bottom = view.lane_y("notes"), view.lane_y("notes") + view.lane_h
+    drawn = [b for b in view.labels_drawn if lane_top <= b.top() < lane_bottom]
+    for box in drawn:
+        assert not any(box.intersects(view.item_rect(i)) for i in notes), box
+    audio = view.item_rect(next(i for i in notes if i.label == "audio warning"))
+    (box,) = drawn  # the agent's notice has no room either side: its label is on hover
+    assert box.right() <= audio.left()  # the audio notice's label went left of its marker
+
+
 def test_a_notice_says_where_it_came_from(view):
     view.add_event(E(ev.Notice, t=1.5, level="warning", source="audio", message="output underflow"))
     (item,) = view.model.items
