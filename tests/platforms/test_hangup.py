@@ -8,11 +8,11 @@ import pytest
 from console.core.config import CallConfig
 from console.core.hangup import (
     END_CALL_PHRASE,
-    fill,
     fixed_goodbye,
     phrase_ending,
     phrase_ends_call,
 )
+from console.core.text_variables import fill
 
 
 @pytest.mark.parametrize(
