@@ -75,12 +75,17 @@ _CUES: list[tuple[str, str]] = [
      r"(?:is|are) \{\w+\}|is the account holder|"
      r"wants? to (?:proceed|continue|book|move forward|go ahead|schedule|sign up|buy)|"
      r"(?:has|have) (?:a|the) (?:minute|moment)|(?:is|are) (?:ready|available)|"
-     r"answers? in the affirmative|says? it is (?:a )?good time"),
+     r"answers? in the affirmative|\b(?:a )?(?:good|convenient) time\b|"
+     r"^(?:they|he|she|the (?:caller|customer|user|contact|lead|prospect|patient|client|"
+     r"person|debtor)) (?:can|could|will|would|do|does|did)(?: (?!not\b)\w+)?$"),
     (it.NO,
      r"^(?:no|not|nope|negative|incorrect)$|says? no\b|answers? (?:no|negatively|in the negative)|"
      r"respon(?:ds?|ded) (?:no|negatively)|\bdisagrees?\b|"
      r"(?:doesn'?t|does not|don'?t|do not) have (?:a |the )?(?:minute|moment|time)|"
-     r"(?:is|are) not (?:ready|available)|can'?t talk|cannot talk|says? it is not a good time"),
+     r"(?:is|are) not (?:ready|available)|can'?t talk|cannot talk|\bbad time\b|"
+     r"^(?:they|he|she|the (?:caller|customer|user|contact|lead|prospect|patient|client|"
+     r"person|debtor)) (?:cannot|can'?t|can not|couldn'?t|could not|won'?t|will not|"
+     r"wouldn'?t|would not|don'?t|do not|doesn'?t|does not|didn'?t|did not)(?: \w+)?$"),
 ]
 # fmt: on
 _CUE_RES = [(intent, re.compile(p, re.I)) for intent, p in _CUES]
@@ -100,8 +105,29 @@ _VAGUE = re.compile(
     r"you see fit|you judge it right)\s*$",
     re.I,
 )
+_PERSON = (
+    r"(?:they|he|she|the (?:caller|customer|user|contact|lead|prospect|patient|client|person|"
+    r"homeowner|guest|member|debtor|account holder|tenant|buyer|seller|donor|student|parent))"
+)
 # "the customer has booked or declined": an outcome of the script, known after its end.
-_OUTCOME = re.compile(r"^\s*(?:the \w+|they|he|she)\s+(?:has|have|had)\s+(?:\w+\s+)?\w+ed\b", re.I)
+# A thing that "has expired" is the caller's situation, heard in their words; a thing that
+# "has been booked" is the script's outcome again.
+_OUTCOME = re.compile(
+    rf"^\s*(?:{_PERSON}\s+(?:has|have|had)\s+(?:\w+\s+)?\w+ed|the \w+\s+(?:has|have|had) been "
+    r"\w+ed)\b",
+    re.I,
+)
+# "After they give the address, go to wrap_up": whatever they answer, the answer is given.
+_ANY_ANSWER = re.compile(
+    rf"^\s*(?:after|once|as soon as|when)\s+{_PERSON}\s+(?:(?:has|have) )?(?:give|gives|gave|"
+    r"given|provide|provides|provided|share|shares|shared|state|states|stated|tell you|tells "
+    r"you|told you)\b(?!.*\b(?:consent|permission|approval|ok|okay|go-ahead|yes|no|wrong|"
+    r"invalid|incorrect|false|fake|bad)\b)",
+    re.I,
+)
+# "If they want to book a routine job": a yes to "would you like to book?", and the verb
+# itself when the caller says it unasked ("I'd like to book someone").
+_WANTS_VERB = re.compile(r"\bwants? to (book|schedule|sign up|buy)\b")
 _PERCEIVE = re.compile(
     r"^\s*(?:you|we)\s+(?:hear|reach|get|detect|encounter|land|hit|notice|receive|are "
     r"(?:sent|connected|transferred|talking|speaking|put)|speak|talk|connect)\b",
@@ -123,6 +149,7 @@ _STOPWORDS = frozenset(
     this to user want wants with you your patient client homeowner member like such following
     phrase phrases words word things thing when whenever once after will would can could
     should just only explicitly also either have has had been not no don't never
+    describe describes described report reports someone somebody now
     """.split()
 )
 # fmt: on
@@ -136,11 +163,14 @@ class Condition:
     phrases: tuple[str, ...] = ()  # quoted phrases or phrase-list items, matched as words
     words: tuple[str, ...] = ()  # content words, when it names no intent and no phrase
     note: str = ""  # how it was read, when that needs saying ("'appropriate' read as ...")
+    # The words again, one group per alternative the condition lists ("a leak, a burst
+    # pipe or flooding"): every word of one alternative is enough.
+    groups: tuple[tuple[str, ...], ...] = ()
 
     def describe(self) -> str:
         """The condition as the agent understood it, for the prompt map."""
         if self.kind == OTHERWISE:
-            return "any other answer"
+            return f"any answer ({self.note})" if self.note else "any other answer"
         parts = [it.INTENT_LABELS[i] for i in self.intents]
         parts += [f'"{p}"' for p in self.phrases]
         if self.words and not parts:
@@ -167,6 +197,9 @@ _TOPICS = {
     "price": "cost premium fee rate charge pricing expensive cheap much afford payment pay quote",
     "hours": "open opening close closing hour",
     "location": "address located where directions",
+    # "If the caller is selling something": a pitch rarely says "sell".
+    "sales": "sell selling sales salesperson salesman marketing advertising advertisement "
+    "solicitor solicitation telemarketer telemarketing",
 }
 _TOPIC_OF = {w: topic for topic, words in _TOPICS.items() for w in words.split()}
 
@@ -229,6 +262,8 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
     ).strip(" .,:;-")
     if _OTHERWISE.match(stripped) and not phrases:
         return Condition(text, OTHERWISE)
+    if _ANY_ANSWER.match(lowered) and not phrases:
+        return Condition(text, OTHERWISE, note="any answer gives it")
     if _VAGUE.match(stripped) or re.fullmatch(r"(?:when |if )?(?:appropriate|necessary)", lowered):
         return Condition(
             text,
@@ -270,6 +305,7 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
     elif kind == AGENT:
         found = [i for i in found if i not in (it.YES, it.NO)]  # "once you've confirmed"
     words: tuple[str, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
     if not phrases:
         rest = stripped
         for a, b in sorted(spans, reverse=True):
@@ -282,9 +318,30 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
         listed = bool(found and content and re.search(r"\b(?:or|and)\b", rest))
         if not found or (content and kind == AGENT) or listed:
             words = tuple(dict.fromkeys(content))
+            groups = _alternatives(rest) if words and not found else ()
+        wanted = _WANTS_VERB.search(stripped)
+        if wanted and it.YES in found and not words:
+            words = (_stem(wanted.group(1).split()[0]),)
     if outcome:
         words = ()  # known at the end of the script, not from the words
-    return Condition(text, kind, tuple(found), phrases, words)
+    return Condition(text, kind, tuple(found), phrases, words, groups=groups if words else ())
+
+
+def _alternatives(rest: str) -> tuple[tuple[str, ...], ...]:
+    """ "describes a leak, a burst pipe or flooding" -> (leak), (burst, pipe), (flooding):
+    the alternatives a condition lists, when it lists more than one."""
+    out = []
+    for piece in re.split(r",|;|/|\bor\b", rest):
+        group = tuple(
+            dict.fromkeys(
+                _stem(w)
+                for w in it.tokens_of(piece)
+                if w not in _STOPWORDS and len(w) > 1 and not w.isdigit()
+            )
+        )
+        if group:
+            out.append(group)
+    return tuple(out) if len(out) > 1 else ()
 
 
 def contains_phrase(said: it.Analysis, phrase: str) -> str | None:
@@ -349,4 +406,7 @@ def match(
         found = [w for w in cond.words if any(_same_word(w, h) for h in heard)]
         if found and len(found) * 2 >= len(cond.words):
             return ConditionMatch(" ".join(found), "words " + ", ".join(found))
+        for group in cond.groups:
+            if all(any(_same_word(w, h) for h in heard) for w in group):
+                return ConditionMatch(" ".join(group), "words " + ", ".join(group))
     return None

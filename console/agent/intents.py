@@ -55,6 +55,7 @@ PHRASES: dict[str, list[str]] = {
         "absolutely not", "definitely not", "certainly not",
         "not yet", "no way", "i will pass", "pass", "i am good", "maybe later",
         "not at this time", "i would rather not", "not ready", "i am not ready",
+        "i can not", "i could not", "we can not", "i am unable", "i am not able",
     ],
     GOODBYE: [
         "goodbye", "good bye", "bye", "bye bye", "see you", "see ya", "talk to you later",

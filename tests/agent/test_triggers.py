@@ -137,3 +137,57 @@ def test_pending_requests(text, kind):
 )
 def test_no_pending_request(text):
     assert pending_request(text) is None
+
+
+# -- held-out prompts (second round): conditions as the new styles write them ------------
+
+
+@pytest.mark.parametrize(
+    "text,intents",
+    [
+        ("If they say now is not a good time", (it.NO,)),
+        ("If now is a good time", (it.YES,)),
+        ("If they can pay", (it.YES,)),  # answers "Can you make a payment today?"
+        ("If they cannot", (it.NO,)),
+        ("If they won't", (it.NO,)),
+        ("If the locker will not open", ()),  # a thing, not the caller: no yes or no
+    ],
+)
+def test_answers_written_as_a_time_or_a_bare_modal(text, intents):
+    assert read_condition(text).intents == intents
+
+
+def test_a_caller_who_cannot_do_it_says_no():
+    hit = it.analyse("I can't pay the full amount right now.").polarity()
+    assert hit is not None and hit.intent == it.NO
+
+
+def test_a_condition_listing_alternatives_matches_any_one_of_them():
+    cond = read_condition("If the caller describes a leak, a burst pipe or flooding")
+    assert match(cond, it.analyse("My kitchen pipe burst, there's water everywhere!"))
+    assert match(cond, it.analyse("The basement is flooding."))
+    assert not match(cond, it.analyse("I'd like a quote for a new boiler."))
+
+
+def test_wanting_to_book_is_heard_in_the_callers_own_words():
+    cond = read_condition("If the caller wants to book a routine job")
+    assert it.YES in cond.intents  # still a yes to "would you like to book?"
+    assert match(cond, it.analyse("I'd like to book someone to service my water heater."))
+
+
+def test_a_sales_pitch_is_selling_without_the_word():
+    cond = read_condition("If the caller is selling something")
+    assert match(cond, it.analyse("I'm calling from a marketing agency with a great offer."))
+    assert not match(cond, it.analyse("My tap is dripping."))
+
+
+def test_after_they_give_it_is_any_answer():
+    assert read_condition("After they give the address").kind == OTHERWISE
+    assert read_condition("Once they give a day").kind == OTHERWISE
+    assert read_condition("Once they give their consent").kind != OTHERWISE
+
+
+def test_a_thing_that_has_expired_is_heard_not_an_outcome_of_the_script():
+    cond = read_condition("If the code has expired")
+    assert cond.kind == "caller" and match(cond, it.analyse("My code expired."))
+    assert read_condition("If the customer has booked").kind == "agent"
