@@ -1051,7 +1051,17 @@ class _Reader:
                 self.item(item, current)  # "3. If no, end the call": a branch of step 2
                 continue
             number = item.line.number if item.line.number is not None else len(self.steps) + 1
-            current = _StepBuilder(number, item.line.no, item.text, self.group, order=self.tick())
+            labelled = _step_label(item.text)
+            name = ""
+            if labelled is not None:
+                # "Blank screen: ask them to ...", "**greeting**: Say ...": the label names
+                # the step; a bullet node's label is the name "transition to" uses.
+                label, rest = labelled
+                item = _Item(item.line, rest, item.children)
+                name = label if item.line.number is None else ""
+            current = _StepBuilder(
+                number, item.line.no, item.text, self.group, name=name, order=self.tick()
+            )
             self.steps.append(current)
             self.item(item, current)
             self.step_mark(current)
@@ -1376,6 +1386,31 @@ def _step_for(rule: Rule, steps: list[Step]) -> Step | None:
 
 _BLOCK_HEAD = re.compile(r"^\s*(?:if|elif|else if|else|otherwise)\b.*:\s*$", re.I)
 _INLINE_LABEL = re.compile(r"^\s*(?:\*\*|__)([A-Za-z][^*_:\n]{0,40}?)\s*:?\s*(?:\*\*|__)\s*:?\s+\S")
+
+
+_STEP_LABEL = re.compile(r"^\s*([A-Za-z][\w'/&-]*(?:\s+[A-Za-z][\w'/&-]*){0,3})\s*:\s+(\S.*)$")
+
+
+def _step_label(text: str) -> tuple[str, str] | None:
+    """`Blank screen: ask them to check the breaker` -> ("Blank screen", "ask them ...").
+
+    A short label before a colon names a step or a node of a flow. Left on, the
+    instruction after it was never read. "Ask: ..." and "If yes: ..." are not labels.
+    """
+    m = _STEP_LABEL.match(mask(text))
+    if m is None:
+        return None
+    label = text[m.start(1) : m.end(1)]
+    if _COND_LIKE.match(label) or read_statement(label).kind != NONE:
+        return None
+    if re.match(
+        r"(?i)^(?:say|ask|tell|note|then|step|q\d*|a|agent|user|caller|you|yes|yeah|no|nope|"
+        r"otherwise|else|maybe)\b",
+        label,
+    ):
+        return None
+    rest = text[m.start(2) :]
+    return label, rest
 
 
 def _without_inline_label(raw: str, text: str) -> str:

@@ -198,3 +198,28 @@ def test_same_words_same_decisions():
     a = converse(RECEPTIONIST, "Hi", "Can you help me?", "bye", description="On goodbye.")[2]
     b = converse(RECEPTIONIST, "Hi", "Can you help me?", "bye", description="On goodbye.")[2]
     assert a == b
+
+
+# -- held-out prompts (second round) -----------------------------------------------------
+
+FLOW = (
+    "## Conversation flow\n"
+    '- **greeting**: Say "Thanks for calling, what can I help you with?"\n'
+    "  - If the caller describes a leak, a burst pipe or flooding, transition to **emergency**.\n"
+    "  - If the caller wants to book a routine job, transition to **booking**.\n"
+    '- **emergency**: Say "Turn off your main valve. What\'s your address?" After they give the '
+    "address, transition to **wrap_up**.\n"
+    '- **booking**: Ask "What day works best?" Once they give a day, say "Great." and '
+    "transition to **wrap_up**.\n"
+    '- **wrap_up**: Ask "Is there anything else?" If they say no, say "Take care." and call '
+    "end_call.\n"
+)
+
+
+def test_a_flow_follows_its_transitions_not_the_order_of_its_nodes():
+    _, _, (_, first, second, third) = converse(
+        FLOW, "I'd like to book someone to service my boiler.", "Monday.", "No, that's all."
+    )
+    assert first.say == "What day works best?"
+    assert second.say == "Great. Is there anything else?"
+    assert third.end is not None and third.end.say_hint == "Take care."

@@ -356,3 +356,32 @@ def test_a_line_said_on_a_condition_before_hanging_up_is_a_rule_not_the_closing(
     (rule,) = conditional.rules
     assert rule.ends and rule.cond.intents == (it.COMPLETE,)
     assert parse_prompt('When you end the call, say "Bye now!"').closing == ("Bye now!", 1)
+
+
+# -- held-out prompts (second round) -----------------------------------------------------
+
+
+def test_a_labelled_step_is_read_after_its_label():
+    prompt = (
+        "1. Find out what the problem is.\n"
+        "2. Blank screen: ask them to check the breaker. Ask whether the screen turned on.\n"
+    )
+    step = parse_prompt(prompt).steps[1]
+    assert step.spoken == "Could you check the breaker? Could you tell me if the screen turned on?"
+    assert step.name == ""  # a numbered step keeps its number
+
+
+def test_the_bullet_nodes_of_a_conversation_flow_are_named_for_their_transitions():
+    prompt = (
+        "## Conversation flow\n"
+        '- **greeting**: Say "What can I help you with?"\n'
+        "  - If the caller describes a leak, transition to **emergency**.\n"
+        '- **emergency**: Ask "What\'s your address?" After they give the address, '
+        "transition to **wrap_up**.\n"
+        '- **wrap_up**: Ask "Anything else?"\n'
+    )
+    parsed = parse_prompt(prompt)
+    assert [s.name for s in parsed.steps] == ["greeting", "emergency", "wrap_up"]
+    assert parsed.steps[0].rules[0].actions[0].name == "emergency"
+    (after,) = parsed.steps[1].rules
+    assert after.cond.kind == "otherwise" and after.actions[0].name == "wrap_up"
