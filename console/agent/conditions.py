@@ -55,6 +55,11 @@ _CUES: list[tuple[str, str]] = [
      r"leave|go\b|wrap)|ends? the (?:call|conversation|chat)|\bleaves?\b|signs? off|"
      r"explicitly (?:requests?|asks?|says?|wants?)|(?:has|have|needs?) to (?:go|run|leave)|"
      r"\bleaving\b|requests? (?:it|that|this|to end)"),
+    (it.UNRESOLVED,
+     r"(?:do(?:es)?n'?t|do(?:es)? not|did not|didn'?t|fails? to|failed to) (?:fix|solve|resolve|"
+     r"work|help)|(?:problem|issue|fault|error) (?:persists?|remains?|continues?)|\bpersists?\b|"
+     r"\bstill (?:not|doesn'?t|isn'?t|broken|happening|there)|(?:is|are) not (?:fixed|resolved|"
+     r"solved)|\bunresolved\b|no luck"),
     (it.COMPLETE,
      r"\bcomplete\b|\bcompleted\b|\bfinished\b|\bover\b|\bdone\b|\bresolved\b|"
      r"wrap(?:s|ped)? up|nothing (?:else|more|further)|"
@@ -166,6 +171,9 @@ class Condition:
     # The words again, one group per alternative the condition lists ("a leak, a burst
     # pipe or flooding"): every word of one alternative is enough.
     groups: tuple[tuple[str, ...], ...] = ()
+    # Intents that count only the second time ("warned once and kept going", "if it
+    # continues" after "if they become abusive, warn them once").
+    again: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The condition as the agent understood it, for the prompt map."""
@@ -178,6 +186,9 @@ class Condition:
         if self.kind == AGENT:
             return f"after the agent has done it ({' '.join(self.words) or self.text.strip()})"
         text = " or ".join(parts) if parts else "nothing the agent can hear"
+        if self.again:
+            again = " or ".join(it.INTENT_LABELS[i] for i in self.again)
+            text += f" ({again} a second time: heard before in the call)"
         return text + (f" ({self.note})" if self.note else "")
 
     @property
@@ -276,6 +287,7 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
     if (_AGENT_SUBJECT.match(stripped) and not _PERCEIVE.match(stripped)) or outcome:
         kind = AGENT
     found: list[str] = []
+    again: list[str] = []
     spans: list[tuple[int, int]] = []
     for intent, cue in _CUE_RES:
         for m in cue.finditer(stripped):
@@ -295,6 +307,8 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
             spans.append((m.start(), m.end()))
             if intent_now not in found:
                 found.append(intent_now)
+                if _AGAIN.search(_clause_around(stripped, m.start(), m.end())):
+                    again.append(intent_now)
             break
     if it.YES in found and len(found) > 1 and _CONFIRMS_THAT.search(stripped):
         found.remove(it.YES)  # "confirms they have no more questions": what is confirmed
@@ -324,7 +338,30 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
             words = (_stem(wanted.group(1).split()[0]),)
     if outcome:
         words = ()  # known at the end of the script, not from the words
-    return Condition(text, kind, tuple(found), phrases, words, groups=groups if words else ())
+    return Condition(
+        text,
+        kind,
+        tuple(found),
+        phrases,
+        words,
+        groups=groups if words else (),
+        again=tuple(i for i in again if i in found),
+    )
+
+
+_AGAIN = re.compile(
+    r"\bwarn(?:ed|ing)?\b|\bkeeps? going\b|\bkept going\b|\bcontinues? to\b|\bpersists? in\b|"
+    r"\bagain\b|\ba second time\b|\btwice\b|\brepeatedly\b|\bmore than once\b",
+    re.I,
+)
+
+
+def _clause_around(text: str, start: int, end: int) -> str:
+    """The part of a condition that belongs with one cue: "when X, or after an abusive
+    caller was warned once and kept going" -> "after an abusive caller was warned ..."."""
+    cuts = [m.end() for m in re.finditer(r",|;|\bor\b", text[:start])]
+    stop = re.search(r",|;|\bor\b", text[end:])
+    return text[cuts[-1] if cuts else 0 : end + stop.start() if stop else len(text)]
 
 
 def _alternatives(rest: str) -> tuple[tuple[str, ...], ...]:
@@ -368,11 +405,13 @@ def match(
     cond: Condition,
     said: it.Analysis,
     answered_anything_else: bool = False,
+    heard_before: frozenset[str] = frozenset(),
 ) -> ConditionMatch | None:
     """Whether the caller's words meet the condition, and how.
 
     `answered_anything_else`: the agent's last question was "anything else?", so a plain
-    "no" means the conversation is complete.
+    "no" means the conversation is complete. `heard_before`: the intents the caller
+    showed in earlier turns, for the conditions that count only a second time.
     """
     if cond.kind == OTHERWISE:
         return None  # decided by the caller of `match`, after every other rule
@@ -382,7 +421,7 @@ def match(
             return ConditionMatch(words, f"phrase '{phrase}'")
     polar = [i for i in cond.intents if i in (it.YES, it.NO)]
     for intent in cond.intents:
-        if intent in polar:
+        if intent in polar or (intent in cond.again and intent not in heard_before):
             continue
         hit = said.hit(intent)
         if hit:
@@ -399,7 +438,7 @@ def match(
         p = said.polarity()
         if p is not None:
             got = it.YES if p.intent == it.YES else it.NO
-            if got in polar:
+            if got in polar and (got not in cond.again or got in heard_before):
                 return ConditionMatch(p.words, it.INTENT_LABELS[got], got)
     if cond.words and cond.kind != AGENT:
         heard = {_stem(w) for clause in said.clauses for w in clause}

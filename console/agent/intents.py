@@ -22,6 +22,7 @@ DO_NOT_CALL = "do_not_call"
 VOICEMAIL = "voicemail"
 CONTINUE = "continue"
 ABUSIVE = "abusive"
+UNRESOLVED = "unresolved"  # "it still says offline": what the agent tried did not help
 
 INTENT_LABELS = {
     YES: "yes",
@@ -34,6 +35,7 @@ INTENT_LABELS = {
     VOICEMAIL: "voicemail greeting",
     CONTINUE: "wants to go on",
     ABUSIVE: "rude or abusive",
+    UNRESOLVED: "the problem persists",
 }
 
 # Phrases per intent, in normalised form (contractions expanded, lower case).
@@ -107,16 +109,25 @@ PHRASES: dict[str, list[str]] = {
         "not so fast", "before you go", "do not hang up", "do not go", "not over",
         "one second", "one sec", "actually wait", "wait wait",
     ],
+    # Said after trying something: "still" or a past "did not". A first "it does not
+    # work" describes the problem and is left out.
+    UNRESOLVED: [
+        "still not working", "still does not work", "still not fixed", "still broken",
+        "still says", "still shows", "still showing", "still the same", "still getting",
+        "still having", "still offline", "still down", "still blank", "did not work",
+        "did not help", "did not fix", "that did not", "no luck", "no change",
+        "nothing changed", "same problem", "same issue", "not fixed", "it is still not",
+    ],
     ABUSIVE: [
         "shut up", "screw you", "go to hell", "piss off", "get lost", "you idiot",
         "idiot", "moron", "f off", "fuck off", "fuck", "fucking", "damn you",
-        "you suck", "you are useless", "useless bot",
+        "you suck", "you are useless", "useless bot", "idiots",
     ],
 }
 # fmt: on
 
 # Phrases that already carry their own negation are never negated again.
-_NEGATIVE_INTENTS = {NO, NOT_INTERESTED, DO_NOT_CALL, WRONG_NUMBER, CONTINUE, ABUSIVE}
+_NEGATIVE_INTENTS = {NO, NOT_INTERESTED, DO_NOT_CALL, WRONG_NUMBER, CONTINUE, ABUSIVE, UNRESOLVED}
 _NEGATORS = {"not", "never"}
 _NEGATION_WINDOW = 3
 

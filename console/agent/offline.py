@@ -106,6 +106,8 @@ class OfflineAgent:
         self.reasked = False  # the open question was asked again once already
         self.last_q = 0  # the prompt line of the agent's last question (0: none, or generic)
         self._q_set = False
+        self.heard: frozenset[str] = frozenset()  # intents the caller showed in earlier turns
+        self.heard_before: frozenset[str] = frozenset()
 
     @property
     def current_step(self) -> int | None:
@@ -147,6 +149,7 @@ class OfflineAgent:
     def start(self, config: CallConfig) -> Decision:
         self.index, self.finished, self.asked_else, self.reasked = None, False, False, False
         self.last_q, self._q_set = 0, False
+        self.heard = self.heard_before = frozenset()
         decision = self._start(config)
         return self._track_question(decision)
 
@@ -205,6 +208,9 @@ class OfflineAgent:
         triggers = description_triggers(config.end_call.description)
         said = it.analyse(caller_text)
         self._hear_voicemail(prompt, said)
+        # "If it continues": a condition heard a second time needs the earlier turns.
+        self.heard_before = self.heard
+        self.heard = self.heard | {h.intent for h in said.hits if not h.negated}
         step = prompt.at(self.index) if self.index is not None else None
         asked_else = self.asked_else or bool(step and is_anything_else(step.spoken))
         self.asked_else = False
@@ -340,7 +346,11 @@ class OfflineAgent:
         if step is not None:
             for rule in step.rules:
                 cond = self._in_turn(prompt, rule)
-                m = cd.match(cond, said, asked_else) if cond is not None else None
+                m = (
+                    cd.match(cond, said, asked_else, self.heard_before)
+                    if cond is not None
+                    else None
+                )
                 if m:
                     found.append(_Candidate("step", order, m, rule, label=_label(rule)))
                     order += 1
@@ -348,12 +358,12 @@ class OfflineAgent:
             cond = self._in_turn(prompt, rule)
             if rule.not_end or cond is None:
                 continue
-            m = cd.match(cond, said, asked_else)
+            m = cd.match(cond, said, asked_else, self.heard_before)
             if m:
                 found.append(_Candidate("prompt", order, m, rule, label=_label(rule)))
                 order += 1
         for cond in triggers.ends:
-            m = cd.match(cond, said, asked_else)
+            m = cd.match(cond, said, asked_else, self.heard_before)
             if m:
                 words = cond.text.strip()
                 label = f"description: {m.how}"
@@ -669,7 +679,7 @@ class OfflineAgent:
             decision = self._perform(config, prompt, actions, f"{why} -> {label}", label, "")
             return decision
         goto = next((a for a in step.actions if a.kind == "goto" and not a.negated), None)
-        if step.waits or (goto is None and prompt.at(index + 1) is None):
+        if step.waits or (goto is None and prompt.next_index(index) is None):
             if step.waits:
                 self.index = step.index
                 self.asked_else = is_anything_else(spoken)
@@ -683,7 +693,7 @@ class OfflineAgent:
             target = prompt.state(goto.name) if goto.name else prompt.step(goto.step, step.group)
             nxt = target.index if target is not None else None
         else:
-            nxt = index + 1
+            nxt = prompt.next_index(index)
         if nxt is None or nxt in visited:
             self.index, self.finished = None, True
             return Decision(say=spoken, why=f"{why} -> {label}", rule=label)
@@ -707,8 +717,7 @@ class OfflineAgent:
         return self._speech(config, prompt, " ".join(parts))
 
     def _next_index(self, prompt: ParsedPrompt, step: Step) -> int | None:
-        nxt = step.index + 1
-        return nxt if prompt.at(nxt) is not None else None
+        return prompt.next_index(step.index)
 
     def _group(self, prompt: ParsedPrompt) -> int | None:
         step = prompt.at(self.index) if self.index is not None else None

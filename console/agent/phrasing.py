@@ -152,6 +152,15 @@ def _wish(m: re.Match[str]) -> Phrased:
     return Phrased("say", f"Have a {m.group(1).lower()} {m.group(2).lower()}!")
 
 
+@_rule(rf"^warn {_OBJ}(?:once|one time|politely|firmly)?(?:\s+that\s+(.+))?$")
+def _warn(m: re.Match[str]) -> Phrased:
+    """`Warn them once`: a warning in the agent's words (the words of "warn them that
+    ..." when the prompt gives them)."""
+    if m.group(1):
+        return Phrased("say", as_sentence(swap_person(m.group(1))))
+    return Phrased("say", "Please keep this respectful, or I will have to end the call.")
+
+
 @_rule(r"^apologi[sz]e(?: to (?:them|the \w+))?(?:\s+(for .+))?$")
 def _apologise(m: re.Match[str]) -> Phrased:
     reason = swap_person(m.group(1)) if m.group(1) else "about that"

@@ -280,6 +280,16 @@ class ParsedPrompt:
             None,
         )
 
+    def next_index(self, index: int) -> int | None:
+        """The step after `index` in the script. A step that one step's branches lead to
+        ("If the screen is blank, go to step 2. If it shows offline, go to step 3") is
+        one of several alternatives: after it, the script skips its siblings."""
+        siblings = _sibling_targets(self, index)
+        nxt = index + 1
+        while nxt in siblings:
+            nxt += 1
+        return nxt if self.at(nxt) is not None else None
+
     def next_step(self, number: int) -> Step | None:
         """Kept for callers that think in step numbers."""
         later = [s for s in self.steps if s.number > number]
@@ -288,6 +298,22 @@ class ParsedPrompt:
     @property
     def not_end_rules(self) -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.not_end)
+
+
+def _sibling_targets(prompt: ParsedPrompt, index: int) -> set[int]:
+    """The other steps that the branches leading to step `index` lead to."""
+    for step in prompt.steps:
+        targets = set()
+        for rule in step.rules:
+            for a in rule.actions:
+                if a.kind != "goto" or a.negated:
+                    continue
+                target = prompt.state(a.name) if a.name else prompt.step(a.step, step.group)
+                if target is not None and target.index != step.index:
+                    targets.add(target.index)
+        if index in targets and len(targets) > 1:
+            return targets - {index}
+    return set()
 
 
 def _state_key(name: str) -> str:
@@ -388,6 +414,8 @@ class _Reader:
         # A conversation step that asks, read just before: `if ...:` blocks after it are
         # its branches.
         self.branch_goal: _StepBuilder | None = None
+        self.preconditions: dict[int, str] = {}  # "4. Once the problem is fixed, ..."
+        self.last_rule: Rule | None = None  # what "if it continues" refers to
 
     def tick(self) -> int:
         self.seq += 1
@@ -614,6 +642,23 @@ class _Reader:
             phrases, voicemail = self.recent
             text = st.cond_text + (" (voicemail)" if voicemail else "")
             st = replace(st, cond=cd.read_condition(text, tuple(phrases)))
+        prev = self.last_rule
+        if (
+            st.cond is not None
+            and st.kind in (RULE, HEAD)
+            and _CONTINUES.match(st.cond_text)
+            and prev is not None
+            and prev.cond.intents
+        ):
+            # "If the customer becomes abusive, warn them once. If it continues, ...":
+            # "it" is the condition of the rule before, heard a second time.
+            cond = replace(
+                prev.cond,
+                text=st.cond_text,
+                again=prev.cond.intents,
+                note=f"{st.cond_text.strip()!r} refers to line {prev.line}",
+            )
+            st = replace(st, cond=cond)
         named = [a.name for a in st.actions if a.kind == "call" and a.name]
         if named:
             self.last_tool = named[-1]
@@ -740,6 +785,7 @@ class _Reader:
 
     def add_rule(self, rule: Rule, text: str, scope: _StepBuilder | None = None) -> None:
         rule = replace(rule, order=self.tick())
+        self.last_rule = rule
         cond = rule.cond
         if rule.section == "voicemail" and not (cond.intents or cond.phrases):
             cond = replace(
@@ -1044,6 +1090,22 @@ class _Reader:
             first = read_statement(pieces[0][1]) if pieces else None
             if (
                 first is not None
+                and first.kind == RULE
+                and _TEMPORAL.match(first.cond_text)
+                and first.cond is not None
+                and not (first.cond.intents or first.cond.phrases)
+                and first.cond.kind != cd.OTHERWISE
+                and has_speech(first.actions)
+            ):
+                # "4. Once the problem is fixed, ask if there is anything else": the next
+                # step of the script, reached by doing the ones before it, not a branch
+                # of step 3 that waits for the caller to say "fixed".
+                cut = pieces[0][1][len(first.cond_text) :].lstrip(" ,:-–—")
+                rest = " ".join(p for _, p in pieces[1:])
+                item = _Item(item.line, f"{cut} {rest}".strip(), item.children)
+                self.preconditions[item.line.no] = first.cond_text.strip()
+            elif (
+                first is not None
                 and first.kind in (RULE, HEAD, NOT_END)
                 and current is not None
                 and item.line.number is not None
@@ -1079,6 +1141,9 @@ class _Reader:
             detail += " and " + describe_actions(tuple(ends))
         if step.rules:
             detail += f"; {len(step.rules)} branch{'es' if len(step.rules) > 1 else ''}"
+        pre = self.preconditions.get(step.line)
+        if pre:
+            detail += f" (in order, after the steps before it: {pre!r})"
         self.mark(step.line, R_STEP, detail, step.text)
 
     def item(self, item: _Item, step: _StepBuilder | None) -> None:
@@ -1384,6 +1449,13 @@ def _step_for(rule: Rule, steps: list[Step]) -> Step | None:
     return best
 
 
+_CONTINUES = re.compile(
+    r"^\s*(?:if|when|should|once)\s+(?:it|this|that|they|he|she|the (?:behaviou?r|abuse|caller|"
+    r"customer|user|person|contact|lead))\s+(?:continues?|persists?|keeps? (?:going|on|it up|doing "
+    r"it)|happens? again|does it again|do it again|repeats?|carries on|carry on|gets? worse)\b",
+    re.I,
+)
+_TEMPORAL = re.compile(r"^\s*(?:once|after|as soon as)\b", re.I)
 _BLOCK_HEAD = re.compile(r"^\s*(?:if|elif|else if|else|otherwise)\b.*:\s*$", re.I)
 _INLINE_LABEL = re.compile(r"^\s*(?:\*\*|__)([A-Za-z][^*_:\n]{0,40}?)\s*:?\s*(?:\*\*|__)\s*:?\s+\S")
 

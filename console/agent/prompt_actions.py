@@ -21,7 +21,8 @@ _ACTION_VERBS = (
     r"skip|jump|return|transition|thank|tell|let|wish|offer|confirm|politely|immediately|"
     r"terminate|disconnect|transfer|apologi[sz]e|close|finish|respond|reply|answer|inform|"
     r"remind|mention|leave|wait|greet|introduce|repeat|explain|collect|verify|bid|conclude|"
-    r"note|mark|log|record|schedule|book|send|read|state|continue|stop|wrap|hangup|activate"
+    r"note|mark|log|record|schedule|book|send|read|state|continue|stop|wrap|hangup|activate|"
+    r"warn"
 )
 _SPLIT = re.compile(
     rf",?\s+and\s+then\s+|,?\s+then\s+|,?\s+and\s+(?=(?:{_ACTION_VERBS})\b)|;\s*|"

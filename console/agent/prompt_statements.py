@@ -163,7 +163,7 @@ _INSTRUCTION = re.compile(
     r"identify|qualify|pitch|present|discuss|handle|help|assist|provide|share|send|note|log|"
     r"update|cancel|reschedule|follow|start|begin|open|wrap|conclude|bid|transition|hand off|"
     r"route|escalate|deliver|recap|summari[sz]e|review|pause|acknowledge|empathi[sz]e|"
-    r"reassure|probe|gauge|ascertain|establish|set)\b",
+    r"reassure|probe|gauge|ascertain|establish|set|warn)\b",
     re.I,
 )
 _STYLE = re.compile(

@@ -223,3 +223,44 @@ def test_a_flow_follows_its_transitions_not_the_order_of_its_nodes():
     assert first.say == "What day works best?"
     assert second.say == "Great. Is there anything else?"
     assert third.end is not None and third.end.say_hint == "Take care."
+
+
+def test_warn_once_then_end_if_it_continues():
+    prompt = (
+        "# Guardrails\n"
+        "If the customer becomes abusive, warn them once. If it continues, say \"I'm going to "
+        'end this call now." and end the call.\n'
+    )
+    _, _, (_, first, second) = converse(
+        prompt,
+        "You're an idiot.",
+        "Shut up.",
+        description="End the call after an abusive caller was warned once and kept going.",
+    )
+    assert first.end is None and "respectful" in first.say
+    assert second.end is not None and second.end.say_hint == "I'm going to end this call now."
+    assert "refers to line 2" in second.why or "If it continues" in second.why
+
+
+def test_the_thermostat_script_takes_one_branch_then_moves_on():
+    from tests.agent.test_prompt_reader import THERMOSTAT
+
+    _, _, (_, first, second, third) = converse(
+        THERMOSTAT
+        + "\nIf the steps do not fix the problem, tell them a technician will email them, "
+        "then close the call.\n",
+        "The screen is blank.",
+        "Okay, the screen is on now!",
+        "No, that's all.",
+    )
+    assert "reseat" in first.say
+    assert second.say == "Is there anything else I can help with?"
+    assert third.end is not None and third.end.say_hint == "Have a warm day!"
+    _, _, (_, _, unresolved) = converse(
+        THERMOSTAT
+        + "\nIf the steps do not fix the problem, tell them a technician will email them, "
+        "then close the call.\n",
+        "It says offline.",
+        "I restarted it but it still says offline.",
+    )
+    assert unresolved.end is not None and "technician will email" in unresolved.end.say_hint

@@ -385,3 +385,34 @@ def test_the_bullet_nodes_of_a_conversation_flow_are_named_for_their_transitions
     assert parsed.steps[0].rules[0].actions[0].name == "emergency"
     (after,) = parsed.steps[1].rules
     assert after.cond.kind == "otherwise" and after.actions[0].name == "wrap_up"
+
+
+THERMOSTAT = (
+    "1. Find out what the problem is.\n"
+    "   - If the screen is blank, go to step 2.\n"
+    '   - If it shows "offline", go to step 3.\n'
+    "2. Blank screen: ask them to reseat the thermostat. Ask whether the screen turned on.\n"
+    "3. Offline: ask them to restart their router.\n"
+    "4. Once the problem is fixed, ask if there is anything else you can help with.\n"
+    '5. When the customer has nothing else, close with "Have a warm day!" and end the call.\n'
+)
+
+
+def test_a_numbered_once_is_the_next_step_and_a_numbered_when_is_a_branch():
+    parsed = parse_prompt(THERMOSTAT)
+    assert [s.number for s in parsed.steps] == [1, 2, 3, 4]
+    assert parsed.steps[3].spoken == "Is there anything else I can help with?"
+    (close,) = parsed.steps[3].rules
+    assert close.ends and close.says == "Have a warm day!"
+    assert "after the steps before it" in roles_detail(THERMOSTAT)[6]
+
+
+def test_after_one_of_the_branch_targets_the_script_skips_its_siblings():
+    parsed = parse_prompt(THERMOSTAT)
+    assert parsed.next_index(1) == 3  # step 2 (blank) -> step 4, not step 3 (offline)
+    assert parsed.next_index(2) == 3
+    assert parsed.next_index(0) == 1
+
+
+def roles_detail(prompt: str) -> dict[int, str]:
+    return {e.line: e.detail for e in parse_prompt(prompt).entries}

@@ -191,3 +191,22 @@ def test_a_thing_that_has_expired_is_heard_not_an_outcome_of_the_script():
     cond = read_condition("If the code has expired")
     assert cond.kind == "caller" and match(cond, it.analyse("My code expired."))
     assert read_condition("If the customer has booked").kind == "agent"
+
+
+def test_a_problem_that_persists_after_a_step_is_heard():
+    cond = read_condition("If the steps do not fix the problem")
+    assert cond.intents == (it.UNRESOLVED,)
+    assert match(cond, it.analyse("I restarted the router but it still says offline."))
+    assert not match(cond, it.analyse("My thermostat does not work."))  # the problem itself
+
+
+def test_a_condition_that_counts_only_the_second_time():
+    cond = read_condition("after an abusive caller was warned once and kept going")
+    assert cond.again == (it.ABUSIVE,)
+    said = it.analyse("Shut up.")
+    assert not match(cond, said)
+    assert match(cond, said, heard_before=frozenset({it.ABUSIVE}))
+    both = read_condition(
+        "when the customer has nothing else, or when an abusive caller was warned"
+    )
+    assert both.again == (it.ABUSIVE,)  # the warning belongs to its own clause
