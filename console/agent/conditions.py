@@ -208,6 +208,8 @@ _TOPICS = {
     "price": "cost premium fee rate charge pricing expensive cheap much afford payment pay quote",
     "hours": "open opening close closing hour",
     "location": "address located where directions",
+    # "If the patient wants a different time": "can we move it?".
+    "reschedule": "reschedule rescheduling move postpone rebook different",
     # "If the caller is selling something": a pitch rarely says "sell".
     "sales": "sell selling sales salesperson salesman marketing advertising advertisement "
     "solicitor solicitation telemarketer telemarketing",

@@ -77,6 +77,16 @@ _LEAVING = (it.GOODBYE, it.NOT_INTERESTED, *_FIRM)
 
 
 @dataclass(frozen=True)
+class _Continuation:
+    """The rest of a rule that asked a question first ("ask which day suits them, then
+    say ... and go to Closing"): carried out once the caller has answered."""
+
+    actions: tuple[Action, ...]
+    label: str
+    question: str
+
+
+@dataclass(frozen=True)
 class _Candidate:
     """A rule or a description trigger that matched the caller's words."""
 
@@ -107,6 +117,7 @@ class OfflineAgent:
         self.last_q = 0  # the prompt line of the agent's last question (0: none, or generic)
         self._q_set = False
         self.heard: frozenset[str] = frozenset()  # intents the caller showed in earlier turns
+        self.continuation: _Continuation | None = None
         self.heard_before: frozenset[str] = frozenset()
 
     @property
@@ -150,6 +161,7 @@ class OfflineAgent:
         self.index, self.finished, self.asked_else, self.reasked = None, False, False, False
         self.last_q, self._q_set = 0, False
         self.heard = self.heard_before = frozenset()
+        self.continuation = None
         decision = self._start(config)
         return self._track_question(decision)
 
@@ -219,6 +231,11 @@ class OfflineAgent:
         negation = _negation_note(said)
 
         candidates = self._candidates(prompt, triggers, step, said, asked_else)
+        cont, self.continuation = self.continuation, None
+        if cont is not None:
+            # The caller is answering a rule's own question: only a caller who is leaving
+            # is not; everything else is that answer.
+            candidates = [c for c in candidates if c.strong and (c.rule is None or c.rule.ends)]
         held: list[str] = []  # why an ending was not carried out
         held_by_pending = False
         for cand in candidates:
@@ -263,10 +280,22 @@ class OfflineAgent:
             why = f"the caller wants to go on (said {keep_on.words!r}); the call stays up"
             if held:
                 why = "; ".join(held)
+            self.continuation = cont
             return Decision(say="Of course, go ahead.", why=why, trigger_words=keep_on.words)
         if held_by_pending and pending is not None:
             answer = self._answer_request(config, prompt, pending)
             return self._with_anything_else(config, prompt, answer, held)
+        if cont is not None:
+            if pending is not None:
+                # A question instead of the answer: answer it, ask again.
+                self.continuation = cont
+                answer = self._answer_request(config, prompt, pending)
+                return _note(_suffix(answer, self._speech(config, prompt, cont.question)), held)
+            why = f"{cont.label}: the caller answered {cont.question!r}; the rule goes on"
+            decision = self._perform(config, prompt, cont.actions, why, cont.label, "")
+            if not decision.say and decision.end is None:
+                decision = dataclasses.replace(decision, say=_ack(said))
+            return _note(decision, held)
 
         if step is not None:
             decision = self._after_answer(
@@ -564,16 +593,25 @@ class OfflineAgent:
                 end=EndRequest(name, why, label, cand.match.words, hint),
             )
         return self._perform(
-            config, prompt, cand.rule.actions, why, _label(cand.rule), cand.match.words
+            config, prompt, cand.rule.actions, why, _label(cand.rule), cand.match.words, wait=True
         )
 
     def _apply_rule(
         self, config: CallConfig, prompt: ParsedPrompt, rule: Rule, cand: _Candidate
     ) -> Decision:
         why = self._why(cand)
-        decision = self._perform(config, prompt, rule.actions, why, _label(rule), cand.match.words)
+        decision = self._perform(
+            config, prompt, rule.actions, why, _label(rule), cand.match.words, wait=True
+        )
+        if self.continuation is not None:
+            return decision  # the rule asked first; the rest waits for the answer
         moves = any(a.kind == "goto" for a in rule.actions)
-        if rule.says.rstrip().endswith("?") and decision.say.rstrip().endswith("?") and not moves:
+        asks = any(
+            a.kind == "ask" or a.text.rstrip().endswith("?")
+            for a in rule.actions
+            if a.kind in ("say", "ask") and not a.negated
+        )
+        if asks and decision.say.rstrip().endswith("?") and not moves:
             # The rule asks a question of its own: the rules after it hear the answer.
             self._asked(rule.order)
             return decision
@@ -612,10 +650,28 @@ class OfflineAgent:
         rule: str,
         words: str,
         visited: frozenset[int] = frozenset(),
+        wait: bool = False,
     ) -> Decision:
-        """Carry out a rule's or step's actions in order."""
+        """Carry out a rule's or step's actions in order. `wait`: a rule that asks before
+        doing more ("ask which day suits them, then say ... and end the call") stops at
+        its question; the rest runs on the caller's answer."""
         name = config.end_call.name
         live = [a for a in actions if not a.negated]
+        ask = next((i for i, a in enumerate(live) if a.kind == "ask"), None)
+        if wait and ask is not None and ask + 1 < len(live):
+            first, rest = live[: ask + 1], live[ask + 1 :]
+            if all(a.kind == "say" and a.source == "paraphrase" for a in rest):
+                # "ask what they like least about it and mention that switching costs
+                # nothing": the mention first, the question last, for the caller to answer.
+                live = [*first[:-1], *rest, first[-1]]
+                actions = tuple(live)
+            elif not any(a.kind in ("call", "end", "goto") for a in first):
+                decision = self._perform(config, prompt, tuple(first), why, rule, words)
+                self.continuation = _Continuation(tuple(rest), rule, live[ask].text)
+                self.last_q, self._q_set = -1, True  # the rule's own: no yes/no rule answers it
+                return dataclasses.replace(
+                    decision, why=f"{why}; it asks first and waits for the answer"
+                )
         says = [a.text for a in live if a.kind in ("say", "ask")]
         ends = [a for a in live if a.kind == "end" or (a.kind == "call" and a.name == name)]
         notices = tuple(
@@ -632,12 +688,20 @@ class OfflineAgent:
         if ends:
             how = "call " + name if ends[0].kind == "call" else "end the call (no action name)"
             spoken = self._speech(config, prompt, " ".join(says))
+            silent = ends[0].silent
+            before = ""
+            if silent:
+                # "End the call without leaving a message": no goodbye, not even the
+                # script's closing line; a line the rule itself gives is said before.
+                how += f", with no goodbye (the prompt says {silent!r}, {rule})"
+                before, spoken = spoken, ""
             return Decision(
+                say=before,
                 why=why,
                 rule=rule,
                 trigger_words=words,
                 notices=notices,
-                end=EndRequest(name, f"{why} -> {how}", rule, words, spoken),
+                end=EndRequest(name, f"{why} -> {how}", rule, words, spoken, silent),
             )
         goto = next((a for a in live if a.kind == "goto"), None)
         spoken = self._speech(config, prompt, " ".join(says))

@@ -190,6 +190,9 @@ class Step:
     name: str = ""  # a state's name
     implicit: bool = False  # from prose instructions, not a numbered list
     order: int = 0  # position in reading order
+    # A labelled block ("Closing: Say ... and use end_call") that a "go to Closing" leads
+    # to: entered only that way, never by moving on from the step before it.
+    detached: bool = False
 
     @property
     def label(self) -> str:
@@ -288,7 +291,8 @@ class ParsedPrompt:
         nxt = index + 1
         while nxt in siblings:
             nxt += 1
-        return nxt if self.at(nxt) is not None else None
+        after = self.at(nxt)
+        return nxt if after is not None and not after.detached else None
 
     def next_step(self, number: int) -> Step | None:
         """Kept for callers that think in step numbers."""
@@ -349,6 +353,8 @@ class _StepBuilder:
     actions: list[Action] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
     order: int = 0
+    detached: bool = False
+    lines: list[int] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -416,6 +422,8 @@ class _Reader:
         self.branch_goal: _StepBuilder | None = None
         self.preconditions: dict[int, str] = {}  # "4. Once the problem is fixed, ..."
         self.last_rule: Rule | None = None  # what "if it continues" refers to
+        # Instructions under each "Label:" heading, by the label's key.
+        self.blocks: dict[str, tuple[str, list[tuple[int, str, tuple[Action, ...]]]]] = {}
 
     def tick(self) -> int:
         self.seq += 1
@@ -637,6 +645,18 @@ class _Reader:
                 flags=re.I,
             )
         st = read_statement(sentence)
+        prev_rule = self.last_rule
+        if (
+            st.kind == INSTRUCTION
+            and re.match(r"^\s*then\b", sentence, re.I)
+            and prev_rule is not None
+            and prev_rule.line == no
+            and not prev_rule.not_end
+        ):
+            # `If the patient says yes, "Wonderful." Then go to Closing.`: the second
+            # sentence is the rest of the rule's actions.
+            self.extend_rule(prev_rule, st.actions, sentence)
+            return st
         if st.cond is not None and self.recent and _POINTS_BACK.search(st.cond_text):
             # "If you hear one of these, ...": the phrases of the list just read.
             phrases, voicemail = self.recent
@@ -737,6 +757,10 @@ class _Reader:
         return st
 
     def instruction(self, st: Statement, sentence: str, no: int, scope: _StepBuilder | None):
+        if scope is None and self.soft is not None and self.soft_title:
+            # Kept in case a "go to <label>" leads here (see `result`).
+            block = self.blocks.setdefault(_state_key(self.soft_title), (self.soft_title, []))
+            block[1].append((no, sentence, st.actions))
         if scope is not None:
             scope.actions.extend(st.actions)
             self.refs_of(st.actions, no, sentence)
@@ -844,12 +868,61 @@ class _Reader:
 
     after_rules: list[Rule]
 
+    def extend_rule(self, rule: Rule, actions: tuple[Action, ...], text: str) -> None:
+        longer = replace(rule, actions=(*rule.actions, *actions))
+        for holder in (self.rules, self.after_rules, *(s.rules for s in self.steps)):
+            for i, r in enumerate(holder):
+                if r is rule:
+                    holder[i] = longer
+        self.last_rule = longer
+        self.refs_of(actions, rule.line, text)
+        self.mark(rule.line, R_RULE, f"then {describe_actions(actions)}", text)
+
     def refs_of(self, actions: tuple[Action, ...], no: int, text: str) -> None:
         said = next((a.text for a in actions if a.kind in ("say", "ask") and not a.negated), "")
         for a in actions:
             if a.kind in ("call", "end") and not a.negated:
                 ending = a.kind == "end" or end_like(a.name) or about_ending(text)
                 self.refs.append(ActionRef(a.name, a.explicit, no, text.strip(), said, ending))
+
+    def detached_blocks(self, names: set[str]) -> list[_StepBuilder]:
+        """The labelled blocks a "go to <label>" leads to, each a step of its own."""
+        wanted = {
+            a.name
+            for rule in [*self.rules, *self.after_rules, *(r for s in self.steps for r in s.rules)]
+            for a in rule.actions
+            if a.kind == "goto" and a.name
+        }
+        wanted |= {
+            a.name
+            for s in [*self.steps, *self.goals]
+            for a in s.actions
+            if a.kind == "goto" and a.name
+        }
+        have = {_state_key(n) for n in names}
+        out = []
+        for name in sorted(wanted, key=str.lower):
+            key = _state_key(name)
+            if key in have or key not in self.blocks:
+                continue
+            title, lines = self.blocks[key]
+            block = _StepBuilder(
+                0, lines[0][0], lines[0][1], -2, name=title, implicit=True, order=self.tick()
+            )
+            block.detached = True
+            for no, _sentence, actions in lines:
+                block.actions.extend(actions)
+                block.lines.append(no)
+                self.marks[no] = [
+                    (
+                        R_STEP,
+                        f'the "{title}" block, entered by "go to {name}": '
+                        f"{describe_actions(actions)}",
+                    )
+                ]
+            out.append(block)
+            have.add(key)
+        return out
 
     def finish_head(self) -> None:
         head, self.head = self.head, None
@@ -937,6 +1010,7 @@ class _Reader:
         return items, i
 
     def list_block(self, items: list[_Item]) -> None:
+        items = [_labelled_rule(item) for item in items]
         kind = self.classify(items)
         lead = self.lead
         if kind == "example":
@@ -1297,6 +1371,10 @@ class _Reader:
                         else "an instruction outside the numbered steps: the steps are the script",
                     )
                 ]
+        blocks = self.detached_blocks({s.name for s in steps_b if s.name})
+        taken = {no for b in blocks for no in b.lines}
+        steps_b = [b for b in steps_b if not (b.implicit and b.line in taken)]
+        steps_b += blocks
         steps = []
         for index, b in enumerate(steps_b):
             steps.append(
@@ -1311,6 +1389,7 @@ class _Reader:
                     b.name,
                     b.implicit,
                     b.order,
+                    b.detached,
                 )
             )
         rules = list(self.rules)
@@ -1461,6 +1540,25 @@ _INLINE_LABEL = re.compile(r"^\s*(?:\*\*|__)([A-Za-z][^*_:\n]{0,40}?)\s*:?\s*(?:
 
 
 _STEP_LABEL = re.compile(r"^\s*([A-Za-z][\w'/&-]*(?:\s+[A-Za-z][\w'/&-]*){0,3})\s*:\s+(\S.*)$")
+
+
+_LABELLED_RULE = re.compile(
+    r"^\s*([A-Za-z][\w'/&-]*(?:\s+[A-Za-z][\w'/&-]*){0,3})\s*\(([^()]{3,100})\)\s*"
+    r"(?::|-|–|—|->|→)\s*(\S.*)$"
+)
+
+
+def _labelled_rule(item: _Item) -> _Item:
+    """`- CONFIRM (the patient says yes): "Wonderful..." Then go to Closing.`: a branch
+    named by its label, its condition in brackets. Read as `If the patient says yes, ...`."""
+    m = _LABELLED_RULE.match(mask(item.text))
+    if m is None:
+        return item
+    cond = item.text[m.start(2) : m.end(2)].strip()
+    parsed = cd.read_condition(cond)
+    if not parsed.understood or parsed.kind == cd.AGENT or _COND_LIKE.match(cond):
+        return item
+    return _Item(item.line, f"If {cond}, {item.text[m.start(3) :]}", item.children)
 
 
 def _step_label(text: str) -> tuple[str, str] | None:

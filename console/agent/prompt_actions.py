@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.agent.phrasing import phrase_instruction
 from console.agent.prompt_text import looks_like_function, mask, quote_spans, quotes
@@ -96,6 +96,9 @@ class Action:
     explicit: bool = False  # the name looks like a function name (end_call, `x`, x tool)
     negated: bool = False  # "do not call end_call": kept so the rule is read as "not an end"
     source: str = ""  # for say/ask: "quoted", "verbatim" or "paraphrase"
+    # For call/end: the prompt's words for ending with no goodbye ("without leaving a
+    # message"), "" when it says nothing about it.
+    silent: str = ""
 
     @property
     def ends(self) -> bool:
@@ -192,7 +195,43 @@ def parse_actions(text: str) -> tuple[Action, ...]:
             phrased = phrase_instruction(frag)
             if phrased is not None:
                 out.append(Action(phrased.kind, text=phrased.text, source="paraphrase"))
-    return tuple(out)
+    return tuple(_silenced(text, _offers_before_ending(out)))
+
+
+_SILENT = re.compile(
+    r"\bwithout (?:leaving|saying|speaking|playing)(?: (?:a|any|anything|your))?"
+    r"(?: (?:message|voicemail|goodbye|word|words))?\b|\bwithout (?:a|any) (?:message|goodbye|"
+    r"word)\b|\b(?:do not|don't|never) leave (?:a|any) (?:message|voicemail)\b|\bsilently\b|"
+    r"\bwithout another word\b|\bno (?:goodbye|message)\b",
+    re.I,
+)
+
+
+def _silenced(text: str, actions: list[Action]) -> list[Action]:
+    """`end the call immediately without leaving a message`: an ending with no goodbye."""
+    m = _SILENT.search(mask(text))
+    if m is None or not any(a.kind in ("call", "end") and not a.negated for a in actions):
+        return actions
+    words = text[m.start() : m.end()]
+    return [
+        replace(a, silent=words) if a.kind in ("call", "end") and not a.negated else a
+        for a in actions
+    ]
+
+
+def _offers_before_ending(actions: list[Action]) -> list[Action]:
+    """`offer to call back tomorrow and then end the call`: a promise, not a question
+    asked just before hanging up ("I'll call back tomorrow.")."""
+    out = list(actions)
+    for i, a in enumerate(out):
+        if a.kind != "ask" or a.source != "paraphrase" or a.negated:
+            continue
+        if not a.text.startswith("Would you like me to "):
+            continue
+        if any(b.kind in ("end", "call") and not b.negated for b in out[i + 1 :]):
+            what = a.text.removeprefix("Would you like me to ").rstrip("?").strip()
+            out[i] = replace(a, kind="say", text=f"I'll {what}.")
+    return out
 
 
 def has_speech(actions: tuple[Action, ...]) -> bool:

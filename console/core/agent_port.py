@@ -47,6 +47,8 @@ class EndRequest:
     trigger_words: str = ""
     say_hint: str = ""  # the line the prompt attaches to this ending, "" if none
     farewell: str = ""  # a goodbye the agent passed with the call (ElevenLabs' message)
+    # The prompt asks to end with no goodbye ("without leaving a message"): its words.
+    silent: str = ""
 
 
 @dataclass(frozen=True)

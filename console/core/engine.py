@@ -736,6 +736,13 @@ class CallEngine(VoicemailScreening):
         if skip:
             self._drop(ev.END_CALL_ACTION, "skip goodbye is on: dropped at the action", now)
             return
+        if end.silent:
+            self._drop(
+                ev.END_CALL_ACTION,
+                f"no goodbye: the prompt says to end {end.silent!r}; dropped at the action",
+                now,
+            )
+            return
         self._set_state(CallState.ENDING)
         text = fixed_goodbye(cfg)
         if text:  # a platform's fixed end-call message: spoken word for word

@@ -264,3 +264,71 @@ def test_the_thermostat_script_takes_one_branch_then_moves_on():
         "I restarted it but it still says offline.",
     )
     assert unresolved.end is not None and "technician will email" in unresolved.end.say_hint
+
+
+def test_a_branch_leads_to_its_closing_block_and_the_goodbye_is_the_blocks_line():
+    from tests.agent.test_prompt_reader import REMINDER
+
+    _, _, (_, confirm) = converse(REMINDER, "Yes, I'll be there.")
+    assert confirm.say == "Wonderful, see you then."
+    assert confirm.end is not None and confirm.end.say_hint == "Have a great day!"
+
+
+def test_a_rule_that_asks_first_waits_for_the_answer_before_the_rest():
+    from tests.agent.test_prompt_reader import REMINDER
+
+    _, _, (_, asked, rest) = converse(REMINDER, "Can we move it?", "A different day, Wednesday.")
+    assert asked.end is None and asked.say == "Could you tell me which day next week suits you?"
+    assert rest.say == "I've passed that on."
+    assert rest.end is not None and rest.end.say_hint == "Have a great day!"
+
+
+def test_a_caller_who_leaves_instead_of_answering_the_rules_question_is_let_go():
+    from tests.agent.test_prompt_reader import REMINDER
+
+    _, _, (_, _, bye) = converse(
+        REMINDER, "Can we move it?", "Forget it, goodbye.", description="Use on goodbye."
+    )
+    assert bye.end is not None and "passed that on" not in bye.say
+
+
+def test_voicemail_without_leaving_a_message_ends_with_no_goodbye_and_says_why():
+    from tests.agent.test_prompt_reader import REMINDER
+
+    _, _, (_, d) = converse(
+        REMINDER, "You've reached Jordan, please leave a message after the tone."
+    )
+    assert d.end is not None and d.end.silent == "without leaving a message"
+    assert d.end.say_hint == "" and d.say == ""
+    assert "with no goodbye" in d.end.why and "without leaving a message" in d.end.why
+
+
+def test_a_silent_ending_drops_the_line_at_the_action_with_no_goodbye():
+    from console.core import events as ev
+    from console.scenario.model import Scenario
+    from console.scenario.runner import run_scenario
+    from tests.agent.test_prompt_reader import REMINDER
+
+    scenario = Scenario.model_validate(
+        {
+            "name": "voicemail",
+            "config": {"agent": {"main_prompt": REMINDER}},
+            "caller": [
+                {"say": "Hi, you've reached Jordan, please leave a message after the tone."}
+            ],
+            "expect": {"action_turn": 1, "goodbye_absent": True},
+        }
+    )
+    result = run_scenario(scenario, config(REMINDER))
+    assert not result.failures
+    drop = next(e for e in result.events if isinstance(e, ev.LineDropped))
+    assert "without leaving a message" in drop.detail
+
+
+def test_ask_and_mention_says_the_mention_first_and_asks_last():
+    prompt = (
+        "Start by asking if they have a minute. If they already use a payroll provider, ask "
+        "what they like least about it and mention that switching costs nothing."
+    )
+    _, _, (_, d) = converse(prompt, "We already have a payroll company.")
+    assert d.say == "Switching costs nothing. Could you tell me what you like least about it?"

@@ -11,6 +11,7 @@ from console.agent.prompt import (
     R_IGNORED,
     R_NOT_END,
     R_PHRASES,
+    parse_actions,
     parse_prompt,
 )
 from console.agent.prompt_text import quotes
@@ -416,3 +417,51 @@ def test_after_one_of_the_branch_targets_the_script_skips_its_siblings():
 
 def roles_detail(prompt: str) -> dict[int, str]:
     return {e.line: e.detail for e in parse_prompt(prompt).entries}
+
+
+REMINDER = (
+    "Opening:\n"
+    '"Hi, this is Ava from the clinic. Will you be able to make it tomorrow?"\n'
+    "\n"
+    "Branches:\n"
+    '- CONFIRM (the patient says yes): "Wonderful, see you then." Then go to Closing.\n'
+    "- RESCHEDULE (the patient wants a different time): ask which day next week suits them, "
+    'then say "I\'ve passed that on." Then go to Closing.\n'
+    "\n"
+    "Closing:\n"
+    'Say "Have a great day!" and use end_call.\n'
+    "\n"
+    "Voicemail:\n"
+    "If you reach voicemail, end the call immediately without leaving a message.\n"
+)
+
+
+def test_labelled_branches_with_their_condition_in_brackets_are_rules():
+    parsed = parse_prompt(REMINDER)
+    confirm, reschedule, _voicemail = parsed.rules
+    assert it.YES in confirm.cond.intents
+    assert [a.kind for a in confirm.actions] == ["say", "goto"]  # "Then go to Closing." too
+    assert confirm.actions[1].name == "Closing"
+    assert [a.kind for a in reschedule.actions] == ["ask", "say", "goto"]
+
+
+def test_a_labelled_block_that_a_go_to_leads_to_is_entered_only_that_way():
+    parsed = parse_prompt(REMINDER)
+    block = parsed.state("Closing")
+    assert block is not None and block.detached and block.spoken == "Have a great day!"
+    assert parsed.next_index(0) is None  # the opening's step never runs into the block
+    assert "entered by" in {e.line: e.detail for e in parsed.entries}[9]
+
+
+def test_an_ending_without_leaving_a_message_is_silent():
+    (end,) = parse_actions("end the call immediately without leaving a message")
+    assert end.kind == "end" and end.silent == "without leaving a message"
+    (end,) = parse_actions("hang up with end_call")
+    assert end.silent == ""
+
+
+def test_an_offer_just_before_hanging_up_is_a_promise_not_a_question():
+    offer, _end = parse_actions("offer to call back tomorrow and then end the call")
+    assert (offer.kind, offer.text) == ("say", "I'll call back tomorrow.")
+    (ask,) = parse_actions("offer to call back tomorrow")
+    assert ask.kind == "ask"
