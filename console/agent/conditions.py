@@ -174,6 +174,12 @@ class Condition:
     # Intents that count only the second time ("warned once and kept going", "if it
     # continues" after "if they become abusive, warn them once").
     again: tuple[str, ...] = ()
+    # "If the code has expired", "if the locker will not open": a thing and what happens
+    # to it. One of these words must be heard ("the code is 4 8 2" is not "expired").
+    required: tuple[str, ...] = ()
+    # Words under a negation in the condition ("will not open"): heard only negated
+    # ("it won't open"), never in "it opened".
+    negated: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The condition as the agent understood it, for the prompt map."""
@@ -340,6 +346,23 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
             words = (_stem(wanted.group(1).split()[0]),)
     if outcome:
         words = ()  # known at the end of the script, not from the words
+    required: tuple[str, ...] = ()
+    negated: tuple[str, ...] = ()
+    if words:
+        toks = it.tokens_of(stripped)
+        negated = tuple(
+            w
+            for i, w in enumerate(toks)
+            if _stem(w) in words
+            and any(t in ("not", "never", "no") for t in toks[max(0, i - 3) : i])
+        )
+        pred = _THING_STATE.match(stripped)
+        if pred is not None:
+            state = {_stem(t) for t in it.tokens_of(pred.group(1))}
+            required = tuple(w for w in words if w in state)
+        # Only what happens to the thing is negated ("will not open"); a "do not" in
+        # front of the agent's own instruction is not the caller's.
+        negated = tuple(dict.fromkeys(_stem(w) for w in negated if _stem(w) in required))
     return Condition(
         text,
         kind,
@@ -348,12 +371,25 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
         words,
         groups=groups if words else (),
         again=tuple(i for i in again if i in found),
+        required=required,
+        negated=negated,
     )
+
+
+# "the code has expired", "the locker will not open", "the parcel is damaged": a thing
+# (not the caller) and what happens to it; group 1 is what happens.
+_THING_STATE = re.compile(
+    r"^(?:the|my|their|your|its|his|her) (?!caller|customer|user|contact|lead|prospect|patient|"
+    r"client|person|debtor)[a-z]+(?: [a-z]+)? (?:has been|have been|has|have|is|are|was|were|"
+    r"will not|won't|will|does not|doesn't|did not|didn't|can not|cannot|can't|keeps?|"
+    r"shows?|says?) (.+)$"
+)
 
 
 _AGAIN = re.compile(
     r"\bwarn(?:ed|ing)?\b|\bkeeps? going\b|\bkept going\b|\bcontinues? to\b|\bpersists? in\b|"
-    r"\bagain\b|\ba second time\b|\btwice\b|\brepeatedly\b|\bmore than once\b",
+    r"(?<!call )(?<!called )(?<!calling )(?<!contacted )(?<!back )\bagain\b|\ba second time\b|"
+    r"\btwice\b|\brepeatedly\b|\bmore than once\b",
     re.I,
 )
 
@@ -381,6 +417,16 @@ def _alternatives(rest: str) -> tuple[tuple[str, ...], ...]:
         if group:
             out.append(group)
     return tuple(out) if len(out) > 1 else ()
+
+
+def _negated_words(said: it.Analysis) -> set[str]:
+    """The caller's words under a "not" / "never" ("it will not open" -> open)."""
+    out = set()
+    for clause in said.clauses:
+        for i, w in enumerate(clause):
+            if any(t in ("not", "never", "no") for t in clause[max(0, i - 3) : i]):
+                out.add(_stem(w))
+    return out
 
 
 def contains_phrase(said: it.Analysis, phrase: str) -> str | None:
@@ -444,10 +490,20 @@ def match(
                 return ConditionMatch(p.words, it.INTENT_LABELS[got], got)
     if cond.words and cond.kind != AGENT:
         heard = {_stem(w) for clause in said.clauses for w in clause}
-        found = [w for w in cond.words if any(_same_word(w, h) for h in heard)]
+        unsaid = _negated_words(said)
+        found = [
+            w
+            for w in cond.words
+            if any(_same_word(w, h) for h in (unsaid if w in cond.negated else heard))
+        ]
+        if cond.required and not set(found) & set(cond.required):
+            return None
         if found and len(found) * 2 >= len(cond.words):
             return ConditionMatch(" ".join(found), "words " + ", ".join(found))
         for group in cond.groups:
-            if all(any(_same_word(w, h) for h in heard) for w in group):
+            if all(
+                any(_same_word(w, h) for h in (unsaid if w in cond.negated else heard))
+                for w in group
+            ):
                 return ConditionMatch(" ".join(group), "words " + ", ".join(group))
     return None

@@ -292,9 +292,11 @@ class OfflineAgent:
                 answer = self._answer_request(config, prompt, pending)
                 return _note(_suffix(answer, self._speech(config, prompt, cont.question)), held)
             why = f"{cont.label}: the caller answered {cont.question!r}; the rule goes on"
-            decision = self._perform(config, prompt, cont.actions, why, cont.label, "")
+            decision = self._perform(config, prompt, cont.actions, why, cont.label, "", wait=True)
             if not decision.say and decision.end is None:
                 decision = dataclasses.replace(decision, say=_ack(said))
+            if self.continuation is None:
+                decision = self._then_anything_else(prompt, decision)
             return _note(decision, held)
 
         if step is not None:
@@ -621,6 +623,8 @@ class OfflineAgent:
                 # Answer the question, then come back to the script's open question.
                 self._asked(step.order)
                 return _suffix(decision, self._speech(config, prompt, step.spoken))
+        elif cand.source == "prompt" and step is None and not moves:
+            return self._then_anything_else(prompt, decision)
         elif (
             cand.source == "step"
             and decision.end is None
@@ -641,6 +645,23 @@ class OfflineAgent:
             self.index, self.finished = None, True
         return decision
 
+    def _then_anything_else(self, prompt: ParsedPrompt, decision: Decision) -> Decision:
+        """ "Before ending, always ask whether there is anything else": in a conversation,
+        asked after each answer, so a caller who then says goodbye has been asked."""
+        if (
+            prompt.confirm_before_end is None
+            or decision.end is not None
+            or not decision.say
+            or decision.say.rstrip().endswith("?")
+            or self.index is not None
+        ):
+            return decision
+        self.asked_else = True
+        return dataclasses.replace(
+            _suffix(decision, ANYTHING_ELSE),
+            why=f"{decision.why}; then 'anything else?' (line {prompt.confirm_before_end})",
+        )
+
     def _perform(
         self,
         config: CallConfig,
@@ -660,7 +681,7 @@ class OfflineAgent:
         ask = next((i for i, a in enumerate(live) if a.kind == "ask"), None)
         if wait and ask is not None and ask + 1 < len(live):
             first, rest = live[: ask + 1], live[ask + 1 :]
-            if all(a.kind == "say" and a.source == "paraphrase" for a in rest):
+            if all(a.kind == "say" and a.aside for a in rest):
                 # "ask what they like least about it and mention that switching costs
                 # nothing": the mention first, the question last, for the caller to answer.
                 live = [*first[:-1], *rest, first[-1]]

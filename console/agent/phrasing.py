@@ -28,6 +28,7 @@ _GREETING = "{greeting}"  # filled with the agent's introduction when spoken
 class Phrased:
     kind: str  # "say" or "ask"
     text: str  # may contain _GREETING
+    aside: bool = False  # "mention that ...": information, said whenever it fits
 
 
 def _q(text: str) -> str:
@@ -264,7 +265,7 @@ def _tell(m: re.Match[str]) -> Phrased | None:
 
 @_rule(r"^(?:mention|state|explain|note) that\s+(.+)$")
 def _mention(m: re.Match[str]) -> Phrased:
-    return Phrased("say", as_sentence(swap_person(m.group(1))))
+    return Phrased("say", as_sentence(swap_person(m.group(1))), aside=True)
 
 
 def phrase_instruction(text: str) -> Phrased | None:

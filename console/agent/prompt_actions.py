@@ -99,6 +99,7 @@ class Action:
     # For call/end: the prompt's words for ending with no goodbye ("without leaving a
     # message"), "" when it says nothing about it.
     silent: str = ""
+    aside: bool = False  # "mention that ...": information that does not wait for an answer
 
     @property
     def ends(self) -> bool:
@@ -194,7 +195,11 @@ def parse_actions(text: str) -> tuple[Action, ...]:
         if not (said or literal or goto or called or end_m or neg(len(mfrag))):
             phrased = phrase_instruction(frag)
             if phrased is not None:
-                out.append(Action(phrased.kind, text=phrased.text, source="paraphrase"))
+                out.append(
+                    Action(
+                        phrased.kind, text=phrased.text, source="paraphrase", aside=phrased.aside
+                    )
+                )
     return tuple(_silenced(text, _offers_before_ending(out)))
 
 

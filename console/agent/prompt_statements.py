@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from console.agent.conditions import CALLER, VAGUE, Condition, read_condition
 from console.agent.prompt_actions import _ACTION_VERBS, KNOWN_NAMES, Action, parse_actions
-from console.agent.prompt_text import looks_like_function, mask, quotes
+from console.agent.prompt_text import as_sentence, looks_like_function, mask, quotes, swap_person
 
 WAIT = "wait"  # "Wait for their answer", "Listen to their concern": the agent listens
 RULE, HEAD, NOT_END, INSTRUCTION, OPENING, CLOSING, FORBIDDEN, CONFIRM, CONTEXT, EXAMPLE, NONE = (
@@ -237,9 +237,35 @@ def _split_leading(text: str, masked: str) -> tuple[str, str] | None:
         # "If they ask about price, our plans start at $20": the rest is the answer.
         a, b = fallback
         rest = masked[b:]
-        if re.search(r'"_+"', rest):
+        if re.search(r'"_+"', rest) or (_ASKS_ABOUT.search(masked[:a]) and _declarative(rest)):
             return text[:a], text[b:]
     return text, ""
+
+
+# "If they ask about opening hours, ...": the caller asks, the rest is the answer.
+_ASKS_ABOUT = re.compile(
+    r"\b(?:asks?|asking|asked|wants? to know|wonders?|enquires?|inquires?|questions?)\b", re.I
+)
+
+
+def _declarative(text: str) -> bool:
+    """ "lockers are open around the clock": a statement to say, not an instruction."""
+    words = text.split()
+    return (
+        len(words) >= 3
+        and "?" not in text
+        and not _INSTRUCTION.match(text)
+        and not _COND_START.match(text)
+        and not _ACTIONISH.match(text)
+        and bool(
+            re.search(
+                r"\b(?:is|are|was|were|has|have|can|will|opens?|closes?|costs?|takes?|"
+                r"starts?|runs?|comes?|goes?|gets?|needs?|includes?)\b",
+                text,
+                re.I,
+            )
+        )
+    )
 
 
 def _split_trailing(text: str, masked: str) -> tuple[str, str] | None:
@@ -391,6 +417,15 @@ def _read_statement(text: str, _known: frozenset[str]) -> Statement:
         cond_text, action_text = lead
         cond = read_condition(cond_text.strip())
         actions = parse_actions(action_text) if action_text.strip() else ()
+        if (
+            not actions
+            and action_text.strip()
+            and _ASKS_ABOUT.search(mask(cond_text))
+            and _declarative(mask(action_text))
+        ):
+            # The answer as the prompt states it, in the agent's words.
+            line = as_sentence(swap_person(action_text.strip()))
+            actions = (Action("say", line, source="verbatim"),)
         if not actions:
             return st(HEAD, cond=cond, cond_text=cond_text.strip())
         if _negated_end(actions):

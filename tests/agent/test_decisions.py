@@ -332,3 +332,30 @@ def test_ask_and_mention_says_the_mention_first_and_asks_last():
     )
     _, _, (_, d) = converse(prompt, "We already have a payroll company.")
     assert d.say == "Switching costs nothing. Could you tell me what you like least about it?"
+
+
+LOCKERS = (
+    "## How to help\n"
+    "- If the locker will not open, ask for the pickup code and tell them you've sent a "
+    "remote unlock.\n"
+    "- If they ask about opening hours, lockers are open around the clock.\n"
+    "\n"
+    "## Ending\n"
+    "Before ending, always ask whether there is anything else.\n"
+)
+
+
+def test_when_the_prompt_asks_anything_else_before_ending_each_answer_asks_it():
+    _, _, (_, answer, bye) = converse(
+        LOCKERS, "What are your opening hours?", "Great, bye.", description="Use on goodbye."
+    )
+    assert answer.say == (
+        "Lockers are open around the clock. Is there anything else I can help you with?"
+    )
+    assert bye.end is not None
+
+
+def test_tell_them_after_an_ask_waits_for_the_answer_but_a_mention_does_not():
+    _, _, (_, asked, told) = converse(LOCKERS, "The locker won't open.", "It's 4 8 2 9 1 3.")
+    assert asked.say == "May I have your pickup code?"
+    assert told.say.startswith("I've sent a remote unlock.")

@@ -14,6 +14,7 @@ from console.agent.prompt import (
     parse_actions,
     parse_prompt,
 )
+from console.agent.prompt_statements import read_statement
 from console.agent.prompt_text import quotes
 
 
@@ -465,3 +466,10 @@ def test_an_offer_just_before_hanging_up_is_a_promise_not_a_question():
     assert (offer.kind, offer.text) == ("say", "I'll call back tomorrow.")
     (ask,) = parse_actions("offer to call back tomorrow")
     assert ask.kind == "ask"
+
+
+def test_if_they_ask_about_it_followed_by_a_statement_is_the_answer():
+    st = read_statement("If they ask about opening hours, lockers are open around the clock.")
+    assert st.kind == "rule"
+    assert [(a.kind, a.text) for a in st.actions] == [("say", "Lockers are open around the clock.")]
+    assert read_statement("If they ask about parking, tell them to use the back lot.").actions

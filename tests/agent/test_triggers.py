@@ -210,3 +210,18 @@ def test_a_condition_that_counts_only_the_second_time():
         "when the customer has nothing else, or when an abusive caller was warned"
     )
     assert both.again == (it.ABUSIVE,)  # the warning belongs to its own clause
+
+
+def test_what_happens_to_a_thing_must_be_heard_with_its_negation():
+    locker = read_condition("If the locker will not open")
+    assert match(locker, it.analyse("The locker won't open."))
+    assert not match(locker, it.analyse("It opened, thanks!"))
+    assert not match(locker, it.analyse("What are your opening hours?"))
+    code = read_condition("If the code has expired")
+    assert not match(code, it.analyse("The code is 4 8 2 9 1 3."))
+    # A "do not" in the agent's own instruction is not the caller's negation.
+    assert match(read_condition("if asked about DO NOT discuss prices"), it.analyse("Price?"))
+
+
+def test_asked_not_to_be_called_again_is_not_a_second_time():
+    assert read_condition("when the person asks not to be called again").again == ()
