@@ -98,6 +98,9 @@ _CUE_RES = [(intent, re.compile(p, re.I)) for intent, p in _CUES]
 _CONFIRMS_THAT = re.compile(
     r"\bconfirm(?:s|ed)?\s+(?:that\s+)?(?:they|he|she|it|the|their|there|everything|all)\b"
 )
+_NOT_THEM = re.compile(
+    r"(?:isn'?t|is not|aren'?t|are not) (?:the (?:right |correct )?person|\{\w+\})"
+)
 _DECLINE = re.compile(r"\bdeclin|\brefus|\bturns? (?:it |you |the offer )?down|\breject", re.I)
 _OTHERWISE = re.compile(
     r"^\s*(?:otherwise|else|in (?:any|all) other cases?|(?:they |the \w+ )?says? "
@@ -322,6 +325,8 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
         found.remove(it.YES)  # "confirms they have no more questions": what is confirmed
     if it.NOT_INTERESTED in found and it.NO not in found and _DECLINE.search(stripped):
         found.append(it.NO)  # "if they decline": a no to the question asked is a decline
+    if it.WRONG_NUMBER in found and it.NO not in found and _NOT_THEM.search(stripped):
+        found.append(it.NO)  # "if the person is not {name}": a no to "Am I speaking with ...?"
     if kind == AGENT and it.COMPLETE in found:
         kind = CALLER  # "when you have answered all their questions": the talk is over
     elif kind == AGENT:

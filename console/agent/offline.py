@@ -187,6 +187,11 @@ class OfflineAgent:
                 decision = _prefix(decision, self._speech(config, prompt, greeting))
             elif prompt.opening:
                 line, no = prompt.opening
+                first = prompt.at(self.index) if self.index is not None else None
+                if line.rstrip().endswith("?") and first is not None and not first.spoken:
+                    # The opening asks what the first step waits for ("Am I speaking with
+                    # Dana?" before "1. Identity check"): the answer is to that question.
+                    self._asked(prompt.opening_order)
                 decision = _prefix(decision, self._speech(config, prompt, line))
                 decision = dataclasses.replace(
                     decision, why=f"the prompt's opening line (line {no}); {decision.why}"
@@ -623,6 +628,12 @@ class OfflineAgent:
                 # Answer the question, then come back to the script's open question.
                 self._asked(step.order)
                 return _suffix(decision, self._speech(config, prompt, step.spoken))
+            nxt = self._next_index(prompt, step)
+            if not step.spoken and not step.rules and nxt is not None:
+                # The open step only waited for an answer ("1. Identity check (see
+                # above)"), and a rule of the prompt took it: the script moves on.
+                rest = self._run_from(config, prompt, nxt, why=f"{why}; {step.label} done")
+                return _prefix(rest, decision.say, decision.notices)
         elif cand.source == "prompt" and step is None and not moves:
             return self._then_anything_else(prompt, decision)
         elif (

@@ -422,6 +422,7 @@ class _Reader:
         self.branch_goal: _StepBuilder | None = None
         self.preconditions: dict[int, str] = {}  # "4. Once the problem is fixed, ..."
         self.last_rule: Rule | None = None  # what "if it continues" refers to
+        self.opening_wait = 0  # a line that opens the call with a check; its line follows
         # Instructions under each "Label:" heading, by the label's key.
         self.blocks: dict[str, tuple[str, list[tuple[int, str, tuple[Action, ...]]]]] = {}
 
@@ -636,6 +637,12 @@ class _Reader:
 
     # -- one sentence ------------------------------------------------------------------
     def statement(self, sentence: str, no: int, step: _StepBuilder | None) -> Statement:
+        split = _and_when(sentence)
+        if split is not None:
+            # `Ask "Anything else?" and when they say no, say "Goodbye." and end the call`:
+            # an instruction, then a rule on its answer.
+            self.statement(split[0], no, step)
+            return self.statement(split[1], no, step)
         if self.last_tool:
             # "only use it when ...": "it" is the tool the prompt just named.
             sentence = re.sub(
@@ -732,10 +739,33 @@ class _Reader:
                 not_end=st.kind == NOT_END,
             )
             self.add_rule(rule, sentence, scope)
+        elif st.kind == OPENING and not st.line:
+            self.opening_wait = no
+            self.mark(no, R_OPENING, "the call opens with this check (its line follows)", sentence)
         elif st.kind == OPENING:
             if self.opening is None:
                 self.opening, self.opening_order = (st.line, no), self.tick()
             self.mark(no, R_OPENING, f'the call opens with "{st.line}"', sentence)
+        elif (
+            st.kind == INSTRUCTION
+            and self.opening_wait == no
+            and self.opening is None
+            and any(a.kind in ("say", "ask") and a.source == "quoted" for a in st.actions)
+        ):
+            line = " ".join(a.text for a in st.actions if a.kind in ("say", "ask"))
+            self.opening, self.opening_order = (line, no), self.tick()
+            self.mark(no, R_OPENING, f'the call opens with "{line}"', sentence)
+        elif (
+            st.kind == INSTRUCTION
+            and self.head is not None
+            and self.head.line == no
+            and not self.head.actions
+        ):
+            # "If the person is not {debtor_name}, do not say why you are calling. Say
+            # "..." and end the call.": the sentence after the condition is its action.
+            self.head.actions = st.actions
+            self.mark(no, R_RULE, f"the actions of the rule on line {self.head.line}", sentence)
+            self.finish_head()
         elif st.kind == CLOSING:
             self.closing = self.closing or (st.line, no)
             self.mark(no, R_CLOSING, f'the goodbye when the call ends: "{st.line}"', sentence)
@@ -1161,7 +1191,8 @@ class _Reader:
         current: _StepBuilder | None = None
         for item in items:
             pieces = sentences(item.text)
-            first = read_statement(pieces[0][1]) if pieces else None
+            split = _and_when(pieces[0][1]) if pieces else None
+            first = read_statement(split[0] if split else pieces[0][1]) if pieces else None
             if (
                 first is not None
                 and first.kind == RULE
@@ -1526,6 +1557,21 @@ def _step_for(rule: Rule, steps: list[Step]) -> Step | None:
         if n > score:
             best, score = s, n
     return best
+
+
+_AND_WHEN = re.compile(r",?\s+and\s+(?:then\s+)?(?=(?:when|if|once)\b)", re.I)
+
+
+def _and_when(sentence: str) -> tuple[str, str] | None:
+    """`Ask "X?" and when they say no, say "Y." and end the call` -> the instruction and
+    the rule, when the first part is an instruction and the second a whole rule."""
+    m = _AND_WHEN.search(mask(sentence))
+    if m is None or m.start() == 0:
+        return None
+    first, second = sentence[: m.start()], sentence[m.end() :]
+    if read_statement(first).kind != INSTRUCTION or read_statement(second).kind != RULE:
+        return None
+    return first, second
 
 
 _CONTINUES = re.compile(

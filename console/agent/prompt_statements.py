@@ -108,12 +108,21 @@ _OPENING = re.compile(
     r"anything(?: else)?,? (?:always )?(?:say|state|read)(?: exactly| verbatim)?)\s*[:,-]?\s*",
     re.I,
 )
+# "Before discussing anything, confirm you are speaking with {debtor_name}. Ask: "..."":
+# the call opens with a check; its line is the quoted question that follows.
+_OPENING_CHECK = re.compile(
+    r"^\s*(?:before (?:discussing|saying|talking about|doing|asking) anything(?: else)?|before "
+    r"anything else|first of all|at the (?:very )?start of (?:the|every|each) call),?\s+"
+    r"(?:always\s+)?(?:confirm|verify|check|make sure|ensure|ask)\b",
+    re.I,
+)
 _CLOSING = re.compile(
     r"(?:(?:your|the) (?:final|last|closing) (?:message|line|sentence|words?)\s+(?:is|should be|"
     r"must be|will be)|(?:end|close|finish|conclude) (?:the|every|each|all|your) (?:calls?|"
-    r"conversations?) (?:by saying|with)|sign off with|(?:before|when|as) (?:you )?(?:hang(?:ing)?"
-    r" up|end(?:ing)? (?:the|a|every|each) (?:call|conversation)|clos(?:e|ing) (?:the|a) call|"
-    r"say(?:ing)? goodbye)|(?:as|for) (?:the|your) (?:goodbye|farewell|sign-?off))",
+    r"conversations?) (?:by saying|with\b)|sign off with|(?:before|when|as) (?:you )?"
+    r"(?:hang(?:ing)? up|end(?:ing)? (?:the|a|every|each) (?:call|conversation)|"
+    r"clos(?:e|ing) (?:the|a) call|say(?:ing)? goodbye)|(?:as|for) (?:the|your) "
+    r"(?:goodbye|farewell|sign-?off))",
     re.I,
 )
 _CONFIRM = re.compile(
@@ -380,6 +389,8 @@ def _read_statement(text: str, _known: frozenset[str]) -> Statement:
         lit = re.search(r"(?:exactly|verbatim)?\s*:\s*(.+)$", text[closing.end() :])
         if lit:
             return st(CLOSING, line=lit.group(1).strip())
+    if _OPENING_CHECK.match(masked) and not quotes(text):
+        return st(OPENING, line="")  # the line follows (see the reader)
     opening = _OPENING.search(masked)
     if opening:
         line = quotes(text[opening.end() :])

@@ -359,3 +359,22 @@ def test_tell_them_after_an_ask_waits_for_the_answer_but_a_mention_does_not():
     _, _, (_, asked, told) = converse(LOCKERS, "The locker won't open.", "It's 4 8 2 9 1 3.")
     assert asked.say == "May I have your pickup code?"
     assert told.say.startswith("I've sent a remote unlock.")
+
+
+def test_a_wrong_person_gets_no_disclosure_and_the_debtor_gets_the_script():
+    from tests.agent.test_prompt_reader import COLLECTIONS
+
+    cfg = {"description": "End the call as the rules say."}
+    _, _, (opening, wrong) = converse(COLLECTIONS, "No, this is his brother.", **cfg)
+    assert opening.say == "Am I speaking with {debtor_name}?"
+    assert wrong.end is not None and wrong.end.say_hint == "Thanks, I'll try again another time."
+    _, _, (_, confirmed, paid, done) = converse(
+        COLLECTIONS, "Yes, speaking.", "Yes, I can pay.", "No, that's all.", **cfg
+    )
+    # The opening's question was the placeholder step's: the disclosure, then the script.
+    assert confirmed.say == (
+        "This is an attempt to collect a debt. Your balance is past due. Can you make a "
+        "payment today?"
+    )
+    assert paid.say == "Thank you. Is there anything else?"
+    assert done.end is not None and done.end.say_hint == "Goodbye."

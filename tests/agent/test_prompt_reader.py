@@ -473,3 +473,40 @@ def test_if_they_ask_about_it_followed_by_a_statement_is_the_answer():
     assert st.kind == "rule"
     assert [(a.kind, a.text) for a in st.actions] == [("say", "Lockers are open around the clock.")]
     assert read_statement("If they ask about parking, tell them to use the back lot.").actions
+
+
+COLLECTIONS = (
+    "COMPLIANCE\n"
+    '- Before discussing anything, confirm you are speaking with {debtor_name}. Ask: "Am I '
+    'speaking with {debtor_name}?"\n'
+    "- If the person is not {debtor_name}, do not say why you are calling. Say \"Thanks, I'll "
+    'try again another time." and end the call without disclosing anything.\n'
+    '- Once identity is confirmed, read this disclosure word for word: "This is an attempt to '
+    'collect a debt."\n'
+    "\n"
+    "CALL STEPS\n"
+    "1. Identity check (see above).\n"
+    '2. Say "Your balance is past due. Can you make a payment today?"\n'
+    '3. If they can pay: say "Thank you." If they cannot: offer a payment plan.\n'
+    '4. Ask "Is there anything else?" and when they say no, say "Goodbye." and end the call.\n'
+)
+
+
+def test_an_opening_check_takes_the_quoted_question_after_it():
+    assert parse_prompt(COLLECTIONS).opening == ("Am I speaking with {debtor_name}?", 2)
+
+
+def test_a_condition_whose_action_is_the_next_sentence_of_its_line():
+    rule = parse_prompt(COLLECTIONS).rules[0]
+    assert rule.line == 3 and rule.ends and rule.says == "Thanks, I'll try again another time."
+    # "end the call without ..." is not "end the call with": no closing line for every call.
+    assert (
+        read_statement('Say "Bye." and end the call without disclosing it.').kind == "instruction"
+    )
+
+
+def test_an_instruction_and_when_rule_is_a_step_with_a_branch():
+    last = parse_prompt(COLLECTIONS).steps[-1]
+    assert last.number == 4 and last.spoken == "Is there anything else?"
+    (no,) = last.rules
+    assert it.NO in no.cond.intents and no.ends and no.says == "Goodbye."

@@ -94,7 +94,8 @@ def test_a_description_says_no_means_not_interested_not_any_no():
         ("If so", "caller", (it.YES,)),
         ("Otherwise", OTHERWISE, ()),
         ("If they decline", "caller", (it.NOT_INTERESTED, it.NO)),
-        ("If the person is not {customer}", "caller", (it.WRONG_NUMBER,)),
+        # a wrong person, and a "no" to "Am I speaking with {customer}?" when asked just before
+        ("If the person is not {customer}", "caller", (it.WRONG_NUMBER, it.NO)),
         ("Once you have confirmed the appointment", "agent", ()),
         ("When the customer has booked or declined", "agent", (it.NOT_INTERESTED,)),
         ("until the patient confirms they have no more questions", "caller", (it.COMPLETE,)),
