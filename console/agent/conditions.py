@@ -60,6 +60,10 @@ _CUES: list[tuple[str, str]] = [
      r"work|help)|(?:problem|issue|fault|error) (?:persists?|remains?|continues?)|\bpersists?\b|"
      r"\bstill (?:not|doesn'?t|isn'?t|broken|happening|there)|(?:is|are) not (?:fixed|resolved|"
      r"solved)|\bunresolved\b|no luck"),
+    (it.NOT_A_NUMBER,
+     r"(?:answers?|responds?|replies?) (?:with|in) (?:words|text)|(?:doesn'?t|does not|don'?t|"
+     r"do not|fails? to|can'?t|cannot) (?:give|say|answer with|provide|use|pick|choose) a number|"
+     r"\bnot (?:a|with a) number\b|\bno number\b|non-?numeric|(?:isn'?t|is not) a number"),
     (it.COMPLETE,
      r"\bcomplete\b|\bcompleted\b|\bfinished\b|\bover\b|\bdone\b|\bresolved\b|"
      r"wrap(?:s|ped)? up|nothing (?:else|more|further)|"
@@ -475,6 +479,10 @@ def match(
     polar = [i for i in cond.intents if i in (it.YES, it.NO)]
     for intent in cond.intents:
         if intent in polar or (intent in cond.again and intent not in heard_before):
+            continue
+        if intent == it.NOT_A_NUMBER:
+            if said.clauses and not it.has_number(said):
+                return ConditionMatch(said.text.strip(), it.INTENT_LABELS[intent], intent)
             continue
         hit = said.hit(intent)
         if hit:

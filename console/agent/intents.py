@@ -23,6 +23,9 @@ VOICEMAIL = "voicemail"
 CONTINUE = "continue"
 ABUSIVE = "abusive"
 UNRESOLVED = "unresolved"  # "it still says offline": what the agent tried did not help
+# "If they answer with words, ask them for a number": an answer with no number in it.
+# Not a phrase: `has_number` decides.
+NOT_A_NUMBER = "not_a_number"
 
 INTENT_LABELS = {
     YES: "yes",
@@ -36,7 +39,19 @@ INTENT_LABELS = {
     CONTINUE: "wants to go on",
     ABUSIVE: "rude or abusive",
     UNRESOLVED: "the problem persists",
+    NOT_A_NUMBER: "an answer without a number",
 }
+
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve first second third "
+    "fourth fifth half".split()
+)
+
+
+def has_number(said: Analysis) -> bool:
+    """Whether the caller said a number ("4", "five", "I'd say a three")."""
+    return any(t.isdigit() or t in _NUMBER_WORDS for clause in said.clauses for t in clause)
+
 
 # Phrases per intent, in normalised form (contractions expanded, lower case).
 # fmt: off

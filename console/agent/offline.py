@@ -118,6 +118,7 @@ class OfflineAgent:
         self._q_set = False
         self.heard: frozenset[str] = frozenset()  # intents the caller showed in earlier turns
         self.continuation: _Continuation | None = None
+        self.opening_open = False  # the opening asked a question the script waits on
         self.heard_before: frozenset[str] = frozenset()
 
     @property
@@ -162,6 +163,7 @@ class OfflineAgent:
         self.last_q, self._q_set = 0, False
         self.heard = self.heard_before = frozenset()
         self.continuation = None
+        self.opening_open = False
         decision = self._start(config)
         return self._track_question(decision)
 
@@ -181,6 +183,26 @@ class OfflineAgent:
     def _start(self, config: CallConfig) -> Decision:
         prompt = parse_prompt(config.agent.main_prompt, config.end_call.name)
         greeting = config.agent.greeting.strip()
+        first = prompt.at(0)
+        if (
+            prompt.explicit_script
+            and not greeting
+            and prompt.opening is not None
+            and prompt.opening[0].rstrip().endswith("?")
+            and first is not None
+            and first.asks
+        ):
+            # "Introduction: "... Do you have two minutes for a quick survey?"" before
+            # "Q1. On a scale of 1 to 5, ...?": one question at a time; the script starts
+            # once the caller has answered the opening.
+            line, no = prompt.opening
+            self.opening_open = True
+            self._asked(prompt.opening_order)
+            return Decision(
+                say=self._speech(config, prompt, line),
+                why=f"the prompt's opening line (line {no}); {first.label} waits for its answer",
+                rule=f"line {no}",
+            )
         if prompt.steps:
             decision = self._run_from(config, prompt, 0, why="opening", greeted=bool(greeting))
             if greeting:
@@ -290,6 +312,15 @@ class OfflineAgent:
         if held_by_pending and pending is not None:
             answer = self._answer_request(config, prompt, pending)
             return self._with_anything_else(config, prompt, answer, held)
+        if self.opening_open:
+            self.opening_open = False
+            if pending is not None:
+                self.opening_open = True
+                answer = self._answer_request(config, prompt, pending)
+                opening = self._speech(config, prompt, prompt.opening[0] if prompt.opening else "")
+                return _note(_suffix(answer, opening), held)
+            decision = self._run_from(config, prompt, 0, why="the caller answered the opening")
+            return _note(_prefix(decision, _ack(said)), held)
         if cont is not None:
             if pending is not None:
                 # A question instead of the answer: answer it, ask again.

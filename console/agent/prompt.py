@@ -144,8 +144,8 @@ _NOT_END_LEAD = re.compile(
 )
 _KEY_VALUE = re.compile(r"^([A-Za-z][\w '/&?-]{1,50}?)\s*(?::|–|—|\s-)\s+(.+)$")
 _QUOTED_KEY = re.compile(r'^\s*["“]([^"”]+)["”]\s*(?::|–|—|-|->|→)\s*(.+)$')
-_QA_Q = re.compile(r"^\s*(?:Q|Question)\s*[:.)-]\s*(.+)$", re.I)
-_QA_A = re.compile(r"^\s*(?:A|Answer)\s*[:.)-]\s*(.+)$", re.I)
+_QA_Q = re.compile(r"^\s*(?:Q|Question)\s*#?\s*\d{0,3}\s*[:.)-]\s*(.+)$", re.I)
+_QA_A = re.compile(r"^\s*(?:A|Answer)\s*#?\s*\d{0,3}\s*[:.)-]\s*(.+)$", re.I)
 _ANYTHING_ELSE = re.compile(
     r"anything else|any other questions?|any more questions|anything more|help (?:you )?with "
     r"anything|other questions",
@@ -423,6 +423,7 @@ class _Reader:
         self.preconditions: dict[int, str] = {}  # "4. Once the problem is fixed, ..."
         self.last_rule: Rule | None = None  # what "if it continues" refers to
         self.opening_wait = 0  # a line that opens the call with a check; its line follows
+        self.after_step: tuple[int, _StepBuilder] | None = None  # "After Q3, ask ..."
         # Instructions under each "Label:" heading, by the label's key.
         self.blocks: dict[str, tuple[str, list[tuple[int, str, tuple[Action, ...]]]]] = {}
 
@@ -584,6 +585,24 @@ class _Reader:
         text = _without_inline_label(ln.raw, text)
         self.lead = (text, ln.no)
         self.line_indent = ln.indent
+        aside = _PAREN_LEAD.match(mask(text))
+        if aside is not None:
+            # "Questions (ask one at a time; if they answer with words, ask for a
+            # number):": the list's title, and the rules in brackets.
+            inner = text[aside.start(1) : aside.end(1)]
+            for part in re.split(r";\s*", inner):
+                for _, sentence in sentences(part):
+                    self.statement(sentence, ln.no, None)
+            return
+        opening = _OPENING_LABEL.match(mask(text))
+        if opening is not None and self.opening is None:
+            said = quotes(text[opening.end() :])
+            if said and not mask(text[opening.end() :]).replace('"', "").strip(" _.,"):
+                # "Introduction: "Hi, this is Iris ... Do you have two minutes?"": the line
+                # the call opens with.
+                self.opening, self.opening_order = (said[0], ln.no), self.tick()
+                self.mark(ln.no, R_OPENING, f'the call opens with "{said[0]}"', text)
+                return
         for _, sentence in sentences(text):
             self.statement(sentence, ln.no, None)
 
@@ -699,6 +718,18 @@ class _Reader:
         if self.section == "example":
             self.mark(no, R_EXAMPLE, "in an examples section: not followed", sentence)
             return st
+        after = _AFTER_STEP.match(st.cond_text) if st.kind == RULE and step is None else None
+        if after is not None and self.steps and self.state is None:
+            self.step_after(after, st, sentence, no)
+            return st
+        if (
+            st.kind == INSTRUCTION
+            and step is None
+            and self.after_step is not None
+            and self.after_step[0] == no
+        ):
+            self.step_after_more(st, sentence, no)
+            return st
         if st.kind == EXAMPLE:
             self.mark(no, R_EXAMPLE, "an example exchange: not followed", sentence)
         elif st.kind == HEAD:
@@ -785,6 +816,38 @@ class _Reader:
         else:
             self.mark(no, R_IGNORED, "not understood: no step, rule or line came of it", sentence)
         return st
+
+    def step_after(self, after: re.Match[str], st: Statement, sentence: str, no: int) -> None:
+        """ "After Q3, ask: "Anything else?"": a step after that one in the script."""
+        group = [s for s in self.steps if s.group == self.group] or self.steps
+        number = int(after.group(1)) if after.group(1) else group[-1].number
+        target = next((s for s in reversed(group) if s.number == number), group[-1])
+        new = _StepBuilder(target.number + 1, no, sentence, target.group, order=self.tick())
+        new.actions.extend(st.actions)
+        self.steps.insert(self.steps.index(target) + 1, new)
+        self.after_step = (no, new)
+        self.refs_of(st.actions, no, sentence)
+        self.mark(
+            no,
+            R_STEP,
+            f"a step after {target.label} ({st.cond_text.strip()!r}): "
+            f"{describe_actions(st.actions)}",
+            sentence,
+        )
+
+    def step_after_more(self, st: Statement, sentence: str, no: int) -> None:
+        """The sentences after "After Q3, ask ...": more of that step, or, after a wait
+        ("Listen, then say ... and end the call"), the step after it."""
+        assert self.after_step is not None
+        _, current = self.after_step
+        if _WAITS_FIRST.match(sentence) or any(a.kind == "ask" for a in current.actions):
+            new = _StepBuilder(current.number + 1, no, sentence, current.group, order=self.tick())
+            self.steps.insert(self.steps.index(current) + 1, new)
+            self.after_step = (no, new)
+            current = new
+        current.actions.extend(st.actions)
+        self.refs_of(st.actions, no, sentence)
+        self.mark(no, R_STEP, f"{current.label}: {describe_actions(st.actions)}", sentence)
 
     def instruction(self, st: Statement, sentence: str, no: int, scope: _StepBuilder | None):
         if scope is None and self.soft is not None and self.soft_title:
@@ -1124,9 +1187,30 @@ class _Reader:
             self.explicit = True
             self.group += 1
             self.step_list(items)
+            if lead is not None and lead[0].rstrip().endswith(":"):
+                self.scope_lead_rules(lead[1])  # the list's title line, not a rule before it
             return
         for item in items:  # rules, or items read one by one
             self.item(item, None)
+
+    def scope_lead_rules(self, line: int) -> None:
+        """ "Questions (... if they answer with words, ask them for a number):": a rule on
+        the line that introduces the steps applies to each of them, not anywhere."""
+        lead_rules = [r for r in self.rules if r.line == line and not r.ends and not r.not_end]
+        if not lead_rules:
+            return
+        self.rules = [r for r in self.rules if r not in lead_rules]
+        self.marks[line] = [m for m in self.marks.get(line, []) if m[0] != R_ANSWER]
+        steps = [s for s in self.steps if s.group == self.group]
+        for step in steps:
+            step.rules.extend(replace(r, where=step.label) for r in lead_rules)
+        first, last = steps[0].label, steps[-1].label
+        for rule in lead_rules:
+            self.mark(
+                line,
+                R_RULE,
+                f"{first} to {last}: if {rule.cond.describe()} -> {describe_actions(rule.actions)}",
+            )
 
     def trailing(self, items: list[_Item]) -> None:
         """Lines under a list of phrases or conditions that are not part of it ("If you
@@ -1559,6 +1643,18 @@ def _step_for(rule: Rule, steps: list[Step]) -> Step | None:
     return best
 
 
+_AFTER_STEP = re.compile(
+    r"^\s*(?:after|once you(?:'ve| have)? (?:asked|finished|completed|covered))\s+(?:(?:step|"
+    r"question|q)\s*#?\s*(\d{1,3})|the (?:last|final) (?:question|step))\s*$",
+    re.I,
+)
+_WAITS_FIRST = re.compile(
+    r"^\s*(?:listen|wait|pause|let (?:them|the \w+) (?:answer|speak|respond|finish))\b", re.I
+)
+_PAREN_LEAD = re.compile(r"^\s*[A-Za-z][\w '/&-]{0,40}\(([^()]{8,})\)\s*:\s*$")
+_OPENING_LABEL = re.compile(
+    r"^\s*(?:introduction|intro|opening(?: line)?|opener|greeting|first message)\s*:\s*", re.I
+)
 _AND_WHEN = re.compile(r",?\s+and\s+(?:then\s+)?(?=(?:when|if|once)\b)", re.I)
 
 

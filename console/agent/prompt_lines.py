@@ -179,7 +179,8 @@ def lex(prompt: str) -> list[Line]:
         prompt = prompt.replace("\\r\\n", "\n").replace("\\n", "\n")
     out: list[Line] = []
     in_fence = False
-    for no, raw in enumerate(prompt.splitlines(), start=1):
+    raws = prompt.splitlines()
+    for no, raw in enumerate(raws, start=1):
         expanded = raw.replace("\t", "    ")
         indent = len(expanded) - len(expanded.lstrip(" "))
         if re.match(r"^\s*(?:```|~~~)", expanded):
@@ -212,6 +213,13 @@ def lex(prompt: str) -> list[Line]:
         if head is not None:
             out.append(Line(no, raw, HEADING, indent, stripped, title=head[0], label=head[1]))
             continue
+        asked = _QUESTION_ASK.match(clean_markdown(stripped))
+        if asked and not _answer_follows(raws, no):
+            # "Q1. On a scale of 1 to 5, how satisfied were you ...?": a survey question
+            # the agent asks (an FAQ's "Q1: ...?" has its "A1: ..." after it).
+            number, question = int(asked.group(1)), asked.group(2).strip()
+            out.append(Line(no, raw, NUMBERED, indent, f'Ask "{question}"', number=number))
+            continue
         segments = _segments(stripped)
         for seg in segments:
             line = _classify(no, raw, seg, indent, len(segments) > 1)
@@ -223,6 +231,18 @@ def lex(prompt: str) -> list[Line]:
 # `Q1: "Am I speaking with Dana?"`: a numbered question of a question tree (the agent's
 # own quoted line; an FAQ's `Q1: What are your hours?` has no quotes and stays an FAQ).
 _QUESTION_NO = re.compile(r"^(?:q|question)\s*#?\s*(\d{1,3})\s*[.):\-–—]\s*(?=[\"“])(.+)$", re.I)
+
+
+_QUESTION_ASK = re.compile(r"^(?:q|question)\s*#?\s*(\d{1,3})\s*[.):\-–—]\s*([^\"“]+\?)\s*$", re.I)
+_ANSWER_LINE = re.compile(r"^\s*(?:a|answer)\s*#?\s*\d*\s*[.):\-–—]", re.I)
+
+
+def _answer_follows(raws: list[str], no: int) -> bool:
+    """Whether the next non-blank line after line `no` (1-based) is an answer ("A1: ...")."""
+    for raw in raws[no:]:
+        if raw.strip():
+            return bool(_ANSWER_LINE.match(clean_markdown(raw.strip())))
+    return False
 
 
 def _classify(no: int, raw: str, text: str, indent: int, inline: bool) -> Line:

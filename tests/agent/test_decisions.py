@@ -378,3 +378,19 @@ def test_a_wrong_person_gets_no_disclosure_and_the_debtor_gets_the_script():
     )
     assert paid.say == "Thank you. Is there anything else?"
     assert done.end is not None and done.end.say_hint == "Goodbye."
+
+
+def test_a_survey_waits_for_its_opening_then_asks_one_question_at_a_time():
+    from tests.agent.test_prompt_reader import SURVEY
+
+    _, _, (opening, q1, again, q2, extra, close) = converse(
+        SURVEY, "Sure.", "Pretty good.", "Four.", "5", "The driver was late."
+    )
+    assert opening.say == "Hi, this is Iris. Do you have two minutes for a quick survey?"
+    assert q1.say == "Great. On a scale of 1 to 5, how fresh were your groceries?"
+    assert again.say == "May I have a number?"
+    assert q2.say == "On a scale of 1 to 5, how likely are you to order again?"
+    assert extra.say == "Anything else you'd like us to know?"
+    assert close.end is not None and close.end.say_hint == "Thanks, enjoy your week!"
+    _, _, (_, declined) = converse(SURVEY, "No, I don't have time.")
+    assert declined.end is not None

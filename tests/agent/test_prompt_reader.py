@@ -510,3 +510,48 @@ def test_an_instruction_and_when_rule_is_a_step_with_a_branch():
     assert last.number == 4 and last.spoken == "Is there anything else?"
     (no,) = last.rules
     assert it.NO in no.cond.intents and no.ends and no.says == "Goodbye."
+
+
+SURVEY = (
+    'Introduction: "Hi, this is Iris. Do you have two minutes for a quick survey?"\n'
+    "If they decline, thank them and end the call.\n"
+    "\n"
+    "Questions (ask one at a time; if they answer with words, ask them for a number):\n"
+    "Q1. On a scale of 1 to 5, how fresh were your groceries?\n"
+    "Q2. On a scale of 1 to 5, how likely are you to order again?\n"
+    "\n"
+    'After Q2, ask: "Anything else you\'d like us to know?" Listen, then say "Thanks, enjoy '
+    'your week!" and end the call.\n'
+)
+
+
+def test_unquoted_numbered_survey_questions_are_steps_but_an_faq_is_not():
+    parsed = parse_prompt(SURVEY)
+    assert [s.spoken for s in parsed.steps[:2]] == [
+        "On a scale of 1 to 5, how fresh were your groceries?",
+        "On a scale of 1 to 5, how likely are you to order again?",
+    ]
+    faq = parse_prompt("Q1: What are your hours?\nA1: Nine to five.\n")
+    assert not faq.explicit_script and faq.rules[0].says == "Nine to five."
+
+
+def test_a_labelled_introduction_is_the_opening():
+    assert parse_prompt(SURVEY).opening == (
+        "Hi, this is Iris. Do you have two minutes for a quick survey?",
+        1,
+    )
+
+
+def test_a_rule_in_the_brackets_of_the_lists_title_applies_to_its_steps_only():
+    parsed = parse_prompt(SURVEY)
+    assert not [r for r in parsed.rules if r.line == 4]
+    for step in parsed.steps[:2]:
+        (rule,) = step.rules
+        assert rule.cond.intents == (it.NOT_A_NUMBER,) and rule.says == "May I have a number?"
+
+
+def test_after_the_last_question_comes_a_step_and_after_listen_another():
+    parsed = parse_prompt(SURVEY)
+    ask, close = parsed.steps[2:]
+    assert ask.spoken == "Anything else you'd like us to know?" and ask.waits
+    assert close.spoken == "Thanks, enjoy your week!" and close.calls()

@@ -226,3 +226,11 @@ def test_what_happens_to_a_thing_must_be_heard_with_its_negation():
 
 def test_asked_not_to_be_called_again_is_not_a_second_time():
     assert read_condition("when the person asks not to be called again").again == ()
+
+
+def test_an_answer_in_words_when_a_number_is_wanted():
+    cond = read_condition("if they answer with words")
+    assert cond.intents == (it.NOT_A_NUMBER,)
+    assert match(cond, it.analyse("Pretty good, I guess."))
+    for number in ("Five.", "4", "I'd say a three."):
+        assert not match(cond, it.analyse(number))
