@@ -358,20 +358,15 @@ def read_condition(text: str, extra_phrases: tuple[str, ...] = ()) -> Condition:
     required: tuple[str, ...] = ()
     negated: tuple[str, ...] = ()
     if words:
-        toks = it.tokens_of(stripped)
+        # "they never asked for a test drive", "the locker will not open": the words after
+        # a negation in their clause are heard only negated too.
         negated = tuple(
-            w
-            for i, w in enumerate(toks)
-            if _stem(w) in words
-            and any(t in ("not", "never", "no") for t in toks[max(0, i - 3) : i])
+            dict.fromkeys(w for w in _after_negation(it.normalise(stripped)) if w in words)
         )
         pred = _THING_STATE.match(stripped)
         if pred is not None:
             state = {_stem(t) for t in it.tokens_of(pred.group(1))}
             required = tuple(w for w in words if w in state)
-        # Only what happens to the thing is negated ("will not open"); a "do not" in
-        # front of the agent's own instruction is not the caller's.
-        negated = tuple(dict.fromkeys(_stem(w) for w in negated if _stem(w) in required))
     return Condition(
         text,
         kind,
@@ -430,11 +425,19 @@ def _alternatives(rest: str) -> tuple[tuple[str, ...], ...]:
 
 def _negated_words(said: it.Analysis) -> set[str]:
     """The caller's words under a "not" / "never" ("it will not open" -> open)."""
-    out = set()
-    for clause in said.clauses:
-        for i, w in enumerate(clause):
-            if any(t in ("not", "never", "no") for t in clause[max(0, i - 3) : i]):
-                out.add(_stem(w))
+    return set(_after_negation(said.clauses))
+
+
+def _after_negation(clauses: list[list[str]]) -> list[str]:
+    """The words after a "not", "never" or "no" in their clause, stemmed."""
+    out = []
+    for clause in clauses:
+        seen = False
+        for w in clause:
+            if w in ("not", "never", "no"):
+                seen = True
+            elif seen:
+                out.append(_stem(w))
     return out
 
 

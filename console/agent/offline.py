@@ -21,10 +21,16 @@ decides"):
    "do not end" rule of the prompt or the description covers the words. The decision's
    `why` says which.
 3. Otherwise the script goes on: the next step after an answer (a yes/no question that
-   got neither is asked again once), or, in a conversation (a prompt without numbered
+   got neither is asked again once; after one of the steps a branch leads to, its
+   sibling branches are skipped), or, in a conversation (a prompt without numbered
    steps), its next instruction, else a short reply and "anything else?". A numbered
    script that has run out ends on the description's "conversation complete"; a
    conversation never ends just because its instructions ran out.
+4. A rule that asks before doing more ("ask which day suits them, then say ... and end
+   the call") stops at its question; the next answer carries out the rest, unless the
+   caller is leaving. An opening that asks a question ("Do you have two minutes?") is
+   answered before the numbered script starts. "End the call without leaving a message"
+   ends with no goodbye at all.
 
 Everything spoken passes `clean_speech`: no tool name, stage direction or forbidden word
 reaches the caller.

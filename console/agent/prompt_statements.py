@@ -456,6 +456,8 @@ def _read_statement(text: str, _known: frozenset[str]) -> Statement:
         if _BARE_ASKED.match(cond_text):
             # "Do not discuss prices; say '...' if asked": asked about what the rest says.
             about = re.sub(r'"_*"|`[^`]*`', " ", mask(action_text))
+            # The agent's "do not" is not the caller's: asked about prices, not "not".
+            about = re.sub(r"(?i)\b(?:do not|don't|never|not)\b", " ", about)
             cond_text = f"{cond_text.strip(' .')} about {about.strip(' .;,')}"
         if any(a.kind in ("end", "call") for a in actions) or any(
             a.source == "quoted" for a in actions

@@ -8,6 +8,7 @@ from console.agent import intents as it
 from console.agent.conditions import OTHERWISE, VAGUE, match, read_condition
 from console.agent.matching import description_triggers
 from console.agent.pending import pending_request
+from console.agent.prompt_statements import read_statement
 
 
 @pytest.mark.parametrize(
@@ -221,7 +222,17 @@ def test_what_happens_to_a_thing_must_be_heard_with_its_negation():
     code = read_condition("If the code has expired")
     assert not match(code, it.analyse("The code is 4 8 2 9 1 3."))
     # A "do not" in the agent's own instruction is not the caller's negation.
-    assert match(read_condition("if asked about DO NOT discuss prices"), it.analyse("Price?"))
+    st = read_statement('Do not discuss prices; say "An advisor will explain." if asked.')
+    assert match(st.cond, it.analyse("What's the price?"))
+
+
+def test_a_negated_condition_is_heard_only_negated():
+    cond = read_condition("If they say they never asked for a test drive")
+    assert match(cond, it.analyse("I never asked for a test drive, wrong person."))
+    assert not match(cond, it.analyse("Yes, the test drive sounds great."))
+    insured = read_condition("If they don't have insurance")
+    assert match(insured, it.analyse("No, I don't have any insurance."))
+    assert not match(insured, it.analyse("I have insurance through work."))
 
 
 def test_asked_not_to_be_called_again_is_not_a_second_time():
