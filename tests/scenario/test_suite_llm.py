@@ -75,3 +75,53 @@ def test_repeats_against_the_real_model_print_rates(proxy, tmp_path):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         assert props["runs"] == "2" and props["passed"] == rate
     assert "runs passed" in html.read_text()
+
+
+def test_variants_against_the_real_model_print_the_matrix(proxy, tmp_path):
+    """The same scenario under two End Call configs against the real model: the matrix
+    has a column for each, and the skip-goodbye variant's runs have no goodbye to hear
+    whatever the model says (the proxy asks for the tool on the ending line)."""
+    proxy.ending_lines.add("No thanks.")
+    variants = tmp_path / "variants.yaml"
+    variants.write_text(
+        "variants:\n"
+        "  - name: as written\n"
+        "  - name: skip goodbye\n"
+        "    overrides: {end_call: {skip_goodbye: true}}\n"
+    )
+    html = tmp_path / "matrix.html"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "run",
+            str(ROOT / "assets" / "scenarios" / "01-seed-no-to-ready.yaml"),
+            "--llm",
+            proxy.url,
+            "--llm-model",
+            MODEL_ALIAS,
+            "--variants",
+            str(variants),
+            "--jobs",
+            "1",
+            "--no-save",
+            "--html",
+            str(html),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    keep_measurement("llm-variants.txt", done.stdout)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "1 scenario x 2 variants x 1 run = 2 runs" in done.stdout, done.stdout
+    matrix = done.stdout[done.stdout.index("Pass rates (scenario x variant)") :]
+    header = matrix.splitlines()[1]
+    assert "as written" in header and "skip goodbye" in header, matrix
+    row = next(line for line in matrix.splitlines() if "seed" in line.lower())
+    assert len(re.findall(r"\d/1 +\d+%", row)) == 2, row
+    page = html.read_text()
+    assert "as written" in page and "skip goodbye" in page
