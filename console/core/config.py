@@ -640,7 +640,7 @@ class ConfigStore:
 
     def edit(self, changes: dict[str, Any]) -> EditResult:
         """Apply {"end_call.skip_goodbye": True, ...} atomically."""
-        new, problems = self._candidate(changes)
+        new, problems = self.candidate(changes)
         if new is None:
             return EditResult(False, self._version, problems=problems)
         return self._accept(new)
@@ -648,14 +648,18 @@ class ConfigStore:
     def check(self, changes: dict[str, Any]) -> EditResult:
         """What `edit` would do, without doing it: validation for a thread that must not
         wait for the one that applies edits (the window during a call)."""
-        new, problems = self._candidate(changes)
+        new, problems = self.candidate(changes)
         if new is None:
             return EditResult(False, self._version, problems=problems)
         changed = diff_configs(self._current, new)
         return EditResult(True, self._version + (1 if changed else 0), changes=changed)
 
-    def _candidate(self, changes: dict[str, Any]) -> tuple[CallConfig | None, list[FieldProblem]]:
-        data = self._current.model_dump(mode="python")
+    def candidate(
+        self, changes: dict[str, Any], base: CallConfig | None = None
+    ) -> tuple[CallConfig | None, list[FieldProblem]]:
+        """The config `changes` make of `base` (the current one by default), or the
+        problems that refuse them. Changes nothing."""
+        data = (base or self._current).model_dump(mode="python")
         problems: list[FieldProblem] = []
         for path, value in changes.items():
             parts = path.split(".")

@@ -6,6 +6,10 @@ the timeline, and the agent sees it at its next decision); the outcome comes bac
 queued Qt signal. Between calls it goes straight to the store. Undo and redo re-apply an
 earlier config as a new edit: versions only ever grow, so the timeline never shows a
 version number twice.
+
+While submitted edits are still on their way to the engine, the window works on the
+config they will make (`config`): a second quick edit is checked against the first one's
+result, and its undo returns to it, not to the config before both.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from console.core.config import CallConfig, ConfigStore, EditResult
+from console.core.config import CallConfig, ConfigStore, EditResult, diff_configs
 
 
 class ConfigController(QObject):
@@ -28,48 +32,68 @@ class ConfigController(QObject):
     def __init__(self, store: ConfigStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.call: Any = None  # a LiveCall while one runs (set by the call controller)
+        self._call: Any = None
         self._undo: list[CallConfig] = []
         self._redo: list[CallConfig] = []
+        self._expected: CallConfig | None = None  # what the submitted edits will make
+        self._in_flight = 0  # edits submitted to the call and not yet settled
         self._outcome.connect(self._settled)
 
     @property
+    def call(self) -> Any:
+        """A LiveCall while one runs (set by the call controller), else None."""
+        return self._call
+
+    @call.setter
+    def call(self, call: Any) -> None:
+        # A call that ends drops what was still on its way to it: the store says what
+        # the engine applied.
+        self._call = call
+        self._expected, self._in_flight = None, 0
+
+    @property
     def config(self) -> CallConfig:
-        return self.store.current
+        """The config as the window's edits leave it: the store's, or, while edits are on
+        their way to the call, the one they will make."""
+        return self._expected if self._expected is not None else self.store.current
 
     def edit(self, changes: dict[str, Any]) -> EditResult:
         """Validate now; apply (mid-call: submit) if valid. Returns the validation."""
-        checked = self.store.check(changes)
-        if not checked.accepted:
-            self.refused.emit(checked)
-            return checked
-        if checked.changes:
-            self._record(self.store.current)
+        base = self.config
+        new, problems = self.store.candidate(changes, base)
+        if new is None:
+            refused = EditResult(False, self.store.version, problems=problems)
+            self.refused.emit(refused)
+            return refused
+        changed = diff_configs(base, new)
+        checked = EditResult(True, self.store.version + self._in_flight + 1, changes=changed)
+        if changed:
+            self._record(base)
             if self.call is not None:
-                self._submit(self.call.edit(changes), recorded=True)
+                self._send(self.call.edit(changes), new, recorded=True)
             else:
                 self._settled(self.store.edit(changes))
         return checked
 
     def replace(self, config: CallConfig, record: bool = True) -> None:
         if record:
-            self._record(self.store.current)
+            self._record(self.config)
         if self.call is not None:
-            self._submit(self.call.replace(config), recorded=record)
+            self._send(self.call.replace(config), config, recorded=record)
         else:
             self._settled(self.store.replace(config))
 
     def undo(self) -> None:
         if self._undo:
             target = self._undo.pop()
-            self._redo.append(self.store.current)
+            self._redo.append(self.config)
             self.replace(target, record=False)
             self._availability()
 
     def redo(self) -> None:
         if self._redo:
             target = self._redo.pop()
-            self._undo.append(self.store.current)
+            self._undo.append(self.config)
             self.replace(target, record=False)
             self._availability()
 
@@ -79,11 +103,17 @@ class ConfigController(QObject):
         self._redo.clear()
         self._availability()
 
-    def _submit(self, future: Future[EditResult], recorded: bool) -> None:
+    def _send(self, future: Future[EditResult], expected: CallConfig, recorded: bool) -> None:
+        self._expected = expected
+        self._in_flight += 1
         # The callback runs on the engine's thread: a signal carries it over.
         future.add_done_callback(lambda f: self._outcome.emit(f.result(), recorded))
 
     def _settled(self, result: EditResult, recorded: bool = False) -> None:
+        if self._in_flight:  # a submitted edit came back (between calls none is in flight)
+            self._in_flight -= 1
+            if not self._in_flight or not result.accepted:
+                self._expected = None  # the store holds what the engine made of them
         if not result.accepted:
             if recorded and self._undo:
                 self._undo.pop()  # nothing changed: nothing to undo

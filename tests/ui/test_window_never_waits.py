@@ -74,3 +74,24 @@ def test_an_invalid_name_mid_call_is_refused_on_the_gui_thread_at_once(qtbot, wi
     assert not result.accepted and refused  # said at once, engine still busy
     release.set()
     assert window.store.current.end_call.name == "end_call"
+
+
+def test_quick_edits_while_the_engine_is_busy_undo_one_at_a_time(qtbot, window):
+    """Two edits made before the engine applied the first: the second is made on top of
+    the first (the editor keeps showing both), and one undo takes back only the second."""
+    qtbot.mouseClick(window.call_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(events_of(window, ev.AgentSpeech)), timeout=10_000)
+    release = threading.Event()
+    window.call.host.submit(lambda _e: release.wait(HOLD_LIMIT_S))
+    controller = window.controller
+    qtbot.mouseClick(window.end_call_editor.skip, Qt.MouseButton.LeftButton)
+    assert controller.edit({"end_call.name": "hang_up"}).accepted
+    assert window.store.current.end_call.name == "end_call"  # the engine has applied neither
+    assert controller.config.end_call.skip_goodbye and controller.config.end_call.name == "hang_up"
+    assert window.end_call_editor.skip.isChecked()  # the editor did not snap back
+    controller.undo()
+    release.set()
+    qtbot.waitUntil(lambda: len(events_of(window, ev.ConfigChanged)) >= 3, timeout=5_000)
+    qtbot.waitUntil(lambda: controller._in_flight == 0, timeout=5_000)
+    current = window.store.current.end_call
+    assert (current.skip_goodbye, current.name) == (True, "end_call")
