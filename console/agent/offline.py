@@ -770,7 +770,7 @@ class OfflineAgent:
                 rule=rule,
                 trigger_words=words,
                 notices=notices,
-                end=EndRequest(name, f"{why} -> {how}", rule, words, spoken, silent),
+                end=EndRequest(name, f"{why} -> {how}", rule, words, spoken, silent=silent),
             )
         goto = next((a for a in live if a.kind == "goto"), None)
         spoken = self._speech(config, prompt, " ".join(says))

@@ -268,7 +268,8 @@ class TimelineModel:
         tip = f"SIP at {e.t:.2f} s: {arrow}{e.message}" + (f"\n{e.detail}" if e.detail else "")
         # The set-up (INVITE, 100, 180, 200, ACK...) comes within a second: those are
         # markers with hover text; the ending and any failure are labelled.
-        ending = e.message.split()[0] in ("BYE", "CANCEL") or (e.status or 0) >= 300
+        first = e.message.split()[0] if e.message.strip() else ""  # a damaged log's ""
+        ending = first in ("BYE", "CANCEL") or (e.status or 0) >= 300
         one_way = e.message in ("no RTP from the agent", "RTP from the agent again")
         label = f"{arrow}{e.message}" if ending or one_way else ""
         self.add(Item("line", e.t, e.t, label, tip, e))

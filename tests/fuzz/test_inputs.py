@@ -334,6 +334,17 @@ _CRASHED_META = ("bytes", json.dumps({"status": "recording", "pid": -1}).encode(
         st.sampled_from([*SESSION_FILES, "report.html", "notes.txt"]), entries, max_size=6
     )
 )
+# A SIP row with no message (found by this test): the timeline read its first word.
+@example(
+    {
+        "session.json": _GOOD_META,
+        "events.jsonl": (
+            "bytes",
+            b'{"kind": "sip", "t": 0.0, "config_version": 0, "seq": 0, "message": "", '
+            b'"direction": "", "status": null, "detail": ""}\n',
+        ),
+    }
+)
 # Each kind of non-file in each place, beside a session.json that is fine: always tried.
 @example({"session.json": _GOOD_META, "events.jsonl": ("link:/etc/passwd", b"")})
 @example({"session.json": _CRASHED_META, "events.jsonl": ("link:/dev/zero", b"")})
