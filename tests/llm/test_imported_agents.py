@@ -12,6 +12,7 @@ import pytest
 
 from console.cli import main
 from console.core.config import load_config
+from console.core.text_variables import fill_for
 from tests.llm.server import MODEL_ALIAS
 from tests.platforms.test_scenarios import imported, scenario
 
@@ -52,5 +53,9 @@ def test_an_imported_agent_runs_against_a_real_model(
     assert {r["tools"][0]["function"]["name"] for r in offered} == {tool}
     forced = [r for r in offered if r.get("tool_choice")]
     assert [r["messages"][-1]["content"] for r in forced] == [ENDING]
-    prompt = load_config(config).agent.main_prompt
+    loaded = load_config(config)
+    # Word for word, with the platform's {{variables}} filled from its defaults (Retell's
+    # {{customer_name}}): a model never sees the placeholder.
+    prompt = fill_for(loaded, loaded.agent.main_prompt)
+    assert "{{" not in prompt
     assert all(r["messages"][0] == {"role": "system", "content": prompt} for r in offered)
