@@ -40,6 +40,13 @@ def _resample(samples: np.ndarray, src: int, dst: int) -> np.ndarray:
     return soxr.resample(samples, src, dst).astype(np.float32, copy=False)
 
 
+# pyttsx3 gives every caller in a process the same engine while one is alive
+# (`pyttsx3.init` caches it by driver), so two Synthesizers (a call's and a benchmark's,
+# or two tests') would drive one engine from two threads: files written under each other's
+# names, pieces lost. Lines are rendered one at a time, process-wide.
+_ENGINE_LOCK = threading.Lock()
+
+
 class Synthesizer:
     """One pyttsx3 engine on its own thread; `render` returns a Future of samples."""
 
@@ -134,7 +141,8 @@ class Synthesizer:
                     job.future.set_result(cached)
                     continue
                 try:
-                    samples = self._render(engine, job, path)
+                    with _ENGINE_LOCK:
+                        samples = self._render(engine, job, path)
                 except Exception as exc:
                     job.future.set_exception(exc)
                     continue
