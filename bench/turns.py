@@ -75,6 +75,7 @@ LEAD_S = 0.4
 TAIL_S = 1.5  # after each clip: longer than the slowest rule's wait
 FIXED_MS = (100, 200, 500, 800)
 ADAPTIVE_MIN_MS, ADAPTIVE_MAX_MS = 200, 1200  # the config's defaults
+SHORT_MIN_MS = 150  # min_end_of_turn_ms tried beside the default
 
 COMPLETE = [
     "No thanks.",
@@ -711,7 +712,11 @@ def main(argv: list[str] | None = None) -> int:
         synth.close()
     stream = build_stream(clips)
     rules: dict[str, EndOfTurn] = {
-        "adaptive": AdaptiveRule(ADAPTIVE_MIN_MS / 1000, ADAPTIVE_MAX_MS / 1000)
+        "adaptive": AdaptiveRule(ADAPTIVE_MIN_MS / 1000, ADAPTIVE_MAX_MS / 1000),
+        # The trade-off of a shorter wait after a complete answer, on the same audio.
+        f"adaptive, min {SHORT_MIN_MS} ms": AdaptiveRule(
+            SHORT_MIN_MS / 1000, ADAPTIVE_MAX_MS / 1000
+        ),
     }
     rules.update({f"silence {ms} ms": SilenceRule(ms / 1000) for ms in FIXED_MS})
     load_before = os.getloadavg()[0]
