@@ -7,10 +7,8 @@ flag an underflow on cue. The engine's side records what the pump submits.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,9 +17,9 @@ from console.audio.clock import SampleClock
 from console.audio.io import InputBlock, OutputBlock
 from console.audio.xruns import Xrun, XrunRuns
 from console.core import events as ev
-from console.live.pump import AudioPump
 from console.report.table import describe
 from console.report.timeline_model import TimelineModel
+from tests.pump_parts import hand_fed_pump
 
 RATE = 16000
 BLOCK = 160
@@ -58,16 +56,8 @@ class Devices:
     """Both streams, block by block, with the flags and timestamps a test chooses."""
 
     def __init__(self) -> None:
-        self.io = SimpleNamespace(
-            rate=RATE,
-            queue=queue.SimpleQueue(),
-            input=SimpleNamespace(label="test microphone"),
-            overflows=0,
-            underflows=0,
-        )
-        self.clock = SampleClock(RATE)
-        self.engine = Engine(self.clock)
-        self.pump = AudioPump(self.io, self.clock, self.engine)  # type: ignore[arg-type]
+        self.io, self.clock, self.pump = hand_fed_pump(RATE, Engine)
+        self.engine = self.pump.host
         self.t0 = time.monotonic() + 1.0
         self.frames = 0
         self.out_late = 0.0  # how far the playback's timestamps have slipped (underflows)

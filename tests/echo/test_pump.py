@@ -7,7 +7,6 @@ recorder and the echo watch are the real ones."""
 
 from __future__ import annotations
 
-import queue
 import re
 import threading
 import time
@@ -21,8 +20,8 @@ from console.audio.clock import SampleClock
 from console.audio.echo import ProcessingSettings
 from console.audio.io import InputBlock, OutputBlock
 from console.audio.recorder import PROCESSED_FILE, CallRecorder
-from console.live.pump import AudioPump
 from console.speech.synth import Synthesizer
+from tests.pump_parts import hand_fed_pump
 
 RATE = 16000
 BLOCK = 160
@@ -50,16 +49,8 @@ class Line:
     """A call's two streams, block by block, into the pump's queue."""
 
     def __init__(self, settings: ProcessingSettings) -> None:
-        self.io = SimpleNamespace(
-            rate=RATE,
-            queue=queue.SimpleQueue(),
-            input=SimpleNamespace(label="test microphone"),
-            overflows=0,
-            underflows=0,
-        )
-        self.clock = SampleClock(RATE)
-        self.host = Host(self.clock)
-        self.pump = AudioPump(self.io, self.clock, self.host)  # type: ignore[arg-type]
+        self.io, self.clock, self.pump = hand_fed_pump(RATE, Host)
+        self.host = self.pump.host
         self.settings = settings
         assert self.pump.enable_processing(lambda: self.settings) == ""
         self.t0 = time.monotonic() + 1.0

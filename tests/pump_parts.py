@@ -1,0 +1,24 @@
+"""The device side of an audio pump for tests that feed it blocks by hand: a stand-in for
+`AudioIO` with its queue, rates and counters, and the pump wired to a sample clock."""
+
+from __future__ import annotations
+
+import queue
+from types import SimpleNamespace
+from typing import Any
+
+from console.audio.clock import SampleClock
+from console.live.pump import AudioPump
+
+
+def hand_fed_pump(rate: int, host: Any) -> tuple[SimpleNamespace, SampleClock, AudioPump]:
+    """(io, clock, pump): put InputBlock/OutputBlock items on `io.queue` to drive it."""
+    io = SimpleNamespace(
+        rate=rate,
+        queue=queue.SimpleQueue(),
+        input=SimpleNamespace(label="test microphone"),
+        overflows=0,
+        underflows=0,
+    )
+    clock = SampleClock(rate)
+    return io, clock, AudioPump(io, clock, host(clock))  # type: ignore[arg-type]
