@@ -7,7 +7,6 @@ flag an underflow on cue. The engine's side records what the pump submits.
 
 from __future__ import annotations
 
-import threading
 import time
 
 import numpy as np
@@ -19,7 +18,7 @@ from console.audio.xruns import Xrun, XrunRuns
 from console.core import events as ev
 from console.report.table import describe
 from console.report.timeline_model import TimelineModel
-from tests.pump_parts import hand_fed_pump
+from tests.pump_parts import begin_call, hand_fed_pump
 
 RATE = 16000
 BLOCK = 160
@@ -64,15 +63,7 @@ class Devices:
         self.in_late = 0.0
 
     def start(self) -> None:
-        self.pump.start()
-        done: list[bool] = []
-        waiter = threading.Thread(target=lambda: done.append(self.pump.begin_call()))
-        waiter.start()
-        while not self.pump._zero_wanted:
-            time.sleep(0.001)
-        self.block()
-        waiter.join(5)
-        assert done == [True]
+        begin_call(self.pump, self.block)
 
     def block(
         self, underflow: bool = False, overflow: bool = False, out_late=0.0, in_late=0.0

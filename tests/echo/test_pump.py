@@ -8,7 +8,6 @@ recorder and the echo watch are the real ones."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from types import SimpleNamespace
 
@@ -21,7 +20,7 @@ from console.audio.echo import ProcessingSettings
 from console.audio.io import InputBlock, OutputBlock
 from console.audio.recorder import PROCESSED_FILE, CallRecorder
 from console.speech.synth import Synthesizer
-from tests.pump_parts import hand_fed_pump
+from tests.pump_parts import begin_call, hand_fed_pump
 
 RATE = 16000
 BLOCK = 160
@@ -57,15 +56,8 @@ class Line:
         self.frames = 0
 
     def start(self) -> None:
-        self.pump.start()
-        done: list[bool] = []
-        waiter = threading.Thread(target=lambda: done.append(self.pump.begin_call()))
-        waiter.start()
-        while not self.pump._zero_wanted:
-            time.sleep(0.001)
-        self.block(np.zeros(BLOCK, np.float32), np.zeros(BLOCK, np.float32))
-        waiter.join(5)
-        assert done == [True]
+        silence = np.zeros(BLOCK, np.float32)
+        begin_call(self.pump, lambda: self.block(silence, silence))
 
     def block(self, mic: np.ndarray, speaker: np.ndarray) -> None:
         f, t = self.frames, self.t0 + self.frames / RATE
