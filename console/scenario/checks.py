@@ -119,6 +119,16 @@ def evaluate(exp: Expectations, events: list[ev.Event], lints: list[Lint]) -> li
     def check(key: str, label: str, failure: str | None) -> None:
         checks.append(Check(key, label, failure))
 
+    def check_either(
+        key: str, wanted: bool, failure: str | None, yes: str, no: str, happened: str
+    ) -> None:
+        """An expectation that asks for a thing (`yes`) or its absence (`no`): `failure`
+        says why the thing did not happen (None: it did; `happened` then fails `no`)."""
+        if wanted:
+            check(key, yes, failure)
+        else:
+            check(key, no, None if failure else happened)
+
     action = first_event(events, ev.ActionInvoked)
     goodbye = first_event(events, ev.Goodbye)
     drop = first_event(events, ev.LineDropped)
@@ -270,25 +280,23 @@ def evaluate(exp: Expectations, events: list[ev.Event], lints: list[Lint]) -> li
             + (f" ({verdict.decided_by}: {verdict.reason})" if verdict else ""),
         )
     if exp.message_after_beep is not None:
-        failure = _message_after_beep(events)
-        if exp.message_after_beep:
-            check("message_after_beep", "message after the beep, whole", failure)
-        else:
-            check(
-                "message_after_beep",
-                "no whole message after a beep",
-                None if failure else "expected no whole message after a beep; one played",
-            )
+        check_either(
+            "message_after_beep",
+            exp.message_after_beep,
+            _message_after_beep(events),
+            "message after the beep, whole",
+            "no whole message after a beep",
+            "expected no whole message after a beep; one played",
+        )
     if exp.goodbye_audible is not None:
-        failure = goodbye_audible(events)
-        if exp.goodbye_audible:
-            check("goodbye_audible", "goodbye audible to its end", failure)
-        else:
-            check(
-                "goodbye_audible",
-                "goodbye clipped",
-                "expected the goodbye to be clipped; it played to its end" if not failure else None,
-            )
+        check_either(
+            "goodbye_audible",
+            exp.goodbye_audible,
+            goodbye_audible(events),
+            "goodbye audible to its end",
+            "goodbye clipped",
+            "expected the goodbye to be clipped; it played to its end",
+        )
     return checks
 
 
